@@ -1,0 +1,75 @@
+"""Event values: everything that can happen to the state, as small frozen records.
+
+Every event carries ``at``, the event time in seconds since the epoch. Nothing downstream reads the wall clock, so a
+recording replays to the same screen on any day.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from typing import Any, TypeAlias
+
+import attrs
+
+KubeObject: TypeAlias = Mapping[str, Any]
+"""A Kubernetes object as decoded JSON (never mutated once inside an event)."""
+
+
+@attrs.frozen(slots=True)
+class Listed:
+    """A full set of one kind (the first list, or any re-list): objects absent from it are gone."""
+
+    at: float
+    kind: str
+    objects: tuple[KubeObject, ...]
+    namespace: str | None = None  # the scope listed; None for all namespaces / cluster scope
+
+
+@attrs.frozen(slots=True)
+class Applied:
+    """One object was added or modified."""
+
+    at: float
+    kind: str
+    object: KubeObject
+
+
+@attrs.frozen(slots=True)
+class Removed:
+    """One object was deleted (the last state the source saw of it)."""
+
+    at: float
+    kind: str
+    object: KubeObject
+
+
+@attrs.frozen(slots=True)
+class ClockAdvanced:
+    """Time passed with no change (keeps ages and countdowns moving in a replay)."""
+
+    at: float
+
+
+class SourceStatus(enum.Enum):
+    CONNECTING = "connecting"
+    LIVE = "live"
+    RECONNECTING = "reconnecting"
+    STALE = "stale"
+    FORBIDDEN = "forbidden"
+    NOT_INSTALLED = "not-installed"
+    REPLAY = "replay"
+
+
+@attrs.frozen(slots=True)
+class SourceHealthChanged:
+    """The source of one kind changed health (``kind`` is ``"*"`` for the whole source)."""
+
+    at: float
+    kind: str
+    status: SourceStatus
+    message: str = ""
+    since: float | None = None  # for STALE/RECONNECTING: when the data was last known good
+
+
+Event: TypeAlias = Listed | Applied | Removed | ClockAdvanced | SourceHealthChanged

@@ -1,0 +1,109 @@
+"""The immutable state every view is derived from.
+
+Persistent maps (``immutables.Map``) inside one frozen root. The root has a revision counter and ``eq=False``: comparing
+two 50k-entry maps on every update would cost milliseconds, and derivations memoise on the revision instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+from immutables import Map
+
+from grove.events.model import KubeObject, SourceStatus
+
+ObjKey: TypeAlias = tuple[str, str]
+"""(namespace, name); namespace is "" for cluster-scoped objects."""
+
+IndexKey: TypeAlias = tuple[str, ...]
+
+T = TypeVar("T")
+
+_EMPTY_MAP: Map[Any, Any] = Map()
+
+
+@attrs.frozen(slots=True)
+class SourceState:
+    """What the state knows about the source of one kind."""
+
+    status: SourceStatus
+    message: str
+    at: float
+    since: float | None = None
+
+
+@attrs.frozen(slots=True)
+class Problem:
+    """Something odd in the input that was set aside instead of raised."""
+
+    at: float
+    kind: str
+    subject: str
+    reason: str
+
+
+@attrs.frozen(slots=True, eq=False)
+class State:
+    revision: int
+    now: float
+    objects: Map[str, Map[ObjKey, KubeObject]]
+    indexes: Map[str, Map[IndexKey, Map[ObjKey, None]]]
+    sources: Map[str, SourceState]
+    listed: frozenset[str]
+    problems: Map[str, Problem]
+    first_at: float | None = None
+    memo: dict[str, tuple[Any, Any]] = attrs.field(factory=dict, repr=False)
+
+    # ------------------------------------------------------------------ reading
+
+    def of_kind(self, kind: str) -> Map[ObjKey, KubeObject]:
+        return self.objects.get(kind, _EMPTY_MAP)
+
+    def get(self, kind: str, namespace: str, name: str) -> KubeObject | None:
+        return self.of_kind(kind).get((namespace, name))
+
+    def indexed(self, index: str, key: IndexKey) -> Map[ObjKey, None]:
+        return self.indexes.get(index, _EMPTY_MAP).get(key, _EMPTY_MAP)
+
+    def iter_kind(self, kind: str, namespace: str | None = None) -> Iterator[KubeObject]:
+        for (ns, _), obj in self.of_kind(kind).items():
+            if namespace is None or ns == namespace:
+                yield obj
+
+    def count(self, kind: str) -> int:
+        return len(self.of_kind(kind))
+
+    def memoised(self, name: str, depends_on: object, compute: Callable[[], T]) -> T:
+        """Cache a derivation on this state; ``depends_on`` distinguishes calls with other arguments."""
+        hit = self.memo.get(name)
+        if hit is not None and hit[0] == depends_on:
+            return hit[1]  # type: ignore[no-any-return]
+        value = compute()
+        self.memo[name] = (depends_on, value)
+        return value
+
+    def namespaces(self) -> tuple[str, ...]:
+        seen: set[str] = set()
+        for kind_map in self.objects.values():
+            for ns, _ in kind_map:
+                if ns:
+                    seen.add(ns)
+        return tuple(sorted(seen))
+
+
+def empty_state() -> State:
+    return State(
+        revision=0,
+        now=0.0,
+        objects=Map(),
+        indexes=Map(),
+        sources=Map(),
+        listed=frozenset(),
+        problems=Map(),
+    )
+
+
+def source_summary(state: State) -> Mapping[str, SourceState]:
+    return dict(state.sources.items())
