@@ -1,0 +1,89 @@
+"""Entry point ``kubectl-grove`` (so ``kubectl grove …`` works through kubectl's plugin discovery).
+
+Imports stay lazy: ``--help`` and completion must not import the Kubernetes client, Textual or Rich.
+Each command lives in its own module exposing ``add_parser(subparsers)``; the parser sets ``run`` to a
+``"module:function"`` string that is imported only when that command runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from grove import __version__
+
+COMMAND_MODULES = (
+    "grove.commands.status",
+    "grove.commands.topology",
+    "grove.commands.health",
+    "grove.commands.tui",
+    "grove.commands.record",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="kubectl grove",
+        description="See, check and replay Grove inference workloads (PodCliqueSets, scaling groups, gangs, pods).",
+    )
+    parser.add_argument("--version", action="version", version=f"kubectl-grove {__version__}")
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    for module_name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # a command not built yet
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def _tune_gc() -> None:
+    # Tens of thousands of long-lived objects make the default thresholds run full collections constantly.
+    gc.set_threshold(50_000, 50, 100)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    target = getattr(args, "run", None)
+    if target is None:
+        parser.print_help()
+        return 2
+    _tune_gc()
+    from grove.commands.logging import configure_logging
+
+    configure_logging(debug=getattr(args, "debug", False), log_file=getattr(args, "log_file", None))
+    from grove.commands.errors import UserError
+
+    module_name, func_name = target.split(":")
+    try:
+        func = getattr(importlib.import_module(module_name), func_name)
+        return int(func(args))
+    except UserError as exc:
+        if getattr(args, "debug", False):
+            raise
+        sys.stderr.write(f"error: {exc}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (e.g. piped into head): not an error worth a traceback
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
