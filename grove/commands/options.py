@@ -18,7 +18,10 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--context", help="kubeconfig context to use")
     parser.add_argument("--kubeconfig", help="path to the kubeconfig file")
     parser.add_argument(
-        "--request-timeout", default="30s", metavar="DURATION", help="timeout of one API request (default 30s)"
+        "--request-timeout",
+        default="30s",
+        metavar="DURATION",
+        help="timeout of one API request (default 30s)",
     )
 
 
@@ -26,7 +29,10 @@ def add_read_options(parser: argparse.ArgumentParser, *, watch: bool = True) -> 
     """Everything a read command (status, topology, health) takes."""
     add_cluster_options(parser)
     parser.add_argument(
-        "-o", "--output", choices=("json", "yaml", "wide"), help="json/yaml: the derived model; wide: more columns"
+        "-o",
+        "--output",
+        choices=("json", "yaml", "wide"),
+        help="json/yaml: the derived model; wide: more columns",
     )
     parser.add_argument("--no-color", action="store_true", help="no colour (also when NO_COLOR is set or not a TTY)")
     parser.add_argument("--width", type=int, help=argparse.SUPPRESS)

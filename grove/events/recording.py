@@ -15,7 +15,7 @@ import os
 import tarfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import attrs
 import orjson
@@ -156,17 +156,17 @@ def _open_lines(path: Path) -> IO[bytes]:
     if magic[:2] == b"\x1f\x8b":
         if tarfile.is_tarfile(path):
             return _open_bundle(path)
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
 
 def _open_bundle(path: Path) -> IO[bytes]:
-    tar = tarfile.open(path, "r:*")
-    for member in tar.getmembers():
-        if member.isfile() and member.name.rsplit("/", 1)[-1] == BUNDLE_MEMBER:
-            extracted = tar.extractfile(member)
-            if extracted is not None:
-                return io.BytesIO(extracted.read())
+    with tarfile.open(path, "r:*") as tar:
+        for member in tar.getmembers():
+            if member.isfile() and member.name.rsplit("/", 1)[-1] == BUNDLE_MEMBER:
+                extracted = tar.extractfile(member)
+                if extracted is not None:
+                    return io.BytesIO(extracted.read())
     raise RecordingError(str(path), 0, f"bundle holds no {BUNDLE_MEMBER}")
 
 

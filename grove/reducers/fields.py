@@ -96,7 +96,7 @@ def labels(obj: KubeObject) -> Mapping[str, Any]:
     return mapping(get(obj, "metadata", "labels"))
 
 
-def annotations(obj: KubeObject) -> Mapping[str, Any]:
+def annotations_of(obj: KubeObject) -> Mapping[str, Any]:
     return mapping(get(obj, "metadata", "annotations"))
 
 

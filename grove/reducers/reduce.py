@@ -200,9 +200,7 @@ def _source(state: State, event: SourceHealthChanged) -> State:
     return _replace(
         state,
         event.at,
-        sources=state.sources.set(
-            event.kind, SourceState(event.status, event.message, event.at, event.since)
-        ),
+        sources=state.sources.set(event.kind, SourceState(event.status, event.message, event.at, event.since)),
     )
 
 

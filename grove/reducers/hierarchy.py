@@ -1,0 +1,480 @@
+"""The Grove hierarchy: PCS → PCS replica → (PCSG → PCSG replica) → PodClique → Pod, plus PodGang membership.
+
+Linked only by labels and owner references (REFERENCE.md §2), never by name prefixes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from grove.events import kinds
+from grove.events.model import KubeObject
+from grove.reducers import fields as f
+from grove.reducers import indexes as ix
+from grove.reducers.pods import PodFacts, facts
+from grove.reducers.state import State
+
+DEFAULT_TERMINATION_DELAY = 4 * 3600.0
+
+
+@attrs.frozen
+class Condition:
+    type: str
+    status: str
+    reason: str
+    message: str
+    since: float | None
+
+    @property
+    def is_true(self) -> bool:
+        return self.status == "True"
+
+
+def read_condition(obj: KubeObject | None, ctype: str) -> Condition | None:
+    if obj is None:
+        return None
+    cond = f.condition(obj, ctype)
+    if cond is None:
+        return None
+    return Condition(
+        type=ctype,
+        status=f.text(cond.get("status"), "Unknown"),
+        reason=f.text(cond.get("reason")),
+        message=f.text(cond.get("message")),
+        since=f.timestamp(cond.get("lastTransitionTime")),
+    )
+
+
+@attrs.frozen
+class PodNode:
+    facts: PodFacts
+    role: str
+    outdated: bool  # its pod-template hash differs from its clique's target hash
+
+
+@attrs.frozen
+class CliqueNode:
+    namespace: str
+    name: str
+    clique: str  # the template name (role id inside the PCS)
+    role: str
+    pcs: str
+    pcs_replica: int | None
+    pcsg: str | None
+    pcsg_replica: int | None
+    gang: str | None
+    replicas: int
+    min_available: int
+    ready: int
+    scheduled: int
+    gated: int
+    updated: int
+    pods: tuple[PodNode, ...]
+    gpus_per_pod: int
+    min_breached: Condition | None
+    scheduled_condition: Condition | None
+    target_hash: str | None
+    created: float | None
+    exists: bool = True  # False when only pods refer to it
+
+    @property
+    def gpus(self) -> int:
+        return sum(p.facts.gpus for p in self.pods if not p.facts.finished)
+
+
+@attrs.frozen
+class PcsgReplicaNode:
+    index: int
+    gang: str | None
+    base: bool  # part of the base PodGang (index < minAvailable)
+    cliques: tuple[CliqueNode, ...]
+
+
+@attrs.frozen
+class PcsgNode:
+    namespace: str
+    name: str
+    group: str  # the template name of the scaling group
+    pcs_replica: int | None
+    replicas: int
+    min_available: int
+    available: int
+    scheduled: int
+    updated: int
+    replica_nodes: tuple[PcsgReplicaNode, ...]
+    min_breached: Condition | None
+    gang_termination: Condition | None
+    created: float | None
+
+    def cliques(self) -> Iterable[CliqueNode]:
+        for replica in self.replica_nodes:
+            yield from replica.cliques
+
+
+@attrs.frozen
+class PodGroupRef:
+    name: str  # = PodClique name
+    min_replicas: int
+    pods: tuple[str, ...]
+
+
+@attrs.frozen
+class GangNode:
+    namespace: str
+    name: str
+    pcs: str
+    pcs_replica: int | None
+    base: bool
+    pcsg: str | None
+    pcsg_replica: int | None
+    phase: str
+    initialized: Condition | None
+    scheduler_score: float | None  # PodGang.status.placementScore, only when a scheduler wrote one
+    podgroups: tuple[PodGroupRef, ...]
+    pods: tuple[str, ...]  # pod names (labels and podReferences)
+    exists: bool
+
+
+@attrs.frozen
+class PcsReplicaNode:
+    index: int
+    cliques: tuple[CliqueNode, ...]  # standalone
+    groups: tuple[PcsgNode, ...]
+    gangs: tuple[str, ...]
+
+    def all_cliques(self) -> Iterable[CliqueNode]:
+        yield from self.cliques
+        for group in self.groups:
+            yield from group.cliques()
+
+
+@attrs.frozen
+class PcsNode:
+    namespace: str
+    name: str
+    replicas: int
+    available: int
+    updated: int
+    created: float | None
+    strategy: str
+    termination_delay: float
+    generation_hash: str | None
+    topology_name: str | None
+    replica_nodes: tuple[PcsReplicaNode, ...]
+    gangs: tuple[GangNode, ...]
+    exists: bool = True
+
+    def cliques(self) -> Iterable[CliqueNode]:
+        for replica in self.replica_nodes:
+            yield from replica.all_cliques()
+
+    def pods(self) -> Iterable[PodNode]:
+        for clique in self.cliques():
+            yield from clique.pods
+
+
+def clique_template_name(clique: KubeObject) -> str:
+    """PCLQ name minus ``<pcsg>-<sgIdx>-`` (grouped) or ``<pcs>-<pcsIdx>-`` (standalone), per REFERENCE.md §3."""
+    name = f.name(clique)
+    pcsg = f.label(clique, f.PCSG_LABEL)
+    sg_idx = f.label(clique, f.PCSG_REPLICA_INDEX)
+    if pcsg and sg_idx is not None and name.startswith(f"{pcsg}-{sg_idx}-"):
+        return name[len(pcsg) + len(sg_idx) + 2 :]
+    pcs = f.label(clique, f.PART_OF)
+    idx = f.label(clique, f.PCS_REPLICA_INDEX)
+    if pcs and idx is not None and name.startswith(f"{pcs}-{idx}-"):
+        return name[len(pcs) + len(idx) + 2 :]
+    return name
+
+
+def pcsg_template_name(pcsg: KubeObject) -> str:
+    name = f.name(pcsg)
+    pcs = f.label(pcsg, f.PART_OF)
+    idx = f.label(pcsg, f.PCS_REPLICA_INDEX)
+    if pcs and idx is not None and name.startswith(f"{pcs}-{idx}-"):
+        return name[len(pcs) + len(idx) + 2 :]
+    return name
+
+
+def _pods_of_clique(state: State, namespace: str, clique_name: str) -> list[KubeObject]:
+    pods = state.of_kind(kinds.POD)
+    out = []
+    for key in state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name)):
+        pod = pods.get(key)
+        if pod is not None:
+            out.append(pod)
+    return out
+
+
+def _clique_node(
+    state: State, namespace: str, name: str, obj: KubeObject | None, pcs: str, role_fallback: str = "?"
+) -> CliqueNode:
+    raw_pods = _pods_of_clique(state, namespace, name)
+    spec = f.mapping(obj.get("spec")) if obj is not None else {}
+    status = f.mapping(obj.get("status")) if obj is not None else {}
+    role = f.text(spec.get("roleName")) or role_fallback
+    target_hash = (
+        f.label(obj, f.POD_TEMPLATE_HASH)
+        or f.text(f.get(obj, "status", "updateProgress", "podTemplateHash"))
+        or f.text(status.get("currentPodTemplateHash"))
+        or None
+        if obj is not None
+        else None
+    )
+    pod_nodes = []
+    for pod in raw_pods:
+        pf = facts(pod)
+        outdated = bool(target_hash and pf.template_hash and pf.template_hash != target_hash)
+        pod_nodes.append(PodNode(pf, role, outdated))
+    pod_nodes.sort(key=lambda p: (p.facts.pod_index if p.facts.pod_index is not None else 1 << 30, p.facts.name))
+    live = [p for p in pod_nodes if not p.facts.finished and p.facts.status != "Terminating"]
+    replicas = f.integer(spec.get("replicas"), len(live)) if obj is not None else len(live)
+    gpus_per_pod = 0
+    if obj is not None:
+        from grove.reducers.pods import gpu_request
+
+        gpus_per_pod = gpu_request({"spec": f.mapping(spec.get("podSpec"))})
+    elif pod_nodes:
+        gpus_per_pod = pod_nodes[0].facts.gpus
+    sample = obj if obj is not None else (raw_pods[0] if raw_pods else None)
+    return CliqueNode(
+        namespace=namespace,
+        name=name,
+        clique=clique_template_name(sample) if sample is not None else name,
+        role=role,
+        pcs=pcs,
+        pcs_replica=f.opt_int(f.label(sample, f.PCS_REPLICA_INDEX)) if sample is not None else None,
+        pcsg=f.label(sample, f.PCSG_LABEL) if sample is not None else None,
+        pcsg_replica=f.opt_int(f.label(sample, f.PCSG_REPLICA_INDEX)) if sample is not None else None,
+        gang=f.label(sample, f.PODGANG_LABEL) if sample is not None else None,
+        replicas=replicas,
+        min_available=f.integer(spec.get("minAvailable"), replicas),
+        ready=sum(1 for p in live if p.facts.ready),
+        scheduled=sum(1 for p in live if p.facts.scheduled),
+        gated=sum(1 for p in live if p.facts.gated),
+        updated=sum(1 for p in live if not p.outdated),
+        pods=tuple(pod_nodes),
+        gpus_per_pod=gpus_per_pod,
+        min_breached=read_condition(obj, "MinAvailableBreached"),
+        scheduled_condition=read_condition(obj, "PodCliqueScheduled"),
+        target_hash=target_hash or None,
+        created=f.created(obj) if obj is not None else None,
+        exists=obj is not None,
+    )
+
+
+def _gang_node(state: State, namespace: str, name: str, pcs: str, cliques: list[CliqueNode]) -> GangNode:
+    obj = state.get(kinds.PODGANG, namespace, name)
+    groups: list[PodGroupRef] = []
+    pod_names: dict[str, None] = {}
+    if obj is not None:
+        for group in f.seq(f.get(obj, "spec", "podgroups")):
+            gm = f.mapping(group)
+            refs = tuple(
+                f.text(f.mapping(r).get("name")) for r in f.seq(gm.get("podReferences")) if f.mapping(r).get("name")
+            )
+            groups.append(PodGroupRef(f.text(gm.get("name")), f.integer(gm.get("minReplicas")), refs))
+            pod_names.update(dict.fromkeys(refs))
+    for key in state.indexed(ix.PODS_BY_GANG, (namespace, name)):
+        pod_names[key[1]] = None
+    members = [c for c in cliques if c.gang == name]
+    if obj is None:
+        groups = [PodGroupRef(c.name, c.min_available, tuple(p.facts.name for p in c.pods)) for c in members]
+    scaled = [c for c in members if c.pcsg is not None and _is_scaled_member(state, c)]
+    replica = next((c.pcs_replica for c in members if c.pcs_replica is not None), None)
+    score = f.get(obj, "status", "placementScore") if obj is not None else None
+    return GangNode(
+        namespace=namespace,
+        name=name,
+        pcs=pcs,
+        pcs_replica=replica,
+        base=not scaled,
+        pcsg=scaled[0].pcsg if scaled else None,
+        pcsg_replica=scaled[0].pcsg_replica if scaled else None,
+        phase=f.text(f.get(obj, "status", "phase"), "Pending") if obj is not None else "",
+        initialized=read_condition(obj, "Initialized"),
+        scheduler_score=float(score) if isinstance(score, int | float) and not isinstance(score, bool) else None,
+        podgroups=tuple(groups),
+        pods=tuple(sorted(pod_names)),
+        exists=obj is not None,
+    )
+
+
+def _is_scaled_member(state: State, clique: CliqueNode) -> bool:
+    obj = state.get(kinds.PODCLIQUE, clique.namespace, clique.name)
+    if obj is not None:
+        return f.label(obj, f.BASE_PODGANG) is not None
+    return False
+
+
+def _keys(state: State, index: str, namespace: str, pcs: str) -> list[str]:
+    return sorted(name for _, name in state.indexed(index, (namespace, pcs)))
+
+
+def build_pcs(state: State, namespace: str, name: str) -> PcsNode:
+    """The hierarchy of one PodCliqueSet (also when only its children are known)."""
+    return state.memoised(f"pcs:{namespace}/{name}", state.revision, lambda: _build_pcs(state, namespace, name))
+
+
+def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
+    pcs_obj = state.get(kinds.PODCLIQUESET, namespace, name)
+    spec = f.mapping(pcs_obj.get("spec")) if pcs_obj is not None else {}
+    template = f.mapping(spec.get("template"))
+    status = f.mapping(pcs_obj.get("status")) if pcs_obj is not None else {}
+    role_by_template = {
+        f.text(f.mapping(c).get("name")): f.text(f.get(c, "spec", "roleName")) for c in f.seq(template.get("cliques"))
+    }
+
+    clique_nodes: list[CliqueNode] = []
+    seen: set[str] = set()
+    for clique_name in _keys(state, ix.CLIQUES_BY_PCS, namespace, name):
+        obj = state.get(kinds.PODCLIQUE, namespace, clique_name)
+        if obj is None:
+            continue
+        fallback = role_by_template.get(clique_template_name(obj), "?") or "?"
+        clique_nodes.append(_clique_node(state, namespace, clique_name, obj, name, fallback))
+        seen.add(clique_name)
+    # Pods whose PodClique is not (yet, or no longer) known but which belong to this PCS.
+    orphan_cliques: dict[str, None] = {}
+    for (ns, clique_name), members in state.indexes.get(ix.PODS_BY_CLIQUE, {}).items():
+        if ns != namespace or clique_name in seen:
+            continue
+        for key in members:
+            pod = state.of_kind(kinds.POD).get(key)
+            if pod is not None and f.label(pod, f.PART_OF) == name:
+                orphan_cliques[clique_name] = None
+                break
+    for clique_name in orphan_cliques:
+        node = _clique_node(state, namespace, clique_name, None, name)
+        clique_nodes.append(attrs.evolve(node, role=role_by_template.get(node.clique, "?") or "?"))
+
+    pcsg_objs = {
+        n: state.get(kinds.PODCLIQUESCALINGGROUP, namespace, n) for n in _keys(state, ix.PCSGS_BY_PCS, namespace, name)
+    }
+    replica_indices: set[int] = set(range(f.integer(spec.get("replicas"))))
+    for c in clique_nodes:
+        if c.pcs_replica is not None:
+            replica_indices.add(c.pcs_replica)
+    for obj in pcsg_objs.values():
+        idx = f.opt_int(f.label(obj, f.PCS_REPLICA_INDEX)) if obj is not None else None
+        if idx is not None:
+            replica_indices.add(idx)
+
+    gang_names: dict[str, None] = dict.fromkeys(_keys(state, ix.GANGS_BY_PCS, namespace, name))
+    for c in clique_nodes:
+        if c.gang:
+            gang_names.setdefault(c.gang, None)
+    gangs = tuple(_gang_node(state, namespace, g, name, clique_nodes) for g in sorted(gang_names))
+
+    replica_nodes = []
+    for index in sorted(replica_indices):
+        standalone = tuple(
+            sorted(
+                (c for c in clique_nodes if c.pcs_replica == index and c.pcsg is None),
+                key=lambda c: c.name,
+            )
+        )
+        groups = []
+        for pcsg_name, obj in sorted(pcsg_objs.items()):
+            if obj is None or f.opt_int(f.label(obj, f.PCS_REPLICA_INDEX)) != index:
+                continue
+            groups.append(_pcsg_node(obj, [c for c in clique_nodes if c.pcsg == pcsg_name], gangs))
+        # grouped cliques whose PCSG object is unknown
+        known = {g.name for g in groups}
+        for pcsg_name in sorted({c.pcsg for c in clique_nodes if c.pcsg and c.pcs_replica == index} - known):
+            assert pcsg_name is not None
+            groups.append(_pcsg_node(None, [c for c in clique_nodes if c.pcsg == pcsg_name], gangs, pcsg_name))
+        replica_gangs = tuple(g.name for g in gangs if g.pcs_replica == index)
+        replica_nodes.append(PcsReplicaNode(index, standalone, tuple(groups), replica_gangs))
+
+    return PcsNode(
+        namespace=namespace,
+        name=name,
+        replicas=f.integer(spec.get("replicas"), len(replica_nodes)),
+        available=f.integer(status.get("availableReplicas")),
+        updated=f.integer(status.get("updatedReplicas")),
+        created=f.created(pcs_obj) if pcs_obj is not None else None,
+        strategy=f.text(f.get(spec, "updateStrategy", "type"), "RollingRecreate"),
+        termination_delay=f.parse_duration(template.get("terminationDelay"), DEFAULT_TERMINATION_DELAY),
+        generation_hash=f.text(status.get("currentGenerationHash")) or None,
+        topology_name=f.text(f.get(template, "topologyConstraint", "topologyName")) or None,
+        replica_nodes=tuple(replica_nodes),
+        gangs=gangs,
+        exists=pcs_obj is not None,
+    )
+
+
+def _pcsg_node(
+    obj: KubeObject | None, members: list[CliqueNode], gangs: tuple[GangNode, ...], fallback_name: str = ""
+) -> PcsgNode:
+    spec: Mapping[str, Any] = f.mapping(obj.get("spec")) if obj is not None else {}
+    status: Mapping[str, Any] = f.mapping(obj.get("status")) if obj is not None else {}
+    by_index: dict[int, list[CliqueNode]] = {}
+    for c in members:
+        by_index.setdefault(c.pcsg_replica if c.pcsg_replica is not None else -1, []).append(c)
+    replicas = f.integer(spec.get("replicas"), len(by_index))
+    min_available = f.integer(spec.get("minAvailable"), 1)
+    for i in range(replicas):
+        by_index.setdefault(i, [])
+    replica_nodes = []
+    for index in sorted(by_index):
+        cliques = tuple(sorted(by_index[index], key=lambda c: c.name))
+        gang = next((c.gang for c in cliques if c.gang), None)
+        replica_nodes.append(PcsgReplicaNode(index, gang, 0 <= index < min_available, cliques))
+    name = f.name(obj) if obj is not None else fallback_name
+    sample = obj if obj is not None else None
+    return PcsgNode(
+        namespace=members[0].namespace if members else (f.namespace(obj) if obj is not None else ""),
+        name=name,
+        group=pcsg_template_name(sample) if sample is not None else name,
+        pcs_replica=(
+            f.opt_int(f.label(obj, f.PCS_REPLICA_INDEX))
+            if obj is not None
+            else (members[0].pcs_replica if members else None)
+        ),
+        replicas=replicas,
+        min_available=min_available,
+        available=f.integer(status.get("availableReplicas")),
+        scheduled=f.integer(status.get("scheduledReplicas")),
+        updated=f.integer(status.get("updatedReplicas")),
+        replica_nodes=tuple(replica_nodes),
+        min_breached=read_condition(obj, "MinAvailableBreached"),
+        gang_termination=read_condition(obj, "GangTerminationInProgress"),
+        created=f.created(obj) if obj is not None else None,
+    )
+
+
+def pcs_names(state: State, namespace: str | None = None) -> list[tuple[str, str]]:
+    """Every PCS known in scope: the objects themselves and PCS names their children carry."""
+    names: set[tuple[str, str]] = set()
+    for ns, name in state.of_kind(kinds.PODCLIQUESET):
+        if namespace is None or ns == namespace:
+            names.add((ns, name))
+    for index in (ix.CLIQUES_BY_PCS, ix.PCSGS_BY_PCS):
+        for key in state.indexes.get(index, {}):
+            ns, name = key[0], key[1]
+            if namespace is None or ns == namespace:
+                names.add((ns, name))
+    return sorted(names)
+
+
+def build_forest(state: State, namespace: str | None = None) -> tuple[PcsNode, ...]:
+    return state.memoised(
+        f"forest:{namespace}",
+        state.revision,
+        lambda: tuple(build_pcs(state, ns, name) for ns, name in pcs_names(state, namespace)),
+    )
+
+
+def role_of_pod(state: State, pod: KubeObject) -> str:
+    """A pod's role is its PodClique's ``spec.roleName`` (there is no role label)."""
+    clique = f.label(pod, f.PODCLIQUE_LABEL) or f.owner_name(pod, kinds.PODCLIQUE)
+    if not clique:
+        return ""
+    obj = state.get(kinds.PODCLIQUE, f.namespace(pod), clique)
+    if obj is None:
+        return ""
+    return f.text(f.get(obj, "spec", "roleName"))
