@@ -1,0 +1,129 @@
+"""GPU accounting per node and GPU product: Grove / Other / Free.
+
+Grove = pods owned by a PodClique, Other = every other pod on the node, Free = allocatable minus both. Requests are
+counted the way the scheduler does (see ``pods.gpu_request``); finished pods hold nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+
+from grove.events import kinds
+from grove.reducers import fields as f
+from grove.reducers import indexes as ix
+from grove.reducers.pods import gpu_request, is_finished, is_grove_pod
+from grove.reducers.state import State
+
+UNKNOWN_PRODUCT = "gpu"
+
+
+@attrs.frozen
+class NodeGpu:
+    node: str
+    product: str
+    capacity: int
+    allocatable: int
+    grove: int
+    other: int
+    grove_pods: int
+    other_pods: int
+    ready: bool
+    unschedulable: bool
+    labels: Mapping[str, str] = attrs.field(eq=False, repr=False)
+    known: bool = True  # False when the Node object is not visible (e.g. nodes are forbidden)
+
+    @property
+    def used(self) -> int:
+        return self.grove + self.other
+
+    @property
+    def free(self) -> int:
+        return max(0, self.allocatable - self.grove - self.other)
+
+    @property
+    def overcommitted(self) -> bool:
+        return self.known and self.grove + self.other > self.allocatable
+
+
+@attrs.frozen
+class GpuTotals:
+    product: str
+    allocatable: int = 0
+    grove: int = 0
+    other: int = 0
+    free: int = 0
+    nodes: int = 0
+
+    def plus(self, node: NodeGpu) -> GpuTotals:
+        return GpuTotals(
+            self.product,
+            self.allocatable + node.allocatable,
+            self.grove + node.grove,
+            self.other + node.other,
+            self.free + node.free,
+            self.nodes + 1,
+        )
+
+
+def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> NodeGpu:
+    grove = other = grove_pods = other_pods = 0
+    pods = state.of_kind(kinds.POD)
+    for key in state.indexed(ix.PODS_BY_NODE, (node_name,)):
+        pod = pods.get(key)
+        if pod is None or is_finished(pod):
+            continue
+        gpus = gpu_request(pod)
+        if is_grove_pod(pod):
+            grove += gpus
+            grove_pods += 1
+        else:
+            other += gpus
+            other_pods += 1
+    if node is None:
+        return NodeGpu(node_name, UNKNOWN_PRODUCT, 0, 0, grove, other, grove_pods, other_pods, True, False, {}, False)
+    status = f.mapping(node.get("status"))
+    capacity = int(f.quantity(f.mapping(status.get("capacity")).get(f.GPU_RESOURCE)) or 0)
+    allocatable_raw = f.quantity(f.mapping(status.get("allocatable")).get(f.GPU_RESOURCE))
+    allocatable = int(allocatable_raw) if allocatable_raw is not None else capacity
+    labels = {k: v for k, v in f.labels(node).items() if isinstance(v, str)}
+    ready_cond = f.condition(node, "Ready")
+    return NodeGpu(
+        node=node_name,
+        product=labels.get(f.GPU_PRODUCT_LABEL) or UNKNOWN_PRODUCT,
+        capacity=capacity,
+        allocatable=allocatable,
+        grove=grove,
+        other=other,
+        grove_pods=grove_pods,
+        other_pods=other_pods,
+        ready=ready_cond is None or ready_cond.get("status") == "True",
+        unschedulable=f.get(node, "spec", "unschedulable") is True,
+        labels=labels,
+    )
+
+
+def node_gpus(state: State) -> dict[str, NodeGpu]:
+    """Every node that is known or hosts a pod, by name."""
+    return state.memoised("node_gpus", state.revision, lambda: _node_gpus(state))
+
+
+def _node_gpus(state: State) -> dict[str, NodeGpu]:
+    out: dict[str, NodeGpu] = {}
+    for (_, name), node in state.of_kind(kinds.NODE).items():
+        out[name] = _node_gpu(state, name, node)
+    for key in state.indexes.get(ix.PODS_BY_NODE, {}):
+        if key[0] not in out:
+            out[key[0]] = _node_gpu(state, key[0], None)
+    return dict(sorted(out.items()))
+
+
+def totals_by_product(nodes: Iterable[NodeGpu]) -> dict[str, GpuTotals]:
+    totals: dict[str, GpuTotals] = {}
+    for node in nodes:
+        if node.allocatable == 0 and node.used == 0:
+            continue
+        totals[node.product] = totals.get(node.product, GpuTotals(node.product)).plus(node)
+    return dict(sorted(totals.items()))

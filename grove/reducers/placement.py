@@ -1,0 +1,504 @@
+"""Placement: how each PodGang's pods spread over topology domains, a placement score, and findings.
+
+Pack constraints hold per PodGang (one PCS replica's base gang, or one scaled PCSG replica), per group config and per
+PodGroup, never across PCS replicas: a PCS whose replicas sit in different racks, each packed, is not fragmented.
+
+Score (documented in the README): for each gang, the share of its GPUs (pods, when it requests no GPUs) that sits in
+its best domain at its pack level — the required level, else the preferred one, else the narrowest level above hosts.
+Pods not yet scheduled count as outside. The PCS score is the GPU-weighted mean over its gangs:
+sum(best-domain GPUs) / sum(GPUs). 1.0 means every gang sits entirely inside one domain of its pack level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from grove.events import kinds
+from grove.reducers import fields as f
+from grove.reducers.events import latest_failed_scheduling
+from grove.reducers.gpu import NodeGpu, node_gpus
+from grove.reducers.hierarchy import GangNode, PcsNode, PodNode, build_pcs
+from grove.reducers.state import State
+from grove.reducers.topology import TopologyInfo, node_value, resolve
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITY_ORDER = {ERROR: 0, WARNING: 1, INFO: 2}
+
+
+@attrs.frozen
+class DomainShare:
+    value: str
+    pods: int
+    gpus: int
+
+
+@attrs.frozen
+class Spread:
+    """Scheduled pods of a subject per domain value at one level, largest first."""
+
+    domain: str
+    key: str
+    shares: tuple[DomainShare, ...]
+
+    @property
+    def distinct(self) -> int:
+        return len(self.shares)
+
+
+@attrs.frozen
+class ConstraintCheck:
+    scope: str  # "gang" | "group" | "podgroup"
+    subject: str
+    strength: str  # "required" | "preferred"
+    domain: str
+    key: str
+    satisfied: bool
+    spread: Spread
+    outside: tuple[str, ...]  # scheduled pods outside the largest domain
+
+
+@attrs.frozen
+class Finding:
+    severity: str
+    code: str
+    namespace: str
+    pcs: str
+    subject: str  # gang, pod or binding name the finding is about
+    message: str
+    hint: str
+    pods: tuple[str, ...] = ()
+    nodes: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class GangPlacement:
+    name: str
+    pcs_replica: int | None
+    base: bool
+    pcsg: str | None
+    score_domain: str
+    score: float | None
+    scheduler_score: float | None
+    gpus: int
+    best_domain: str | None
+    checks: tuple[ConstraintCheck, ...]
+    spreads: tuple[Spread, ...]  # one per level, broadest first
+    scheduled: int
+    pending: int
+    gated: int
+
+
+@attrs.frozen
+class PcsPlacement:
+    namespace: str
+    name: str
+    topology: TopologyInfo
+    score: float | None
+    scheduler_score: float | None
+    gangs: tuple[GangPlacement, ...]
+    findings: tuple[Finding, ...]
+
+
+@attrs.frozen
+class _Pack:
+    required: str | None  # node label keys
+    preferred: str | None
+
+
+def _pack_from_gang(raw: Any) -> _Pack | None:
+    pack = f.mapping(f.mapping(raw).get("packConstraint"))
+    required, preferred = f.text(pack.get("required")) or None, f.text(pack.get("preferred")) or None
+    return _Pack(required, preferred) if required or preferred else None
+
+
+def _pack_from_template(raw: Any, topo: TopologyInfo) -> _Pack | None:
+    """A workload constraint names domains; translate them to node label keys through the binding."""
+    tc = f.mapping(raw)
+    pack = f.mapping(tc.get("pack"))
+    required = f.text(pack.get("required")) or f.text(tc.get("packDomain")) or None
+    preferred = f.text(pack.get("preferred")) or None
+    if not required and not preferred:
+        return None
+    return _Pack(
+        (topo.key_of(required) or f"domain:{required}") if required else None,
+        (topo.key_of(preferred) or f"domain:{preferred}") if preferred else None,
+    )
+
+
+def workload_topology_name(state: State, pcs: PcsNode) -> str | None:
+    """The binding the workload names: PCS template, PCSG config or clique template, else a PodGang annotation."""
+    if pcs.topology_name:
+        return pcs.topology_name
+    obj = state.get(kinds.PODCLIQUESET, pcs.namespace, pcs.name)
+    template = f.mapping(f.get(obj, "spec", "template")) if obj is not None else {}
+    for item in (*f.seq(template.get("podCliqueScalingGroups")), *f.seq(template.get("cliques"))):
+        name = f.text(f.get(item, "topologyConstraint", "topologyName"))
+        if name:
+            return name
+    for gang in pcs.gangs:
+        gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
+        if gang_obj is not None:
+            name = f.text(f.annotations_of(gang_obj).get(f.TOPOLOGY_NAME_ANNOTATION))
+            if name:
+                return name
+    return None
+
+
+def _subjects(
+    state: State, pcs: PcsNode, gang: GangNode, topo: TopologyInfo
+) -> list[tuple[str, str, _Pack, tuple[str, ...]]]:
+    """(scope, subject, pack, pod names) for every constraint that applies inside the gang."""
+    gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
+    pcs_obj = state.get(kinds.PODCLIQUESET, pcs.namespace, pcs.name)
+    template = f.mapping(f.get(pcs_obj, "spec", "template")) if pcs_obj is not None else {}
+    pcsg_configs = {
+        f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("podCliqueScalingGroups"))
+    }
+    clique_templates = {f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("cliques"))}
+    pods_by_group = {g.name: g.pods for g in gang.podgroups}
+    clique_by_name = {c.name: c for c in pcs.cliques()}
+    out: list[tuple[str, str, _Pack, tuple[str, ...]]] = []
+
+    gang_pack = _pack_from_gang(f.get(gang_obj, "spec", "topologyConstraint")) if gang_obj is not None else None
+    if gang_pack is None:
+        fallback = template.get("topologyConstraint")
+        if not gang.base and gang.pcsg:
+            scaled_config = pcsg_configs.get(_template_of_pcsg(pcs, gang.pcsg), {}).get("topologyConstraint")
+            if _pack_from_template(scaled_config, topo) is not None:
+                fallback = scaled_config
+        gang_pack = _pack_from_template(fallback, topo)
+    if gang_pack is not None:
+        out.append(("gang", gang.name, gang_pack, gang.pods))
+
+    group_configs = f.seq(f.get(gang_obj, "spec", "topologyConstraintGroupConfigs")) if gang_obj is not None else ()
+    if group_configs:
+        for cfg in group_configs:
+            cm = f.mapping(cfg)
+            pack = _pack_from_gang(cm.get("topologyConstraint"))
+            if pack is None:
+                continue
+            names = [f.text(n) for n in f.seq(cm.get("podGroupNames"))]
+            pods = tuple(p for n in names for p in pods_by_group.get(n, ()))
+            out.append(("group", f.text(cm.get("name")), pack, pods))
+    elif gang.base:
+        # Fallback: base-gang PCSG replicas with a PCSG-level constraint.
+        seen: dict[tuple[str, int], list[str]] = {}
+        for grouped in clique_by_name.values():
+            if grouped.gang == gang.name and grouped.pcsg and grouped.pcsg_replica is not None:
+                seen.setdefault((grouped.pcsg, grouped.pcsg_replica), []).append(grouped.name)
+        for (pcsg_name, sg_idx), clique_names in sorted(seen.items()):
+            group = _template_of_pcsg(pcs, pcsg_name)
+            pack = _pack_from_template(pcsg_configs.get(group, {}).get("topologyConstraint"), topo)
+            if pack is not None:
+                pods = tuple(p for n in clique_names for p in pods_by_group.get(n, ()))
+                out.append(("group", f"{pcsg_name}-{sg_idx}", pack, pods))
+
+    for podgroup in gang.podgroups:
+        raw_group = next(
+            (g for g in f.seq(f.get(gang_obj, "spec", "podgroups")) if f.mapping(g).get("name") == podgroup.name),
+            None,
+        )
+        pack = _pack_from_gang(f.mapping(raw_group).get("topologyConstraint")) if raw_group is not None else None
+        member = clique_by_name.get(podgroup.name)
+        if pack is None and raw_group is None and member is not None:
+            pack = _pack_from_template(clique_templates.get(member.clique, {}).get("topologyConstraint"), topo)
+        if pack is not None:
+            out.append(("podgroup", podgroup.name, pack, podgroup.pods))
+    return out
+
+
+def _template_of_pcsg(pcs: PcsNode, pcsg_name: str) -> str:
+    for replica in pcs.replica_nodes:
+        for group in replica.groups:
+            if group.name == pcsg_name:
+                return group.group
+    return pcsg_name
+
+
+def _spread(domain: str, key: str, pods: Sequence[PodNode], nodes: Mapping[str, NodeGpu]) -> Spread:
+    counts: dict[str, list[int]] = {}
+    for pod in pods:
+        value = _value(pod, key, nodes)
+        entry = counts.setdefault(value, [0, 0])
+        entry[0] += 1
+        entry[1] += pod.facts.gpus
+    shares = tuple(
+        DomainShare(v, c[0], c[1]) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
+    )
+    return Spread(domain, key, shares)
+
+
+def _weight(pod: PodNode, by_gpu: bool) -> int:
+    return pod.facts.gpus if by_gpu else 1
+
+
+def _pcs_pods_by_name(pcs: PcsNode) -> dict[str, PodNode]:
+    return {p.facts.name: p for p in pcs.pods() if not p.facts.finished}
+
+
+def placement_for(state: State, namespace: str, name: str) -> PcsPlacement:
+    return state.memoised(
+        f"placement:{namespace}/{name}", state.revision, lambda: _placement(state, build_pcs(state, namespace, name))
+    )
+
+
+def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
+    topo = resolve(state, workload_topology_name(state, pcs))
+    nodes = node_gpus(state)
+    pods_by_name = _pcs_pods_by_name(pcs)
+    findings: list[Finding] = []
+    if topo.origin == "missing":
+        findings.append(
+            Finding(
+                WARNING,
+                "binding-missing",
+                pcs.namespace,
+                pcs.name,
+                topo.binding or "",
+                f"the workload names ClusterTopologyBinding {topo.binding!r}, which does not exist",
+                "create the binding, or check the name in spec.template.topologyConstraint.topologyName; "
+                "placement is judged per host only",
+            )
+        )
+    gangs: list[GangPlacement] = []
+    best_total = total = 0
+    for gang in pcs.gangs:
+        placement, gang_findings = _gang(state, pcs, gang, topo, nodes, pods_by_name)
+        gangs.append(placement)
+        findings.extend(gang_findings)
+        if placement.score is not None:
+            weight = placement.gpus if placement.gpus else sum(1 for n in gang.pods if n in pods_by_name)
+            best_total += round(placement.score * weight)
+            total += weight
+    unlabelled = sorted(
+        {
+            n.node
+            for p in pods_by_name.values()
+            if (n := nodes.get(p.facts.node)) is not None and n.known
+            for lv in topo.grouping_levels
+            if lv.key not in n.labels
+        }
+    )
+    if unlabelled:
+        findings.append(
+            Finding(
+                WARNING,
+                "node-label-missing",
+                pcs.namespace,
+                pcs.name,
+                topo.binding or "",
+                f"{len(unlabelled)} node(s) hosting this workload lack a topology label of {topo.binding}",
+                "label the nodes with every level key of the binding ("
+                + ", ".join(lv.key for lv in topo.grouping_levels)
+                + ")",
+                nodes=tuple(unlabelled),
+            )
+        )
+    scheduler_scores = [g.scheduler_score for g in gangs if g.scheduler_score is not None]
+    findings.sort(key=lambda x: (SEVERITY_ORDER[x.severity], x.subject, x.code))
+    return PcsPlacement(
+        namespace=pcs.namespace,
+        name=pcs.name,
+        topology=topo,
+        score=(best_total / total) if total else None,
+        scheduler_score=(sum(scheduler_scores) / len(scheduler_scores)) if scheduler_scores else None,
+        gangs=tuple(gangs),
+        findings=tuple(findings),
+    )
+
+
+def _gang(
+    state: State,
+    pcs: PcsNode,
+    gang: GangNode,
+    topo: TopologyInfo,
+    nodes: Mapping[str, NodeGpu],
+    pods_by_name: Mapping[str, PodNode],
+) -> tuple[GangPlacement, list[Finding]]:
+    members = [pods_by_name[n] for n in gang.pods if n in pods_by_name]
+    scheduled = [p for p in members if p.facts.scheduled and p.facts.node]
+    pending = [p for p in members if not p.facts.scheduled]
+    gated = [p for p in pending if p.facts.gated]
+    by_gpu = any(p.facts.gpus for p in members)
+    findings: list[Finding] = []
+    subjects = _subjects(state, pcs, gang, topo)
+    gang_pack = next((s[2] for s in subjects if s[0] == "gang"), None)
+
+    score_key = (gang_pack.required or gang_pack.preferred) if gang_pack else None
+    if score_key is None or score_key.startswith("domain:"):
+        score_key = topo.default_pack_level.key
+    score_domain = topo.domain_of(score_key)
+    score_spread = _spread(score_domain, score_key, scheduled, nodes)
+    total_weight = sum(_weight(p, by_gpu) for p in members)
+    best = score_spread.shares[0] if score_spread.shares else None
+    best_weight = (best.gpus if by_gpu else best.pods) if best else 0
+    score = (best_weight / total_weight) if total_weight else None
+
+    checks: list[ConstraintCheck] = []
+    member_names = {p.facts.name for p in members}
+    for scope, subject, pack, pod_names in subjects:
+        subject_pods = [pods_by_name[n] for n in pod_names if n in member_names and pods_by_name[n].facts.node]
+        for strength, key in (("required", pack.required), ("preferred", pack.preferred)):
+            if not key:
+                continue
+            if key.startswith("domain:"):
+                findings.append(
+                    Finding(
+                        WARNING,
+                        "domain-unknown",
+                        pcs.namespace,
+                        pcs.name,
+                        gang.name,
+                        f"{strength} pack domain {key[7:]!r} of {subject} is not a level of "
+                        f"{topo.binding or 'any binding'}",
+                        "check the topologyConstraint against the binding's spec.levels",
+                    )
+                )
+                continue
+            domain = topo.domain_of(key)
+            spread = _spread(domain, key, subject_pods, nodes)
+            satisfied = spread.distinct <= 1
+            outside = tuple(
+                p.facts.name for p in subject_pods if spread.shares and _value(p, key, nodes) != spread.shares[0].value
+            )
+            checks.append(ConstraintCheck(scope, subject, strength, domain, key, satisfied, spread, outside))
+            if not satisfied:
+                findings.append(
+                    _pack_finding(pcs, gang, scope, subject, strength, spread, outside, pods_by_name, nodes)
+                )
+
+    if not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
+        outside = tuple(p.facts.name for p in scheduled if _value(p, score_key, nodes) != score_spread.shares[0].value)
+        findings.append(
+            Finding(
+                INFO,
+                "split-unconstrained",
+                pcs.namespace,
+                pcs.name,
+                gang.name,
+                f"gang {gang.name} spans {score_spread.distinct} {score_domain}s "
+                f"({_share_text(score_spread)}); it has no pack constraint",
+                f"add topologyConstraint.pack.preferred: {score_domain} to the PodCliqueSet template to keep "
+                "a gang together",
+                outside,
+            )
+        )
+    waiting = [p for p in pending if not p.facts.gated]
+    if waiting:
+        reason = (
+            latest_failed_scheduling(state, pcs.namespace, waiting[0].facts.name) or waiting[0].facts.pending_reason
+        )
+        findings.append(
+            Finding(
+                WARNING,
+                "pods-pending",
+                pcs.namespace,
+                pcs.name,
+                gang.name,
+                f"{len(waiting)} pod(s) of gang {gang.name} not scheduled" + (f": {reason}" if reason else ""),
+                "free capacity in the gang's domain (or add nodes); `kubectl describe pod` shows the scheduler's "
+                "full reasoning",
+                tuple(p.facts.name for p in waiting),
+            )
+        )
+    if gated:
+        findings.append(
+            Finding(
+                INFO,
+                "pods-gated",
+                pcs.namespace,
+                pcs.name,
+                gang.name,
+                f"{len(gated)} pod(s) of gang {gang.name} held by a scheduling gate",
+                "Grove lifts grove.io/podgang-pending-creation once the PodGang exists; pods of a scaled gang "
+                "also wait until the base gang is scheduled",
+                tuple(p.facts.name for p in gated),
+            )
+        )
+    spreads = tuple(_spread(lv.domain, lv.key, scheduled, nodes) for lv in topo.levels)
+    return (
+        GangPlacement(
+            name=gang.name,
+            pcs_replica=gang.pcs_replica,
+            base=gang.base,
+            pcsg=gang.pcsg,
+            score_domain=score_domain,
+            score=score,
+            scheduler_score=gang.scheduler_score,
+            gpus=sum(p.facts.gpus for p in members),
+            best_domain=best.value if best else None,
+            checks=tuple(checks),
+            spreads=spreads,
+            scheduled=len(scheduled),
+            pending=len(pending),
+            gated=len(gated),
+        ),
+        findings,
+    )
+
+
+def _value(pod: PodNode, key: str, nodes: Mapping[str, NodeGpu]) -> str:
+    node = nodes.get(pod.facts.node)
+    if node is None:
+        return pod.facts.node if key == f.HOSTNAME_KEY else "?"
+    return node_value(node, key)
+
+
+def _share_text(spread: Spread) -> str:
+    return ", ".join(f"{s.value}: {s.pods} pod{'s' if s.pods != 1 else ''}" for s in spread.shares)
+
+
+def _pack_finding(
+    pcs: PcsNode,
+    gang: GangNode,
+    scope: str,
+    subject: str,
+    strength: str,
+    spread: Spread,
+    outside: tuple[str, ...],
+    pods_by_name: Mapping[str, PodNode],
+    nodes: Mapping[str, NodeGpu],
+) -> Finding:
+    domain = spread.domain
+    best = spread.shares[0].value
+    where = "gang " + gang.name if scope == "gang" else f"{subject} (in gang {gang.name})"
+    roles: dict[str, int] = {}
+    for name in outside:
+        role = pods_by_name[name].role or "?"
+        roles[role] = roles.get(role, 0) + 1
+    role_text = ", ".join(f"{n} {r} pod{'s' if n != 1 else ''}" for r, n in sorted(roles.items()))
+    other_values = sorted({_value(pods_by_name[n], spread.key, nodes) for n in outside})
+    free_in_best = sum(n.free for n in nodes.values() if node_value(n, spread.key) == best)
+    if strength == "required":
+        return Finding(
+            ERROR,
+            "required-pack-violated",
+            pcs.namespace,
+            pcs.name,
+            gang.name,
+            f"{where}: required pack at {domain} violated — spans {spread.distinct} {domain}s ({_share_text(spread)})",
+            f"a scheduler that honours Grove's topology constraints would not place it so; check the scheduler "
+            f"backend and that every node carries {spread.key}",
+            outside,
+        )
+    return Finding(
+        WARNING,
+        "preferred-pack-missed",
+        pcs.namespace,
+        pcs.name,
+        gang.name,
+        f"{where} fragmented across {spread.distinct} {domain}s: {role_text} in {', '.join(other_values)}, "
+        f"the rest in {best}",
+        f"{role_text} may see higher latency to its peers in {best}; {free_in_best} GPU(s) are free in {best} now"
+        + (
+            f" — delete {outside[0]} to let the scheduler place it there"
+            if len(outside) == 1 and free_in_best > 0
+            else " — free capacity there to consolidate"
+        ),
+        outside,
+    )
