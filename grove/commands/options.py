@@ -35,6 +35,9 @@ def add_read_options(parser: argparse.ArgumentParser, *, watch: bool = True) -> 
         help="json/yaml: the derived model; wide: more columns",
     )
     parser.add_argument("--no-color", action="store_true", help="no colour (also when NO_COLOR is set or not a TTY)")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour: auto (default), always, never"
+    )
     parser.add_argument("--width", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--replay", metavar="FILE", help="read a recording (.jsonl, .jsonl.gz or a diagnostics .tgz)")
     parser.add_argument(
@@ -44,4 +47,7 @@ def add_read_options(parser: argparse.ArgumentParser, *, watch: bool = True) -> 
     )
     if watch:
         parser.add_argument("-w", "--watch", action="store_true", help="keep watching and re-render on changes")
+        parser.add_argument(
+            "--speed", type=float, default=1.0, metavar="X", help="with --replay -w: play the recording X times faster"
+        )
     add_common_options(parser)

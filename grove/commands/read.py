@@ -1,0 +1,48 @@
+"""The shared shape of the read commands: load (or watch) state, build the report, print it."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from grove.commands.errors import UsageError
+from grove.commands.output import make_console
+from grove.commands.source import Scope, load_state
+from grove.reducers.state import State
+
+BuildReport = Callable[[State, Scope], Any]
+Render = Callable[[Any], Any]
+
+
+def check_flags(args: argparse.Namespace) -> None:
+    if getattr(args, "all_namespaces", False) and getattr(args, "namespace", None):
+        raise UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")
+    if getattr(args, "watch", False) and getattr(args, "output", None) in ("json", "yaml"):
+        raise UsageError("-w cannot be combined with -o json/yaml")
+
+
+def run_read(
+    args: argparse.Namespace,
+    kinds: Sequence[str],
+    build: BuildReport,
+    render: Render,
+    doc_kind: str,
+) -> int:
+    check_flags(args)
+    if getattr(args, "watch", False):
+        from grove.commands.watch import run_watch
+
+        return run_watch(args, kinds, build, render)
+    state, scope = load_state(args, kinds)
+    report = build(state, scope)
+    fmt = getattr(args, "output", None)
+    if fmt in ("json", "yaml"):
+        from grove.views.serialize import document, dumps
+
+        sys.stdout.write(dumps(document(doc_kind, report), fmt))
+        return 0
+    console = make_console(args)
+    console.print(render(report))
+    return 0

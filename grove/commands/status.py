@@ -1,0 +1,51 @@
+"""``kubectl grove status [PCS] [-a]``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from grove.commands.options import add_read_options
+
+KINDS = (
+    "PodCliqueSet",
+    "PodCliqueScalingGroup",
+    "PodClique",
+    "PodGang",
+    "Pod",
+    "Node",
+    "ClusterTopologyBinding",
+    "Event",
+)
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "status",
+        help="readiness, health, update progress and placement score of PodCliqueSets",
+        description="Show PodCliqueSets: per replica, each clique and scaling group with ready/desired, role, "
+        "health, update progress and placement score. Without a name: one line per PodCliqueSet.",
+    )
+    parser.add_argument("name", nargs="?", help="PodCliqueSet name")
+    parser.add_argument("-a", "--all", action="store_true", help="the full view for every PodCliqueSet in scope")
+    add_read_options(parser)
+    parser.set_defaults(run="grove.commands.status:run")
+
+
+def run(args: argparse.Namespace) -> int:
+    from grove.commands.read import run_read
+    from grove.commands.source import Scope
+    from grove.commands.targets import resolve_targets
+    from grove.reducers.reports import StatusReport, status_report
+    from grove.reducers.state import State
+    from grove.views.status import render_status
+
+    detailed = bool(args.name) or args.all
+
+    def build(state: State, scope: Scope) -> StatusReport:
+        return status_report(state, resolve_targets(state, scope, args.name), scope.namespace)
+
+    def render(report: StatusReport) -> Any:
+        return render_status(report, detailed=detailed, wide=args.output == "wide")
+
+    return run_read(args, KINDS, build, render, "StatusReport")

@@ -1,0 +1,53 @@
+"""``kubectl grove topology [PCS] [--level DOMAIN]``."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from grove.commands.options import add_read_options
+
+KINDS = (
+    "PodCliqueSet",
+    "PodCliqueScalingGroup",
+    "PodClique",
+    "PodGang",
+    "Pod",
+    "Node",
+    "ClusterTopologyBinding",
+    "Event",
+)
+
+
+def add_parser(sub: Any) -> None:
+    parser: argparse.ArgumentParser = sub.add_parser(
+        "topology",
+        help="where pods run: topology levels down to nodes and pods, GPU use, placement findings",
+        description="Show the levels of the ClusterTopologyBinding the workload names as a tree down to nodes and "
+        "pods, with GPU bars split Grove / other workloads / free per GPU product, role badges, the placement "
+        "score and findings. Without a name: every node of the cluster.",
+    )
+    parser.add_argument("name", nargs="?", help="PodCliqueSet name")
+    parser.add_argument("--level", metavar="DOMAIN", help="group down to this level only (e.g. rack), then nodes")
+    add_read_options(parser)
+    parser.set_defaults(run="grove.commands.topology:run")
+
+
+def run(args: argparse.Namespace) -> int:
+    from grove.commands.errors import UserError
+    from grove.commands.read import run_read
+    from grove.commands.source import Scope
+    from grove.commands.targets import resolve_targets
+    from grove.reducers.reports import TopologyReport, topology_report
+    from grove.reducers.state import State
+    from grove.views.topology import render_topology
+
+    def build(state: State, scope: Scope) -> TopologyReport:
+        targets = resolve_targets(state, scope, args.name) if args.name else None
+        report = topology_report(state, targets, scope.namespace, args.level)
+        if args.level and args.level not in [lv.domain for lv in report.topology.levels]:
+            levels = ", ".join(lv.domain for lv in report.topology.levels)
+            raise UserError(f"--level {args.level!r} is not a level of this topology (levels: {levels})")
+        return report
+
+    return run_read(args, KINDS, build, render_topology, "TopologyReport")

@@ -1,0 +1,129 @@
+"""Small rendering pieces shared by the views: bars, badges, ages, styles."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+GROVE_STYLE = "green"
+OTHER_STYLE = "magenta"
+FREE_STYLE = "grey50"
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+SEVERITY_ICON = {"error": "✖", "warning": "⚠", "info": "ℹ"}
+STATE_STYLE = {
+    "healthy": "green",
+    "progressing": "cyan",
+    "updating": "blue",
+    "pending": "yellow",
+    "degraded": "yellow",
+    "at-risk": "bold red",
+    "terminating": "bold red",
+}
+STATE_ICON = {
+    "healthy": "✓",
+    "progressing": "…",
+    "updating": "↻",
+    "pending": "⧗",
+    "degraded": "⚠",
+    "at-risk": "✖",
+    "terminating": "✖",
+}
+ROLE_BADGES = {"prefill": "P", "decode": "D"}
+
+
+def role_letter(role: str) -> str:
+    """``prefill`` → P, ``decode`` → D, otherwise the first letter, upper-cased (``?`` when unknown)."""
+    if not role or role == "?":
+        return "?"
+    return ROLE_BADGES.get(role.lower(), role[0].upper())
+
+
+def badge(role: str) -> str:
+    return f"[{role_letter(role)}]"
+
+
+def role_legend(roles: list[str]) -> str:
+    seen: dict[str, str] = {}
+    for role in roles:
+        letter = role_letter(role)
+        seen.setdefault(letter, role or "unknown")
+    return "  ".join(f"[{letter}] {role}" for letter, role in sorted(seen.items()))
+
+
+def ratio_bar(value: float, total: float, width: int = 16) -> Text:
+    """``[██████░░░░]`` for value/total, coloured green → yellow → red by how far from full."""
+    fraction = 0.0 if total <= 0 else max(0.0, min(1.0, value / total))
+    filled = round(fraction * width)
+    style = "green" if fraction >= 0.999 else ("yellow" if fraction >= 0.5 else "red")
+    text = Text("[")
+    text.append("█" * filled, style=style)
+    text.append("░" * (width - filled), style=FREE_STYLE)
+    text.append("]")
+    return text
+
+
+def gpu_bar(grove: int, other: int, allocatable: int, width: int = 16) -> Text:
+    """Three-way GPU bar: Grove █, Other ▒, Free ░ (cells are proportional to allocatable)."""
+    total = max(allocatable, grove + other, 1)
+    g = round(grove / total * width)
+    o = round(other / total * width)
+    if grove and not g:
+        g = 1
+    if other and not o:
+        o = 1
+    g = min(g, width)
+    o = min(o, width - g)
+    text = Text("[")
+    text.append("█" * g, style=GROVE_STYLE)
+    text.append("▒" * o, style=OTHER_STYLE)
+    text.append("░" * (width - g - o), style=FREE_STYLE)
+    text.append("]")
+    return text
+
+
+def gpu_legend() -> Text:
+    text = Text("GPUs: ")
+    text.append("█", style=GROVE_STYLE)
+    text.append(" Grove  ")
+    text.append("▒", style=OTHER_STYLE)
+    text.append(" other workloads  ")
+    text.append("░", style=FREE_STYLE)
+    text.append(" free")
+    return text
+
+
+def age(now: float, since: float | None) -> str:
+    """kubectl-style age: 45s, 12m, 2h34m, 3d4h."""
+    if since is None:
+        return "-"
+    return duration(max(0.0, now - since))
+
+
+def duration(seconds: float) -> str:
+    s = round(seconds)
+    sign = "-" if s < 0 else ""
+    s = abs(s)
+    days, rem = divmod(s, 86400)
+    hours, rem = divmod(rem, 3600)
+    minutes, secs = divmod(rem, 60)
+    if days:
+        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
+    if hours:
+        return f"{sign}{hours}h{minutes}m" if minutes else f"{sign}{hours}h"
+    if minutes:
+        return f"{sign}{minutes}m{secs}s" if secs and minutes < 10 else f"{sign}{minutes}m"
+    return f"{sign}{secs}s"
+
+
+def score_text(score: float | None) -> Text:
+    if score is None:
+        return Text("n/a", style="dim")
+    style = "green" if score >= 0.9 else ("yellow" if score >= 0.7 else "red")
+    return Text(f"{score:.2f}", style=style)
+
+
+def state_text(state: str) -> Text:
+    return Text(f"{STATE_ICON.get(state, '?')} {state}", style=STATE_STYLE.get(state, ""))
+
+
+def rule(title: str, width: int) -> Text:
+    return Text("━" * max(10, min(width, len(title) + 20)), style="dim")

@@ -1,0 +1,186 @@
+"""``kubectl grove status``: per PCS replica, its cliques and scaling groups with readiness bars, roles, update
+progress, placement score and age."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from grove.reducers.health import ChildHealth
+from grove.reducers.hierarchy import CliqueNode, PcsgNode
+from grove.reducers.reports import PcsStatus, StatusReport
+from grove.views.common import age, badge, duration, ratio_bar, score_text, state_text
+from grove.views.sources import source_lines
+
+
+def _clique_row(
+    table: Table, clique: CliqueNode, child: ChildHealth | None, now: float, wide: bool, indent: str = ""
+) -> None:
+    pct = f"{round(100 * clique.ready / clique.replicas)}%" if clique.replicas else "-"
+    cells: list[RenderableType] = [
+        Text(f"{indent}{clique.clique}"),
+        Text(f"{badge(clique.role)} {clique.role}"),
+        Text(f"{clique.ready}/{clique.replicas}"),
+        Text(str(clique.min_available)),
+        ratio_bar(clique.ready, clique.replicas),
+        Text(pct),
+        state_text(child.state) if child is not None else Text(""),
+    ]
+    if wide:
+        cells += [
+            Text(f"{clique.scheduled}/{clique.replicas}"),
+            Text(str(clique.gated)),
+            Text(f"{clique.updated}/{len(clique.pods)}"),
+            Text(str(clique.gpus)),
+            Text(clique.name, style="dim"),
+        ]
+    cells.append(Text(age(now, clique.created)))
+    table.add_row(*cells)
+
+
+def _group_row(table: Table, group: PcsgNode, child: ChildHealth | None, now: float, wide: bool) -> None:
+    cells: list[RenderableType] = [
+        Text(f"{group.group} (scaling group)", style="bold"),
+        Text(""),
+        Text(f"{group.available}/{group.replicas}"),
+        Text(str(group.min_available)),
+        ratio_bar(group.available, group.replicas),
+        Text(f"{round(100 * group.available / group.replicas)}%" if group.replicas else "-"),
+        state_text(child.state) if child is not None else Text(""),
+    ]
+    if wide:
+        cells += [
+            Text(f"{group.scheduled}/{group.replicas}"),
+            Text(""),
+            Text(f"{group.updated}/{group.replicas}"),
+            Text(str(sum(c.gpus for c in group.cliques()))),
+            Text(group.name, style="dim"),
+        ]
+    cells.append(Text(age(now, group.created)))
+    table.add_row(*cells)
+
+
+def _table(wide: bool) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for column in ("CLIQUE", "ROLE", "READY", "MIN", "PROGRESS", "", "HEALTH"):
+        table.add_column(column, no_wrap=True)
+    if wide:
+        for column in ("SCHEDULED", "GATED", "UPDATED", "GPUS", "PODCLIQUE"):
+            table.add_column(column, no_wrap=True)
+    table.add_column("AGE", no_wrap=True)
+    return table
+
+
+def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableType:
+    pcs, placement, health, rollout = item.pcs, item.placement, item.health, item.rollout
+    header = Text()
+    header.append("PodCliqueSet: ", style="bold")
+    header.append(pcs.name, style="bold cyan")
+    header.append(f"    Namespace: {pcs.namespace}    Replicas: {pcs.available}/{pcs.replicas} available")
+    header.append(f"    Age: {age(now, pcs.created)}")
+    parts: list[RenderableType] = [header, Text("━" * 60, style="dim")]
+    if not pcs.exists:
+        parts.append(Text("  the PodCliqueSet object is not visible; showing what its children say", style="yellow"))
+    children = {c.name: c for r in health.replica_health for c in r.children}
+    replica_state = {r.index: r for r in health.replica_health}
+    for replica in pcs.replica_nodes:
+        rh = replica_state.get(replica.index)
+        line = Text(f"  Replica {replica.index}", style="bold")
+        if replica.gangs:
+            line.append(f"   gang{'s' if len(replica.gangs) > 1 else ''}: {', '.join(replica.gangs)}", style="dim")
+        if rh is not None:
+            line.append("   ")
+            line.append_text(state_text(rh.state))
+            if rh.countdown is not None:
+                line.append(f"  (gang termination in {duration(max(0.0, rh.countdown))})", style="bold red")
+        parts.append(line)
+        table = _table(wide)
+        for clique in replica.cliques:
+            _clique_row(table, clique, children.get(clique.name), now, wide, "  ")
+        for group in replica.groups:
+            _group_row(table, group, children.get(group.name), now, wide)
+            for sub in group.replica_nodes:
+                gang_note = "base gang" if sub.base else (f"gang {sub.gang}" if sub.gang else "no gang yet")
+                table.add_row(Text(f"    replica {sub.index}  ({gang_note})", style="dim"))
+                for clique in sub.cliques:
+                    _clique_row(table, clique, None, now, wide, "      ")
+        parts.append(table)
+    footer = Text("  PlacementScore: ")
+    footer.append_text(score_text(placement.score))
+    footer.append(" (computed: share of each gang's GPUs in its best domain)", style="dim")
+    if placement.scheduler_score is not None:
+        footer.append("   Scheduler score: ")
+        footer.append_text(score_text(placement.scheduler_score))
+    footer.append(f"    Topology: {placement.topology.binding or 'none'}")
+    footer.append(f"    Strategy: {pcs.strategy}")
+    parts.append(footer)
+    if rollout is not None and rollout.in_progress:
+        upd = Text("  Update in progress: ", style="bold blue")
+        upd.append(f"{rollout.updated_replicas}/{rollout.replicas} replicas updated")
+        if rollout.total_cliques:
+            upd.append(f", cliques {rollout.updated_cliques}/{rollout.total_cliques}")
+        if rollout.total_groups:
+            upd.append(f", scaling groups {rollout.updated_groups}/{rollout.total_groups}")
+        if rollout.currently_updating:
+            upd.append(", updating replica " + ", ".join(str(r.index) for r in rollout.currently_updating))
+        upd.append(f", {rollout.outdated_pods} pod(s) on the old template")
+        if rollout.started is not None:
+            upd.append(f", started {age(now, rollout.started)} ago")
+        parts.append(upd)
+    elif rollout is not None and rollout.ended is not None:
+        parts.append(Text(f"  Last update finished {age(now, rollout.ended)} ago", style="dim"))
+    return Group(*parts)
+
+
+def render_summary(report: StatusReport) -> RenderableType:
+    """One row per PodCliqueSet (``status`` without a name)."""
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    show_ns = len({i.pcs.namespace for i in report.items}) > 1 or report.namespace is None
+    columns = (["NAMESPACE"] if show_ns else []) + [
+        "NAME",
+        "REPLICAS",
+        "AVAILABLE",
+        "PODS READY",
+        "GPUS",
+        "HEALTH",
+        "PLACEMENT",
+        "UPDATE",
+        "AGE",
+    ]
+    for column in columns:
+        table.add_column(column, no_wrap=True)
+    for item in report.items:
+        pods = [p for p in item.pcs.pods() if not p.facts.finished]
+        ready = sum(1 for p in pods if p.facts.ready)
+        rollout = item.rollout
+        update = "in progress" if rollout is not None and rollout.in_progress else "-"
+        row: list[RenderableType] = [Text(item.pcs.namespace)] if show_ns else []
+        row += [
+            Text(item.pcs.name),
+            Text(str(item.pcs.replicas)),
+            Text(str(item.pcs.available)),
+            Text(f"{ready}/{len(pods)}"),
+            Text(str(sum(p.facts.gpus for p in pods))),
+            state_text(item.health.state),
+            score_text(item.placement.score),
+            Text(update),
+            Text(age(report.now, item.pcs.created)),
+        ]
+        table.add_row(*row)
+    return Group(table, *source_lines(report.sources))
+
+
+def render_status(report: StatusReport, detailed: bool, wide: bool = False) -> RenderableType:
+    if not report.items:
+        where = f"namespace {report.namespace}" if report.namespace else "any namespace"
+        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources))
+    if not detailed:
+        return render_summary(report)
+    parts: list[RenderableType] = []
+    for i, item in enumerate(report.items):
+        if i:
+            parts.append(Text(""))
+        parts.append(render_pcs(item, report.now, wide))
+    parts.extend(source_lines(report.sources))
+    return Group(*parts)

@@ -1,0 +1,186 @@
+"""``kubectl grove topology``: the binding's levels as a tree down to nodes and pods, three-way GPU bars per node
+and product, role badges, and the placement findings with what to do."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.text import Text
+from rich.tree import Tree
+
+from grove.reducers.gpu import GpuTotals, NodeGpu
+from grove.reducers.placement import Finding
+from grove.reducers.reports import PodOnNode, TopologyReport
+from grove.reducers.topology import DomainNode
+from grove.views.common import (
+    SEVERITY_ICON,
+    SEVERITY_STYLE,
+    badge,
+    gpu_bar,
+    gpu_legend,
+    ratio_bar,
+    role_legend,
+    score_text,
+)
+from grove.views.sources import source_lines
+
+
+def _totals_text(totals: dict[str, GpuTotals] | object) -> Text:
+    assert isinstance(totals, dict)
+    text = Text()
+    for i, (product, t) in enumerate(totals.items()):
+        if i:
+            text.append("  ")
+        text.append(f"{product}: ", style="dim")
+        text.append(f"{t.grove}", style="green")
+        text.append(" grove · ")
+        text.append(f"{t.other}", style="magenta")
+        text.append(" other · ")
+        text.append(f"{t.free}", style="grey50" if not t.free else "bold")
+        text.append(f" free / {t.allocatable}")
+    return text
+
+
+def _node_label(node: NodeGpu, pods: tuple[PodOnNode, ...]) -> Text:
+    text = Text()
+    text.append(node.node, style="bold")
+    if not node.known:
+        text.append("  (node not visible)", style="yellow")
+    elif node.allocatable or node.used:
+        text.append(f"  {node.product}  ", style="dim")
+        text.append_text(gpu_bar(node.grove, node.other, node.allocatable))
+        text.append(f" {node.used}/{node.allocatable} GPUs")
+        if node.overcommitted:
+            text.append("  overcommitted", style="bold red")
+    else:
+        text.append("  no GPUs", style="dim")
+    if not node.ready:
+        text.append("  NotReady", style="bold red")
+    if node.unschedulable:
+        text.append("  SchedulingDisabled", style="yellow")
+    return text
+
+
+def _pod_label(pod: PodOnNode, finding_style: dict[str, str]) -> Text:
+    text = Text()
+    if pod.grove:
+        text.append(badge(pod.role), style="bold" if pod.highlighted else "dim")
+        text.append(" ")
+        text.append(pod.name, style="" if pod.highlighted else "dim")
+        if not pod.highlighted and pod.pcs:
+            text.append(f"  ({pod.namespace}/{pod.pcs})", style="dim")
+    else:
+        text.append("[-] ", style="dim")
+        text.append(f"{pod.namespace}/{pod.name}", style="dim")
+        text.append("  other workload", style="dim magenta")
+    status_style = "green" if pod.ready else ("yellow" if pod.status in ("Pending", "Running") else "red")
+    text.append(f"  {pod.status}", style=status_style if pod.highlighted or pod.grove else "dim")
+    text.append(f"  gpu:{pod.gpus}", style="" if pod.highlighted else "dim")
+    if pod.finding:
+        style = finding_style.get(pod.finding, "yellow")
+        text.append(f"  ⚠ {pod.finding.replace('-', ' ')}", style=style)
+    return text
+
+
+def _domain_label(domain: DomainNode) -> Text:
+    text = Text()
+    text.append(f"{domain.domain}: ", style="bold")
+    text.append(domain.value, style="bold cyan")
+    text.append(f"  ({domain.used}/{domain.allocatable} GPUs in use)  ", style="dim")
+    text.append_text(_totals_text(dict(domain.totals)))
+    return text
+
+
+def _add_nodes(
+    tree: Tree, nodes: tuple[NodeGpu, ...], report: TopologyReport, show_pods: bool, finding_style: dict[str, str]
+) -> None:
+    for node in nodes:
+        pods = report.pods_by_node.get(node.node, ())
+        branch = tree.add(_node_label(node, pods))
+        if show_pods:
+            for pod in pods:
+                if pod.highlighted or pod.gpus:
+                    branch.add(_pod_label(pod, finding_style))
+        else:
+            grove = sum(1 for p in pods if p.grove)
+            if pods:
+                branch.add(Text(f"{grove} Grove pod(s), {len(pods) - grove} other", style="dim"))
+
+
+def _add_domains(
+    tree: Tree, domains: tuple[DomainNode, ...], report: TopologyReport, show_pods: bool, finding_style: dict[str, str]
+) -> None:
+    for domain in domains:
+        branch = tree.add(_domain_label(domain))
+        if domain.children:
+            _add_domains(branch, domain.children, report, show_pods, finding_style)
+        else:
+            _add_nodes(branch, domain.nodes, report, show_pods, finding_style)
+
+
+def render_findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
+    if not findings:
+        return [Text("✓ No placement findings.", style="green")]
+    out: list[RenderableType] = [Text("Findings:", style="bold")]
+    for finding in findings:
+        line = Text(f"{SEVERITY_ICON[finding.severity]} ", style=SEVERITY_STYLE[finding.severity])
+        line.append(finding.message, style=SEVERITY_STYLE[finding.severity])
+        out.append(line)
+        if finding.pods and len(finding.pods) <= 6:
+            out.append(Text("    pods: " + ", ".join(finding.pods), style="dim"))
+        elif finding.pods:
+            out.append(Text(f"    pods: {', '.join(finding.pods[:5])} and {len(finding.pods) - 5} more", style="dim"))
+        out.append(Text(f"  → {finding.hint}"))
+    return out
+
+
+def render_topology(report: TopologyReport) -> RenderableType:
+    topo = report.topology
+    head = Text()
+    head.append("Levels: ", style="bold")
+    head.append(" → ".join(lv.domain for lv in topo.levels) + " → pod")
+    head.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
+    head_lines: list[RenderableType] = [head]
+    if topo.origin in ("missing", "none", "only-binding"):
+        head_lines.append(Text(topo.message, style="yellow" if topo.origin != "only-binding" else "dim"))
+    for placement in report.placements:
+        line = Text()
+        line.append(f"PodCliqueSet {placement.namespace}/{placement.name}", style="bold")
+        line.append("   PlacementScore: ")
+        line.append_text(score_text(placement.score))
+        if placement.score is not None:
+            line.append(" ")
+            line.append_text(ratio_bar(placement.score, 1.0, 10))
+        if placement.scheduler_score is not None:
+            line.append("   scheduler's placementScore: ")
+            line.append_text(score_text(placement.scheduler_score))
+        gangs = len(placement.gangs)
+        line.append(f"   {gangs} gang{'s' if gangs != 1 else ''}", style="dim")
+        head_lines.append(line)
+    title = f"ClusterTopologyBinding: {topo.binding}" if topo.binding else "No topology binding"
+    panel = Panel(Group(*head_lines), title=title, title_align="left", expand=False)
+
+    roles = sorted({p.role for plist in report.pods_by_node.values() for p in plist if p.grove and p.highlighted})
+    legend = gpu_legend()
+    if roles:
+        legend.append("     ")
+        legend.append(role_legend(roles))
+    parts: list[RenderableType] = [panel, legend, Text("")]
+    show_pods = bool(report.pcs)
+    finding_style = {f.code: SEVERITY_STYLE[f.severity] for f in reversed(report.findings)}
+    root = Tree(Text("Cluster", style="bold"), guide_style="dim", hide_root=True)
+    if report.domains:
+        _add_domains(root, report.domains, report, show_pods, finding_style)
+    else:
+        _add_nodes(root, report.nodes, report, show_pods, finding_style)
+    if not report.nodes:
+        parts.append(Text("No nodes to show (no pods of this workload are scheduled, or nodes are not visible)."))
+    else:
+        parts.append(root)
+    total = Text("Cluster GPUs: ", style="bold")
+    total.append_text(_totals_text(report.totals))
+    parts += [Text(""), total, Text("")]
+    if report.placements:
+        parts += render_findings(report.findings)
+    parts += source_lines(report.sources)
+    return Group(*parts)
