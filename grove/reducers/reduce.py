@@ -49,9 +49,10 @@ def _key_of(kind: str, obj: Any) -> ObjKey | str:
 
 def _with_problem(state: State, at: float, kind: str, subject: str, reason: str) -> State:
     problems = state.problems
-    if len(problems) >= _MAX_PROBLEMS and f"{kind}:{subject}" not in problems:
+    key = f"{kind}:{subject}:{reason}"
+    if len(problems) >= _MAX_PROBLEMS and key not in problems:
         return _bump(state, at)
-    return _replace(state, at, problems=problems.set(f"{kind}:{subject}", Problem(at, kind, subject, reason)))
+    return _replace(state, at, problems=problems.set(key, Problem(at, kind, subject, reason)))
 
 
 def _replace(state: State, at: float, **changes: Any) -> State:
@@ -170,7 +171,7 @@ def _listed(state: State, event: Listed) -> State:
         key = _key_of(kind, obj)
         if isinstance(key, str):
             if len(problems) < _MAX_PROBLEMS:
-                problems = problems.set(f"{kind}:?", Problem(event.at, kind, "?", key))
+                problems = problems.set(f"{kind}:?:{key}", Problem(event.at, kind, "?", key))
             continue
         new_objects[key] = obj
     indexes = state.indexes

@@ -1,0 +1,44 @@
+# Quickstart: `make demo` (the Arborist TUI on a bundled recording) and `make test` (the whole suite).
+# Both create .venv from nothing on a machine with Python 3.11 and make.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SOURCES := grove tests benchmarks scripts
+
+.PHONY: demo test check lint typecheck contracts unit bench replays clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kubectl-grove tui --replay replays/disagg-fragmented.jsonl
+
+test: $(STAMP) lint typecheck contracts unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check $(SOURCES)
+	$(BIN)/ruff format --check $(SOURCES)
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+contracts: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_fold.py
+	$(BIN)/python benchmarks/bench_startup.py
+
+replays: $(STAMP)
+	$(BIN)/python scripts/make_replays.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
