@@ -66,3 +66,46 @@ INDEXES: dict[str, tuple[tuple[str, KeyFn], ...]] = {
     kinds.PODCLIQUESCALINGGROUP: ((PCSGS_BY_PCS, pcs_of),),
     kinds.PODGANG: ((GANGS_BY_PCS, pcs_of),),
 }
+
+
+def _slow_keys(kind: str) -> Callable[[KubeObject], tuple[IndexKey | None, ...]]:
+    specs = INDEXES[kind]
+
+    def keys(obj: KubeObject) -> tuple[IndexKey | None, ...]:
+        out = []
+        for _, fn in specs:
+            try:
+                out.append(fn(obj))
+            except Exception:  # a shape the key function did not expect: leave it out of that index
+                out.append(None)
+        return tuple(out)
+
+    return keys
+
+
+_slow_pod_keys = _slow_keys(kinds.POD)
+
+
+def _pod_keys(pod: KubeObject) -> tuple[IndexKey | None, ...]:
+    """All three pod index keys at once: the hot path of the fold (same results as the per-index functions)."""
+    try:
+        meta = pod["metadata"]
+        ns = meta["namespace"]
+        labels = meta.get("labels") or {}
+        clique = labels.get(f.PODCLIQUE_LABEL)
+        gang = labels.get(f.PODGANG_LABEL)
+        spec = pod.get("spec") or {}
+        node = spec.get("nodeName")
+    except (KeyError, TypeError, AttributeError):
+        return _slow_pod_keys(pod)
+    if type(clique) is not str or not clique or type(ns) is not str or (gang is not None and type(gang) is not str):
+        return _slow_pod_keys(pod)
+    if node is not None and type(node) is not str:
+        return _slow_pod_keys(pod)
+    return ((ns, clique), (ns, gang) if gang else None, (node,) if node else None)
+
+
+INDEX_KEYS: dict[str, tuple[tuple[str, ...], Callable[[KubeObject], tuple[IndexKey | None, ...]]]] = {
+    kind: (tuple(name for name, _ in specs), _pod_keys if kind == kinds.POD else _slow_keys(kind))
+    for kind, specs in INDEXES.items()
+}

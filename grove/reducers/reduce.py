@@ -6,7 +6,7 @@ Never does I/O, never reads the clock, never raises on odd input: a malformed ob
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from immutables import Map
@@ -21,15 +21,30 @@ from grove.events.model import (
     Removed,
     SourceHealthChanged,
 )
-from grove.reducers.indexes import INDEXES, KeyFn
+from grove.reducers.indexes import INDEX_KEYS
 from grove.reducers.state import IndexKey, ObjKey, Problem, SourceState, State, empty_state
 
 _EMPTY: Map[Any, Any] = Map()
 _MAX_PROBLEMS = 500
 
 
+_NAMESPACED = {kind: info.namespaced for kind, info in kinds.KINDS.items()}
+
+
 def _key_of(kind: str, obj: Any) -> ObjKey | str:
     """The object's key, or a reason it has none."""
+    try:  # the common case, without ABC checks
+        meta = obj["metadata"]
+        name = meta["name"]
+        ns = meta.get("namespace", "")
+        if type(name) is str and name and type(ns) is str and (ns or not _NAMESPACED[kind]):
+            return (ns if _NAMESPACED[kind] else "", name)
+    except (KeyError, TypeError, AttributeError, IndexError):
+        pass
+    return _why_no_key(kind, obj)
+
+
+def _why_no_key(kind: str, obj: Any) -> ObjKey | str:
     if type(obj) is not dict and not isinstance(obj, Mapping):
         return "object is not a JSON object"
     meta = obj.get("metadata")
@@ -65,6 +80,7 @@ def _replace(state: State, at: float, **changes: Any) -> State:
         listed=changes.get("listed", state.listed),
         problems=changes.get("problems", state.problems),
         first_at=state.first_at if state.first_at is not None else at,
+        memo={},
     )
 
 
@@ -88,13 +104,6 @@ def _index_remove(index: Map[IndexKey, Map[ObjKey, None]], key: IndexKey, member
     return index.set(key, bucket) if len(bucket) else index.delete(key)
 
 
-def _safe_key(fn: KeyFn, obj: KubeObject) -> IndexKey | None:
-    try:
-        return fn(obj)
-    except Exception:  # an index function meeting a shape it did not expect: leave the object out of that index
-        return None
-
-
 def _reindex(
     indexes: Map[str, Any],
     kind: str,
@@ -102,12 +111,17 @@ def _reindex(
     old: KubeObject | None,
     new: KubeObject | None,
 ) -> Map[str, Any]:
-    specs = INDEXES.get(kind)
-    if not specs:
+    spec = INDEX_KEYS.get(kind)
+    if spec is None:
         return indexes
-    for index_name, fn in specs:
-        old_key = _safe_key(fn, old) if old is not None else None
-        new_key = _safe_key(fn, new) if new is not None else None
+    names, keys_of = spec
+    old_keys = keys_of(old) if old is not None else None
+    new_keys = keys_of(new) if new is not None else None
+    if old_keys == new_keys:
+        return indexes
+    for i, index_name in enumerate(names):
+        old_key = old_keys[i] if old_keys is not None else None
+        new_key = new_keys[i] if new_keys is not None else None
         if old_key == new_key:
             continue
         index = indexes.get(index_name, _EMPTY)
@@ -131,11 +145,17 @@ def _apply(state: State, event: Applied) -> State:
         return _with_problem(state, event.at, kind, "?", key)
     kind_map = state.objects.get(kind, _EMPTY)
     old = kind_map.get(key)
-    return _replace(
-        state,
-        event.at,
-        objects=state.objects.set(kind, kind_map.set(key, event.object)),
-        indexes=_reindex(state.indexes, kind, key, old, event.object),
+    at = event.at
+    return State(
+        state.revision + 1,
+        at if at > state.now else state.now,
+        state.objects.set(kind, kind_map.set(key, event.object)),
+        _reindex(state.indexes, kind, key, old, event.object),
+        state.sources,
+        state.listed,
+        state.problems,
+        state.first_at if state.first_at is not None else at,
+        {},
     )
 
 
@@ -205,24 +225,31 @@ def _source(state: State, event: SourceHealthChanged) -> State:
     )
 
 
+def _clock(state: State, event: ClockAdvanced) -> State:
+    return _bump(state, event.at)
+
+
+_HANDLERS: dict[type, Callable[[State, Any], State]] = {
+    Applied: _apply,
+    Removed: _remove,
+    Listed: _listed,
+    SourceHealthChanged: _source,
+    ClockAdvanced: _clock,
+}
+
+
 def reduce(state: State, event: Event) -> State:
-    """Fold one event into the state."""
-    if isinstance(event, Applied):
-        return _apply(state, event)
-    if isinstance(event, Removed):
-        return _remove(state, event)
-    if isinstance(event, Listed):
-        return _listed(state, event)
-    if isinstance(event, SourceHealthChanged):
-        return _source(state, event)
-    if isinstance(event, ClockAdvanced):
-        return _bump(state, event.at)
-    return state
+    """Fold one event into the state (an unknown event type leaves it unchanged)."""
+    handler = _HANDLERS.get(type(event))
+    return handler(state, event) if handler is not None else state
 
 
 def fold(events: Iterable[Event], state: State | None = None) -> State:
     """Fold a finite sequence of events (a replay) into one state."""
     current = state if state is not None else empty_state()
+    handlers = _HANDLERS
     for event in events:
-        current = reduce(current, event)
+        handler = handlers.get(type(event))
+        if handler is not None:
+            current = handler(current, event)
     return current

@@ -7,7 +7,7 @@ two 50k-entry maps on every update would cost milliseconds, and derivations memo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, NamedTuple, TypeAlias, TypeVar
 
 import attrs
 from immutables import Map
@@ -44,8 +44,13 @@ class Problem:
     reason: str
 
 
-@attrs.frozen(slots=True, eq=False)
-class State:
+class State(NamedTuple):
+    """The root of the state. A NamedTuple: immutable, and the cheapest record to create once per event.
+
+    Equality is identity: comparing two 50k-entry maps on every update would cost milliseconds. ``memo`` caches
+    derivations of this very state (see ``memoised``); it is the one mutable member and holds no input.
+    """
+
     revision: int
     now: float
     objects: Map[str, Map[ObjKey, KubeObject]]
@@ -53,8 +58,17 @@ class State:
     sources: Map[str, SourceState]
     listed: frozenset[str]
     problems: Map[str, Problem]
-    first_at: float | None = None
-    memo: dict[str, tuple[Any, Any]] = attrs.field(factory=dict, repr=False)
+    first_at: float | None
+    memo: dict[str, tuple[Any, Any]]
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    def __hash__(self) -> int:
+        return id(self)
 
     # ------------------------------------------------------------------ reading
 
@@ -102,6 +116,8 @@ def empty_state() -> State:
         sources=Map(),
         listed=frozenset(),
         problems=Map(),
+        first_at=None,
+        memo={},
     )
 
 

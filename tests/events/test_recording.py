@@ -33,7 +33,12 @@ def test_round_trip_strips_managed_fields_and_keeps_times(tmp_path: Path) -> Non
     assert recording.header.context == "ctx" and recording.header.namespaces == ("prod",)
     events = recording.load()
     assert [type(e).__name__ for e in events] == [
-        "Listed", "Applied", "SourceHealthChanged", "SourceHealthChanged", "ClockAdvanced", "Removed",
+        "Listed",
+        "Applied",
+        "SourceHealthChanged",
+        "SourceHealthChanged",
+        "ClockAdvanced",
+        "Removed",
     ]
     assert events[1].at == START + 1.5
     assert "managedFields" not in events[1].object["metadata"]
@@ -80,8 +85,11 @@ HEADER = orjson.dumps({"format": "kubectl-grove-recording", "version": 1, "start
         ([HEADER, b"not json at all\n"], 2, "not JSON"),
         ([HEADER, b'{"t": 1, "type": "teleported"}\n'], 2, "unknown event type 'teleported'"),
         ([HEADER, b'{"t": 1, "type": "applied", "kind": "Pod", "object": 3}\n'], 2, "'object' must be"),
-        ([orjson.dumps({"format": "kubectl-grove-recording", "version": 99, "start": 0}) + b"\n"], 1,
-         "unsupported recording version 99"),
+        (
+            [orjson.dumps({"format": "kubectl-grove-recording", "version": 99, "start": 0}) + b"\n"],
+            1,
+            "unsupported recording version 99",
+        ),
         ([b'{"hello": "world"}\n'], 1, "not a kubectl-grove recording"),
         ([b""], 1, "empty file"),
     ],

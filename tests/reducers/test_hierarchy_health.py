@@ -33,9 +33,11 @@ def test_scaling_group_replicas_and_scaled_gangs() -> None:
     pcsg = {
         "apiVersion": "grove.io/v1alpha1",
         "kind": "PodCliqueScalingGroup",
-        "metadata": h.meta("svc-0-decode", labels={"app.kubernetes.io/part-of": "svc",
-                                                     "grove.io/podcliqueset-replica-index": "0"},
-                           owner=("PodCliqueSet", "svc")),
+        "metadata": h.meta(
+            "svc-0-decode",
+            labels={"app.kubernetes.io/part-of": "svc", "grove.io/podcliqueset-replica-index": "0"},
+            owner=("PodCliqueSet", "svc"),
+        ),
         "spec": {"replicas": 3, "minAvailable": 1, "cliqueNames": ["leader", "worker"]},
         "status": {"availableReplicas": 3, "scheduledReplicas": 3},
     }
@@ -44,15 +46,16 @@ def test_scaling_group_replicas_and_scaled_gangs() -> None:
         gang = "svc-0" if k == 0 else f"svc-0-decode-{k - 1}"
         base = None if k == 0 else "svc-0"
         for name, role in (("leader", "dleader"), ("worker", "dworker")):
-            cliques.append(h.podclique("svc", 0, name, role, 1, 1, pcsg=("svc-0-decode", k), gang=gang,
-                                       base_gang=base))
+            cliques.append(h.podclique("svc", 0, name, role, 1, 1, pcsg=("svc-0-decode", k), gang=gang, base_gang=base))
     pods = [h.pod(c, 0, "n1") for c in cliques]
     state = _state({"PodCliqueScalingGroup": [pcsg], "PodClique": cliques, "Pod": pods})
     pcs = build_pcs(state, "prod", "svc")
     (group,) = pcs.replica_nodes[0].groups
     assert group.group == "decode"
     assert [(r.index, r.base, r.gang) for r in group.replica_nodes] == [
-        (0, True, "svc-0"), (1, False, "svc-0-decode-0"), (2, False, "svc-0-decode-1"),
+        (0, True, "svc-0"),
+        (1, False, "svc-0-decode-0"),
+        (2, False, "svc-0-decode-1"),
     ]
     assert {c.clique for c in group.cliques()} == {"leader", "worker"}
     gangs = {g.name: g for g in pcs.gangs}
@@ -63,17 +66,26 @@ def test_scaling_group_replicas_and_scaled_gangs() -> None:
 
 def _breached(since: str, scheduled_status: str = "True") -> list[dict[str, Any]]:
     return [
-        {"type": "MinAvailableBreached", "status": "True", "reason": "InsufficientReadyPods",
-         "lastTransitionTime": since, "message": "1 ready < 2"},
+        {
+            "type": "MinAvailableBreached",
+            "status": "True",
+            "reason": "InsufficientReadyPods",
+            "lastTransitionTime": since,
+            "message": "1 ready < 2",
+        },
         {"type": "PodCliqueScheduled", "status": scheduled_status, "reason": "x", "lastTransitionTime": h.T0},
     ]
 
 
 def test_breach_countdown_runs_from_the_last_transition_time() -> None:
-    clique = h.podclique("svc", 0, "w", "worker", 2, 1, ready=1, min_available=2,
-                         conditions=_breached("2026-11-02T09:10:00Z"))
-    objs = {"PodCliqueSet": [h.pcs("svc", 1, [h.clique_template("w", "worker", 2, 1)], termination_delay="30m")],
-            "PodClique": [clique], "Pod": [h.pod(clique, 0, "n1"), h.pod(clique, 1, "n1", ready=False)]}
+    clique = h.podclique(
+        "svc", 0, "w", "worker", 2, 1, ready=1, min_available=2, conditions=_breached("2026-11-02T09:10:00Z")
+    )
+    objs = {
+        "PodCliqueSet": [h.pcs("svc", 1, [h.clique_template("w", "worker", 2, 1)], termination_delay="30m")],
+        "PodClique": [clique],
+        "Pod": [h.pod(clique, 0, "n1"), h.pod(clique, 1, "n1", ready=False)],
+    }
     state = _state(objs, at=T0 + 15 * 60)  # 09:15
     report = health_for(state, "prod", "svc")
     replica = report.replica_health[0]
@@ -86,16 +98,24 @@ def test_breach_countdown_runs_from_the_last_transition_time() -> None:
 
 
 def test_a_clique_that_was_never_scheduled_is_not_a_termination_candidate() -> None:
-    clique = h.podclique("svc", 0, "w", "worker", 2, 1, ready=0,
-                         conditions=_breached("2026-11-02T09:00:01Z", scheduled_status="False"))
+    clique = h.podclique(
+        "svc", 0, "w", "worker", 2, 1, ready=0, conditions=_breached("2026-11-02T09:00:01Z", scheduled_status="False")
+    )
     state = _state({"PodCliqueSet": [h.pcs("svc", 1, [])], "PodClique": [clique]}, at=T0 + 600)
     (child,) = health_for(state, "prod", "svc").replica_health[0].children
     assert not child.eligible and child.countdown is None and child.state == "degraded"
 
 
 def test_update_in_progress_pauses_gang_termination() -> None:
-    conditions = [{"type": "MinAvailableBreached", "status": "Unknown", "reason": "UpdateInProgress",
-                   "lastTransitionTime": h.T0, "message": ""}]
+    conditions = [
+        {
+            "type": "MinAvailableBreached",
+            "status": "Unknown",
+            "reason": "UpdateInProgress",
+            "lastTransitionTime": h.T0,
+            "message": "",
+        }
+    ]
     clique = h.podclique("svc", 0, "w", "worker", 2, 1, conditions=conditions)
     pods = [h.pod(clique, 0, "n1"), h.pod(clique, 1, "n1")]
     state = _state({"PodCliqueSet": [h.pcs("svc", 1, [])], "PodClique": [clique], "Pod": pods})

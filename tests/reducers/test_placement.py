@@ -38,8 +38,12 @@ def _two_replicas(required: bool, split_second: bool) -> dict[str, list[dict[str
         "ClusterTopologyBinding": [h.binding("b", [("rack", RACK), ("host", "kubernetes.io/hostname")])],
         "Node": nodes,
         "PodCliqueSet": [
-            h.pcs("svc", 2, [h.clique_template("w", "worker", 2, 4)],
-                  topology={"topologyName": "b", "pack": {("required" if required else "preferred"): "rack"}})
+            h.pcs(
+                "svc",
+                2,
+                [h.clique_template("w", "worker", 2, 4)],
+                topology={"topologyName": "b", "pack": {("required" if required else "preferred"): "rack"}},
+            )
         ],
         "PodClique": [],
         "Pod": [],
@@ -76,8 +80,17 @@ def test_unconstrained_split_is_info_and_pending_pods_are_warned_with_the_schedu
     clique = objs["PodClique"][0]
     waiting = h.pod(clique, 2, None, suffix="waiting")
     objs["Pod"].append(waiting)
-    objs["Event"] = [h.event("e1", "prod", "Pod", waiting["metadata"]["name"], "FailedScheduling",
-                             "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.", "Warning")]
+    objs["Event"] = [
+        h.event(
+            "e1",
+            "prod",
+            "Pod",
+            waiting["metadata"]["name"],
+            "FailedScheduling",
+            "0/4 nodes are available: 4 Insufficient nvidia.com/gpu.",
+            "Warning",
+        )
+    ]
     placement = placement_for(_state(objs), "prod", "svc")
     codes = {(f.code, f.severity, f.subject) for f in placement.findings}
     assert ("split-unconstrained", "info", "svc-1") in codes
