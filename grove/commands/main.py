@@ -62,9 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     _tune_gc()
-    from grove.commands.logging import configure_logging
+    debug, log_file = getattr(args, "debug", False), getattr(args, "log_file", None)
+    if debug or log_file or not getattr(args, "replay", None):
+        # Replays touch no network and log nothing; importing structlog would cost them ~0.1 s of start-up.
+        from grove.commands.logging import configure_logging
 
-    configure_logging(debug=getattr(args, "debug", False), log_file=getattr(args, "log_file", None))
+        configure_logging(debug=debug, log_file=log_file)
     from grove.commands.errors import UserError
 
     module_name, func_name = target.split(":")

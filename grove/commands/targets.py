@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
-
 from grove.commands.errors import UserError
 from grove.commands.source import Scope
 from grove.reducers.hierarchy import pcs_names
@@ -20,6 +18,8 @@ def resolve_targets(state: State, scope: Scope, name: str | None) -> list[tuple[
     if len(matches) > 1:
         spaces = ", ".join(ns for ns, _ in matches)
         raise UserError(f"PodCliqueSet {name!r} exists in several namespaces ({spaces}): pass -n NAMESPACE")
+    import difflib
+
     where = f"namespace {scope.namespace!r}" if scope.namespace else "any namespace"
     close = difflib.get_close_matches(name, sorted({n for _, n in known}), n=3, cutoff=0.6)
     hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
