@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_output_schema_doc_is_current() -> None:
+    spec = importlib.util.spec_from_file_location("gen_output_doc", ROOT / "scripts" / "gen_output_doc.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    expected = module.render()
+    assert (ROOT / "docs" / "output.md").read_text(encoding="utf-8") == expected, (
+        "docs/output.md is stale: run `.venv/bin/python scripts/gen_output_doc.py`"
+    )
+    assert "| `findings` | list of Finding |" in expected
+
+
+def test_readme_starts_with_the_two_quickstart_commands() -> None:
+    lines = [ln for ln in (ROOT / "README.md").read_text(encoding="utf-8").splitlines() if ln.strip()]
+    block = lines[lines.index("```sh") + 1 : lines.index("```sh") + 3]
+    assert [ln.split("#")[0].strip() for ln in block] == ["make demo", "make test"]
