@@ -45,6 +45,14 @@ class PendingPod:
 
 
 @attrs.frozen
+class UnreadyPod:
+    name: str
+    status: str  # as kubectl shows it, e.g. CrashLoopBackOff
+    restarts: int
+    node: str
+
+
+@attrs.frozen
 class ChildHealth:
     kind: str  # PodClique | PodCliqueScalingGroup
     name: str
@@ -59,6 +67,7 @@ class ChildHealth:
     scheduled: Condition | None
     gated: int
     pending: tuple[PendingPod, ...]
+    unready: tuple[UnreadyPod, ...]  # scheduled but not ready
     state: str
 
 
@@ -135,6 +144,15 @@ def _pending(state: State, cliques: Iterable[CliqueNode]) -> tuple[PendingPod, .
     return tuple(out)
 
 
+def _unready(cliques: Iterable[CliqueNode]) -> tuple[UnreadyPod, ...]:
+    return tuple(
+        UnreadyPod(p.facts.name, p.facts.status, p.facts.restarts, p.facts.node)
+        for c in cliques
+        for p in c.pods
+        if p.facts.scheduled and not p.facts.ready and not p.facts.finished
+    )
+
+
 def _child_state(
     breached: Condition | None, eligible: bool, countdown: float | None, pending: bool, ready: int, desired: int
 ) -> str:
@@ -172,6 +190,7 @@ def _clique_health(state: State, pcs: PcsNode, clique: CliqueNode) -> ChildHealt
         scheduled=sched,
         gated=clique.gated,
         pending=pending,
+        unready=_unready([clique]),
         state=_child_state(breached, eligible, countdown, is_pending, clique.ready, clique.replicas),
     )
 
@@ -200,11 +219,12 @@ def _pcsg_health(state: State, pcs: PcsNode, pcsg: PcsgNode) -> ChildHealth:
         scheduled=None,
         gated=gated,
         pending=pending,
+        unready=_unready(cliques),
         state=_child_state(breached, eligible, countdown, bool(gated or pending), available, pcsg.replicas),
     )
 
 
-def health_for(state: State, namespace: str, name: str, event_limit: int = 12) -> PcsHealth:
+def health_for(state: State, namespace: str, name: str, event_limit: int = 50) -> PcsHealth:
     return state.memoised(
         f"health:{namespace}/{name}:{event_limit}", state.revision, lambda: _health(state, namespace, name, event_limit)
     )

@@ -6,7 +6,8 @@ PodGroup, never across PCS replicas: a PCS whose replicas sit in different racks
 Score (documented in the README): for each gang, the share of its GPUs (pods, when it requests no GPUs) that sits in
 its best domain at its pack level — the required level, else the preferred one, else the narrowest level above hosts.
 Pods not yet scheduled count as outside. The PCS score is the GPU-weighted mean over its gangs:
-sum(best-domain GPUs) / sum(GPUs). 1.0 means every gang sits entirely inside one domain of its pack level.
+sum(best-domain GPUs) / sum(GPUs). 1.0 means every gang sits entirely inside one domain of its pack level. A gang
+with no pack constraint on a cluster with no topology binding has no score (n/a): spreading over hosts is normal.
 """
 
 from __future__ import annotations
@@ -337,7 +338,8 @@ def _gang(
     total_weight = sum(_weight(p, by_gpu) for p in members)
     best = score_spread.shares[0] if score_spread.shares else None
     best_weight = (best.gpus if by_gpu else best.pods) if best else 0
-    score = (best_weight / total_weight) if total_weight else None
+    judged = gang_pack is not None or bool(topo.grouping_levels)  # host-only and unconstrained: nothing to judge
+    score = (best_weight / total_weight) if total_weight and judged else None
 
     checks: list[ConstraintCheck] = []
     member_names = {p.facts.name for p in members}
@@ -372,7 +374,7 @@ def _gang(
                     _pack_finding(pcs, gang, scope, subject, strength, spread, outside, pods_by_name, nodes)
                 )
 
-    if not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
+    if judged and not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
         outside = tuple(p.facts.name for p in scheduled if _value(p, score_key, nodes) != score_spread.shares[0].value)
         findings.append(
             Finding(

@@ -160,7 +160,9 @@ def topology_report(
     domains = domain_tree(topo, nodes.values(), shown)
     listed = tuple(n for n in nodes.values() if shown is None or n.node in shown)
     ordered = {
-        n: tuple(sorted(plist, key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", p.role, p.name)))
+        n: tuple(
+            sorted(plist, key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", _role_rank(p.role), p.name))
+        )
         for n, plist in pods_by_node.items()
     }
     findings = tuple(fd for p in placements for fd in p.findings)
@@ -177,6 +179,12 @@ def topology_report(
         findings=findings,
         sources=source_notes(state),
     )
+
+
+def _role_rank(role: str) -> tuple[int, str]:
+    """Prefill roles first, then decode, then the rest (as the seed's layouts list them)."""
+    first = role[:1].lower()
+    return ({"p": 0, "d": 1}.get(first, 2), role)
 
 
 def _cut_at(topo: TopologyInfo, level: str) -> TopologyInfo:

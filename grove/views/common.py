@@ -42,11 +42,18 @@ def badge(role: str) -> str:
 
 
 def role_legend(roles: list[str]) -> str:
-    seen: dict[str, str] = {}
-    for role in roles:
-        letter = role_letter(role)
-        seen.setdefault(letter, role or "unknown")
-    return "  ".join(f"[{letter}] {role}" for letter, role in sorted(seen.items()))
+    """``[P] prefill  [D] decode  [R] router`` — every role behind a letter, prefill and decode first."""
+    by_letter: dict[str, list[str]] = {}
+    for role in sorted(set(roles), key=role_order):
+        names = by_letter.setdefault(role_letter(role), [])
+        names.append(role or "unknown")
+    return "  ".join(f"[{letter}] {', '.join(names)}" for letter, names in by_letter.items())
+
+
+def role_order(role: str) -> tuple[int, str]:
+    """Sort key: prefill roles, then decode roles, then the rest by name."""
+    letter = role_letter(role)
+    return ({"P": 0, "D": 1}.get(letter, 2), role)
 
 
 def ratio_bar(value: float, total: float, width: int = 16) -> Text:

@@ -60,6 +60,12 @@ def _child_details(child: ChildHealth, now: float, branch: Tree) -> None:
         branch.add(Text("✓ all pods healthy", style="green"))
     if child.gated:
         branch.add(Text(f"⧗ {child.gated} pod(s) gated, waiting for the PodGang", style="yellow"))
+    for bad in child.unready[:5]:
+        line = Text(f"✖ {bad.name} {bad.status}", style="red")
+        line.append(f"  restarts {bad.restarts}  on {bad.node}", style="dim")
+        branch.add(line)
+    if len(child.unready) > 5:
+        branch.add(Text(f"… and {len(child.unready) - 5} more not ready", style="red"))
     for pod in child.pending[:5]:
         line = Text(f"⧗ {pod.name} pending", style="yellow")
         if pod.reason:
@@ -78,6 +84,14 @@ def _event_line(event: EventRow, now: float) -> Text:
         text.append(f" (x{event.count})", style="dim")
     text.append(f": {event.message}")
     return text
+
+
+def pick_events(events: tuple[EventRow, ...], all_events: bool, limit: int = 10) -> tuple[EventRow, ...]:
+    """The events that explain: the newest warnings; the newest events of any type when there is no warning."""
+    if all_events:
+        return events[-limit:]
+    warnings = tuple(e for e in events if e.warning)
+    return warnings[-limit:] if warnings else events[-min(limit, 5) :]
 
 
 def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> RenderableType:
@@ -105,7 +119,7 @@ def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> 
             branch = tree.add(_child_label(child))
             _child_details(child, now, branch)
         parts.append(tree)
-    events = item.events if all_events else tuple(e for e in item.events if e.warning) or item.events
+    events = pick_events(item.events, all_events)
     if events:
         parts.append(Text("Recent events:", style="bold"))
         parts.extend(_event_line(e, now) for e in events)
@@ -120,6 +134,6 @@ def render_health(report: HealthReport) -> RenderableType:
     for i, item in enumerate(report.items):
         if i:
             parts.append(Text(""))
-        parts.append(render_pcs_health(item, report.now, all_events=True))
+        parts.append(render_pcs_health(item, report.now))
     parts.extend(source_lines(report.sources))
     return Group(*parts)

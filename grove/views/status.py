@@ -4,6 +4,7 @@ progress, placement score and age."""
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -97,15 +98,15 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
         parts.append(line)
         table = _table(wide)
         for clique in replica.cliques:
-            _clique_row(table, clique, children.get(clique.name), now, wide, "  ")
+            _clique_row(table, clique, children.get(clique.name), now, wide)
         for group in replica.groups:
             _group_row(table, group, children.get(group.name), now, wide)
             for sub in group.replica_nodes:
                 gang_note = "base gang" if sub.base else (f"gang {sub.gang}" if sub.gang else "no gang yet")
-                table.add_row(Text(f"    replica {sub.index}  ({gang_note})", style="dim"))
+                table.add_row(Text(f"  replica {sub.index}  ({gang_note})", style="dim"))
                 for clique in sub.cliques:
-                    _clique_row(table, clique, None, now, wide, "      ")
-        parts.append(table)
+                    _clique_row(table, clique, None, now, wide, "    ")
+        parts.append(Padding(table, (0, 0, 0, 4), expand=False))
     footer = Text("  PlacementScore: ")
     footer.append_text(score_text(placement.score))
     footer.append(" (computed: share of each gang's GPUs in its best domain)", style="dim")
@@ -124,10 +125,11 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
             upd.append(f", scaling groups {rollout.updated_groups}/{rollout.total_groups}")
         if rollout.currently_updating:
             upd.append(", updating replica " + ", ".join(str(r.index) for r in rollout.currently_updating))
-        upd.append(f", {rollout.outdated_pods} pod(s) on the old template")
-        if rollout.started is not None:
-            upd.append(f", started {age(now, rollout.started)} ago")
         parts.append(upd)
+        more = Text(f"    {rollout.outdated_pods} pod(s) still on the old template", style="blue")
+        if rollout.started is not None:
+            more.append(f"; started {age(now, rollout.started)} ago")
+        parts.append(more)
     elif rollout is not None and rollout.ended is not None:
         parts.append(Text(f"  Last update finished {age(now, rollout.ended)} ago", style="dim"))
     return Group(*parts)

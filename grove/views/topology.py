@@ -161,11 +161,10 @@ def render_topology(report: TopologyReport) -> RenderableType:
     panel = Panel(Group(*head_lines), title=title, title_align="left", expand=False)
 
     roles = sorted({p.role for plist in report.pods_by_node.values() for p in plist if p.grove and p.highlighted})
-    legend = gpu_legend()
+    parts: list[RenderableType] = [panel, gpu_legend()]
     if roles:
-        legend.append("     ")
-        legend.append(role_legend(roles))
-    parts: list[RenderableType] = [panel, legend, Text("")]
+        parts.append(Text("Roles: " + role_legend(roles)))
+    parts.append(Text(""))
     show_pods = bool(report.pcs)
     finding_style = {f.code: SEVERITY_STYLE[f.severity] for f in reversed(report.findings)}
     root = Tree(Text("Cluster", style="bold"), guide_style="dim", hide_root=True)
