@@ -210,7 +210,14 @@ def _pods_of_clique(state: State, namespace: str, clique_name: str) -> list[Kube
 
 
 def _clique_node(
-    state: State, namespace: str, name: str, obj: KubeObject | None, pcs: str, role_fallback: str = "?"
+    state: State,
+    namespace: str,
+    name: str,
+    obj: KubeObject | None,
+    pcs: str,
+    role_fallback: str = "?",
+    gang_fallback: str | None = None,
+    replica_fallback: int | None = None,
 ) -> CliqueNode:
     raw_pods = _pods_of_clique(state, namespace, name)
     spec = f.mapping(obj.get("spec")) if obj is not None else {}
@@ -246,10 +253,14 @@ def _clique_node(
         clique=clique_template_name(sample) if sample is not None else name,
         role=role,
         pcs=pcs,
-        pcs_replica=f.opt_int(f.label(sample, f.PCS_REPLICA_INDEX)) if sample is not None else None,
-        pcsg=f.label(sample, f.PCSG_LABEL) if sample is not None else None,
+        pcs_replica=(f.opt_int(f.label(sample, f.PCS_REPLICA_INDEX)) if sample is not None else None)
+        if sample is not None and f.label(sample, f.PCS_REPLICA_INDEX) is not None
+        else replica_fallback,
+        pcsg=(f.label(sample, f.PCSG_LABEL) or f.owner_name(sample, kinds.PODCLIQUESCALINGGROUP))
+        if sample is not None
+        else None,
         pcsg_replica=f.opt_int(f.label(sample, f.PCSG_REPLICA_INDEX)) if sample is not None else None,
-        gang=f.label(sample, f.PODGANG_LABEL) if sample is not None else None,
+        gang=(f.label(sample, f.PODGANG_LABEL) if sample is not None else None) or gang_fallback,
         replicas=replicas,
         min_available=f.integer(spec.get("minAvailable"), replicas),
         ready=sum(1 for p in live if p.facts.ready),
@@ -328,14 +339,43 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         f.text(f.mapping(c).get("name")): f.text(f.get(c, "spec", "roleName")) for c in f.seq(template.get("cliques"))
     }
 
+    pcsg_objs = {
+        n: state.get(kinds.PODCLIQUESCALINGGROUP, namespace, n) for n in _keys(state, ix.PCSGS_BY_PCS, namespace, name)
+    }
+    gang_names: dict[str, None] = dict.fromkeys(_keys(state, ix.GANGS_BY_PCS, namespace, name))
+    # Without the grove.io/podgang label, a PodClique's gang is the PodGang listing it as a PodGroup.
+    gang_by_clique: dict[str, str] = {}
+    for gang_name in gang_names:
+        gang_obj = state.get(kinds.PODGANG, namespace, gang_name)
+        for group in f.seq(f.get(gang_obj, "spec", "podgroups")):
+            gang_by_clique.setdefault(f.text(f.mapping(group).get("name")), gang_name)
+    # Cliques of this PCS: by part-of label / PCS owner, and (without those) through the PCSGs that own them.
+    candidates = dict.fromkeys(_keys(state, ix.CLIQUES_BY_PCS, namespace, name))
+    replica_of_pcsg: dict[str, int | None] = {}
+    for pcsg_name, pcsg_obj in pcsg_objs.items():
+        replica_of_pcsg[pcsg_name] = f.opt_int(f.label(pcsg_obj, f.PCS_REPLICA_INDEX)) if pcsg_obj else None
+        candidates.update(dict.fromkeys(_keys(state, ix.CLIQUES_BY_PCSG, namespace, pcsg_name)))
+
     clique_nodes: list[CliqueNode] = []
     seen: set[str] = set()
-    for clique_name in _keys(state, ix.CLIQUES_BY_PCS, namespace, name):
+    for clique_name in candidates:
         obj = state.get(kinds.PODCLIQUE, namespace, clique_name)
         if obj is None:
             continue
         fallback = role_by_template.get(clique_template_name(obj), "?") or "?"
-        clique_nodes.append(_clique_node(state, namespace, clique_name, obj, name, fallback))
+        owner_pcsg = f.label(obj, f.PCSG_LABEL) or f.owner_name(obj, kinds.PODCLIQUESCALINGGROUP)
+        clique_nodes.append(
+            _clique_node(
+                state,
+                namespace,
+                clique_name,
+                obj,
+                name,
+                fallback,
+                gang_by_clique.get(clique_name),
+                replica_of_pcsg.get(owner_pcsg or ""),
+            )
+        )
         seen.add(clique_name)
     # Pods whose PodClique is not (yet, or no longer) known but which belong to this PCS.
     orphan_cliques: dict[str, None] = {}
@@ -348,12 +388,10 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
                 orphan_cliques[clique_name] = None
                 break
     for clique_name in orphan_cliques:
-        node = _clique_node(state, namespace, clique_name, None, name)
+        node = _clique_node(state, namespace, clique_name, None, name, gang_fallback=gang_by_clique.get(clique_name))
         clique_nodes.append(attrs.evolve(node, role=role_by_template.get(node.clique, "?") or "?"))
 
-    pcsg_objs = {
-        n: state.get(kinds.PODCLIQUESCALINGGROUP, namespace, n) for n in _keys(state, ix.PCSGS_BY_PCS, namespace, name)
-    }
+    clique_nodes = _infer_missing_replicas(clique_nodes, name, role_by_template)
     replica_indices: set[int] = set(range(f.integer(spec.get("replicas"))))
     for c in clique_nodes:
         if c.pcs_replica is not None:
@@ -363,7 +401,6 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         if idx is not None:
             replica_indices.add(idx)
 
-    gang_names: dict[str, None] = dict.fromkeys(_keys(state, ix.GANGS_BY_PCS, namespace, name))
     for c in clique_nodes:
         if c.gang:
             gang_names.setdefault(c.gang, None)
@@ -405,6 +442,31 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         gangs=gangs,
         exists=pcs_obj is not None,
     )
+
+
+def _infer_missing_replicas(cliques: list[CliqueNode], pcs: str, templates: Mapping[str, str]) -> list[CliqueNode]:
+    """Give a PCS replica index to cliques that lack the label: from the other cliques of their gang, else from an
+    exact ``<pcs>-<i>`` base-gang name or ``<pcs>-<i>-<template>`` clique name (exact matches, never prefixes)."""
+    by_gang = {c.gang: c.pcs_replica for c in cliques if c.gang and c.pcs_replica is not None}
+    out = []
+    for c in cliques:
+        if c.pcs_replica is None:
+            index = by_gang.get(c.gang) if c.gang else None
+            if index is None and c.gang:
+                index = _exact_index(c.gang, pcs, "")
+            if index is None:
+                index = next((i for t in templates if (i := _exact_index(c.name, pcs, f"-{t}")) is not None), None)
+            if index is not None:
+                c = attrs.evolve(c, pcs_replica=index)
+        out.append(c)
+    return out
+
+
+def _exact_index(name: str, pcs: str, suffix: str) -> int | None:
+    middle = (
+        name[len(pcs) + 1 : len(name) - len(suffix)] if name.startswith(pcs + "-") and name.endswith(suffix) else ""
+    )
+    return int(middle) if middle.isdigit() else None
 
 
 def _pcsg_node(

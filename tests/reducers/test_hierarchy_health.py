@@ -121,3 +121,40 @@ def test_update_in_progress_pauses_gang_termination() -> None:
     state = _state({"PodCliqueSet": [h.pcs("svc", 1, [])], "PodClique": [clique], "Pod": pods})
     (child,) = health_for(state, "prod", "svc").replica_health[0].children
     assert child.state == "updating" and not child.eligible
+
+
+def test_objects_without_grove_labels_are_linked_by_owner_references_and_podgroups() -> None:
+    """A hand-made cluster whose objects carry owner references but none of Grove's labels."""
+    pcsg = {
+        "apiVersion": "grove.io/v1alpha1",
+        "kind": "PodCliqueScalingGroup",
+        "metadata": h.meta(
+            "svc-0-dec", labels={"grove.io/podcliqueset-replica-index": "0"}, owner=("PodCliqueSet", "svc")
+        ),
+        "spec": {"replicas": 1, "minAvailable": 1, "cliqueNames": ["w"]},
+    }
+    grouped = h.podclique("svc", 0, "w", "worker", 1, 1, pcsg=("svc-0-dec", 0))
+    standalone = h.podclique("svc", 0, "fe", "frontend", 1, 0)
+    for obj in (grouped, standalone):
+        obj["metadata"]["labels"] = {}
+    pods = [h.pod(grouped, 0, "n1"), h.pod(standalone, 0, "n1")]
+    for pod in pods:
+        pod["metadata"]["labels"] = {}
+    gang = h.podgang("svc", "svc-0", [(grouped, pods[:1]), (standalone, pods[1:])])
+    gang["metadata"]["labels"] = {}
+    state = _state(
+        {
+            "PodCliqueSet": [h.pcs("svc", 1, [])],
+            "PodCliqueScalingGroup": [pcsg],
+            "PodClique": [grouped, standalone],
+            "Pod": pods,
+            "PodGang": [gang],
+        }
+    )
+    pcs = build_pcs(state, "prod", "svc")
+    assert {c.name for c in pcs.cliques()} == {"svc-0-dec-0-w", "svc-0-fe"}
+    assert all(c.gang == "svc-0" for c in pcs.cliques())
+    assert sum(len(c.pods) for c in pcs.cliques()) == 2
+    (group,) = pcs.replica_nodes[0].groups
+    assert [c.name for c in group.cliques()] == ["svc-0-dec-0-w"]
+    assert [g.name for g in pcs.gangs] == ["svc-0"] and set(pcs.gangs[0].pods) == {p["metadata"]["name"] for p in pods}
