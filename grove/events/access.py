@@ -43,6 +43,11 @@ class ClusterAccess:
         object.__setattr__(self, "server", self.server.rstrip("/"))
 
     @property
+    def timeout(self) -> float | None:
+        """The request timeout for urllib3 (None: no timeout, what ``--request-timeout 0`` asks for)."""
+        return self.request_timeout if self.request_timeout > 0 else None
+
+    @property
     def is_tls(self) -> bool:
         return self.server.startswith("https://")
 

@@ -1,0 +1,185 @@
+"""``kubectl grove record -o FILE``: write a live session to a recording (DESIGN.md §3).
+
+The initial lists, every watch event and every source-health change go to the file, one flushed line each, so Ctrl+C,
+a kill or a lost connection still leaves a readable file. ``--replay FILE`` on any read command shows it again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+from grove.commands.errors import UsageError, UserError
+from grove.commands.options import add_cluster_options, add_common_options
+from grove.events.kinds import ALL_KINDS, KINDS
+
+_SHORT_NAMES = {
+    "PodCliqueSet": ("pcs",),
+    "PodCliqueScalingGroup": ("pcsg",),
+    "PodClique": ("pclq",),
+    "PodGang": ("pg",),
+    "ClusterTopologyBinding": ("ct", "ctb"),
+    "Pod": ("po",),
+    "Node": ("no",),
+    "Event": ("ev",),
+}
+
+
+def _aliases() -> dict[str, str]:
+    """Every accepted spelling (lower case) → kind: kind, singular, plural, plural.group, short names."""
+    table: dict[str, str] = {}
+    for kind, info in KINDS.items():
+        names = {kind.lower(), info.plural, info.crd_name if info.group else info.plural, *_SHORT_NAMES.get(kind, ())}
+        for name in names:
+            table[name.lower()] = kind
+    return table
+
+
+def parse_kinds(text: str | None) -> tuple[str, ...]:
+    """``--kinds pcs,pods,Node`` → kinds in the canonical order; a usage error lists the valid names."""
+    if text is None:
+        return ALL_KINDS
+    aliases = _aliases()
+    chosen: set[str] = set()
+    unknown: list[str] = []
+    for name in (n.strip() for n in text.split(",")):
+        if not name:
+            continue
+        kind = aliases.get(name.lower())
+        if kind is None:
+            unknown.append(name)
+        else:
+            chosen.add(kind)
+    if unknown or not chosen:
+        valid = ", ".join(f"{info.plural} ({'/'.join(_SHORT_NAMES.get(kind, ()))})" for kind, info in KINDS.items())
+        what = f"unknown kind{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}" if unknown else "no kinds given"
+        raise UsageError(f"--kinds: {what}; valid: {valid}")
+    return tuple(kind for kind in ALL_KINDS if kind in chosen)
+
+
+def parse_duration_flag(text: str | None) -> float | None:
+    if text is None:
+        return None
+    from grove.commands.cluster import parse_timeout
+
+    seconds = parse_timeout(text, flag="--duration")
+    if seconds <= 0:
+        raise UsageError(f"--duration {text!r} must be more than zero")
+    return seconds
+
+
+def add_parser(subparsers: Any) -> None:
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "record",
+        help="record a live session to a file (replay it with --replay FILE)",
+        description=(
+            "Write what the cluster shows (initial lists, every change, connection health) to a recording that any "
+            "read command can replay with --replay FILE. Stops at Ctrl+C or after --duration."
+        ),
+    )
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the recording to write (.jsonl)")
+    add_cluster_options(parser)
+    parser.add_argument("--duration", metavar="D", help="stop after D (e.g. 90s, 5m, 1h); default: until Ctrl+C")
+    parser.add_argument(
+        "--kinds",
+        metavar="K1,K2",
+        help="kinds to record (default: all): pcs, pcsg, pclq, pg, ct, pods, nodes, events",
+    )
+    parser.add_argument("-l", "--selector", help="label selector for the recorded objects (e.g. app=foo)")
+    add_common_options(parser)
+    parser.set_defaults(run="grove.commands.record:run")
+
+
+@contextlib.contextmanager
+def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM ends the recording like Ctrl+C does (only possible from the main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    import structlog
+
+    from grove.commands.cluster import connect
+    from grove.events.model import Event
+    from grove.events.recording import Header, RecordingWriter
+
+    log = structlog.get_logger()
+    kinds = parse_kinds(args.kinds)
+    duration = parse_duration_flag(args.duration)
+    connection = connect(args, kinds)
+    namespace = connection.scope.namespace
+    note = f"recorded from {connection.server}"
+    if connection.server_version:
+        note += f" ({connection.server_version})"
+    if connection.user:
+        note += f" as {connection.user}"
+    header = Header(
+        start=time.time(),
+        context=connection.context,
+        namespaces=(namespace,) if namespace else (),
+        kinds=kinds,
+        note=note,
+    )
+    try:
+        writer = RecordingWriter(args.output, header)
+    except OSError as exc:
+        connection.close()
+        raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+
+    done = threading.Event()
+    failure: list[str] = []
+
+    def on_next(event: Event) -> None:
+        if failure:
+            return
+        try:
+            writer.write(event)
+        except OSError as exc:
+            failure.append(f"writing {args.output} failed: {exc.strerror or exc}")
+            done.set()
+
+    def on_error(exc: Exception) -> None:
+        failure.append(str(exc))
+        done.set()
+
+    started = time.monotonic()
+    interrupted = False
+    subscription = connection.events.subscribe(on_next=on_next, on_error=on_error, on_completed=done.set)
+    try:
+        with _stop_on_sigterm(done):
+            deadline = None if duration is None else started + duration
+            while not done.is_set():
+                remaining = 0.25 if deadline is None else min(0.25, deadline - time.monotonic())
+                if remaining <= 0:
+                    break
+                done.wait(remaining)
+    except KeyboardInterrupt:
+        interrupted = True
+    finally:
+        subscription.dispose()
+        connection.close()
+        writer.close()
+    elapsed = time.monotonic() - started
+    log.debug("recording finished", events=writer.count, seconds=elapsed, interrupted=interrupted)
+    sys.stderr.write(f"recorded {writer.count} events in {elapsed:.1f}s to {args.output}\n")
+    if failure:
+        raise UserError(failure[0])
+    return 0
