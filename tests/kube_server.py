@@ -179,6 +179,7 @@ class Request:
 class _HTTPServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 256  # the default 5 drops SYNs when every kind connects at once (1 s retransmit)
     kube: KubeServer
     tls: ssl.SSLContext | None = None
 

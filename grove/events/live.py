@@ -33,7 +33,6 @@ from typing import Any
 import attrs
 import orjson
 import reactivex
-import structlog
 import urllib3
 from reactivex.subject import Subject
 
@@ -52,7 +51,17 @@ from grove.events.model import (
 )
 from grove.events.recording import strip_object
 
-log = structlog.get_logger()
+
+class _LazyLogger:
+    """structlog's logger, imported at first use: importing structlog loads rich, which the core must not import."""
+
+    def __getattr__(self, name: str) -> Any:
+        import structlog
+
+        return getattr(structlog.get_logger(), name)
+
+
+log = _LazyLogger()
 
 USER_AGENT = f"kubectl-grove/{__version__}"
 AGGREGATED_DISCOVERY_ACCEPT = (
@@ -574,6 +583,8 @@ class LiveSource:
             thread = threading.Thread(target=self._run, args=(worker,), name=f"grove-watch-{kind}", daemon=True)
             worker.thread = thread
             self._threads.append(thread)
+        if self._workers:
+            self._threads.append(threading.Thread(target=self._watchdog, name="grove-watchdog", daemon=True))
         if self._tick_interval:
             self._threads.append(threading.Thread(target=self._tick, name="grove-clock", daemon=True))
         for thread in self._threads:
@@ -618,13 +629,42 @@ class LiveSource:
             except Exception:
                 log.exception("subscriber failed", event=type(event).__name__)
 
-    def _set_health(self, worker: _Worker, status: SourceStatus, message: str = "", since: float | None = None) -> None:
-        health = (status, message, since)
-        if worker.health == health:
-            return
-        worker.health = health
-        log.debug("source health", kind=worker.info.kind, status=status.value, message=message)
-        self._emit(SourceHealthChanged(self._clock(), worker.info.kind, status, message, since))
+    def _set_health(
+        self,
+        worker: _Worker,
+        status: SourceStatus,
+        message: str = "",
+        since: float | None = None,
+        only_from: SourceStatus | None = None,
+    ) -> None:
+        """Report a change of the kind's health (nothing when unchanged, or when not currently ``only_from``)."""
+        with self._emit_lock:
+            if only_from is not None and (worker.health is None or worker.health[0] is not only_from):
+                return
+            health = (status, message, since)
+            if worker.health == health:
+                return
+            worker.health = health
+            log.debug("source health", kind=worker.info.kind, status=status.value, message=message)
+            self._emit(SourceHealthChanged(self._clock(), worker.info.kind, status, message, since))
+
+    def _watchdog(self) -> None:
+        """Turn RECONNECTING into STALE on time, even while a worker is stuck in a hanging request."""
+        interval = max(0.02, min(1.0, self._stale_after / 3))
+        while not self._stopping.wait(interval):
+            now = time.monotonic()
+            for worker in self._workers.values():
+                failing_since, health = worker.failing_since, worker.health
+                if (
+                    worker.listed
+                    and failing_since is not None
+                    and health is not None
+                    and health[0] is SourceStatus.RECONNECTING
+                    and now - failing_since >= self._stale_after
+                ):
+                    self._set_health(
+                        worker, SourceStatus.STALE, health[1], worker.last_good, only_from=SourceStatus.RECONNECTING
+                    )
 
     def _tick(self) -> None:
         interval = self._tick_interval or 1.0
@@ -705,7 +745,7 @@ class LiveSource:
         )
         status = SourceStatus.STALE if stale else SourceStatus.RECONNECTING
         self._set_health(worker, status, message, worker.last_good)
-        self._pause(self._delay(worker.failures), worker)
+        self._pause(self._delay(worker.failures))
 
     def _delay(self, failures: int) -> float:
         base = self._backoff_initial * (2.0 ** min(max(0, failures - 1), 30))
@@ -714,29 +754,10 @@ class LiveSource:
     def _delay_max(self) -> float:
         return self._backoff_max * self._rng.uniform(0.8, 1.0)
 
-    def _pause(self, delay: float, worker: _Worker | None = None) -> None:
-        """Wait ``delay`` seconds (or until stop); turns RECONNECTING into STALE when that is due meanwhile."""
-        end = time.monotonic() + delay
-        while True:
-            now = time.monotonic()
-            remaining = end - now
-            if (
-                worker is not None
-                and worker.listed
-                and worker.failing_since is not None
-                and worker.health is not None
-                and worker.health[0] is SourceStatus.RECONNECTING
-            ):
-                until_stale = worker.failing_since + self._stale_after - now
-                if until_stale <= 0:
-                    self._set_health(worker, SourceStatus.STALE, worker.health[1], worker.last_good)
-                elif until_stale < remaining:
-                    if self._stopping.wait(until_stale):
-                        return
-                    continue
-            if remaining > 0:
-                self._stopping.wait(remaining)
-            return
+    def _pause(self, delay: float) -> None:
+        """Wait ``delay`` seconds, or until stop."""
+        if delay > 0:
+            self._stopping.wait(delay)
 
     def _check_stop(self) -> None:
         if self._stopping.is_set():
