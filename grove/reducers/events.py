@@ -62,7 +62,9 @@ def to_row(event: KubeObject) -> EventRow:
         name=f.text(involved.get("name")),
         message=f.text(event.get("message")) or f.text(event.get("note")),
         count=count,
-        source=f.text(source.get("component")) or f.text(event.get("reportingController")),
+        source=f.text(source.get("component"))
+        or f.text(event.get("reportingComponent"))
+        or f.text(event.get("reportingController")),
     )
 
 

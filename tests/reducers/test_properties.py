@@ -90,3 +90,17 @@ def test_folding_twice_gives_equal_states(spec: list[Any]) -> None:
     assert a.revision == b.revision and a.now == b.now
     assert dict(a.objects.items()) == dict(b.objects.items())
     assert _actual_indexes(a) == _actual_indexes(b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(events)
+def test_batch_fold_equals_reducing_one_event_at_a_time(spec: list[Any]) -> None:
+    from grove.reducers.reduce import fold_one_by_one
+
+    evs = _to_events(spec)
+    evs.insert(len(evs) // 2, Applied(99.0, "Widget", {"metadata": {"name": "w"}}))  # forces a flush mid-batch
+    batch, reference = fold(evs), fold_one_by_one(evs)
+    assert (batch.revision, batch.now, batch.first_at) == (reference.revision, reference.now, reference.first_at)
+    assert dict(batch.objects.items()) == dict(reference.objects.items())
+    assert _actual_indexes(batch) == _actual_indexes(reference)
+    assert dict(batch.problems.items()).keys() == dict(reference.problems.items()).keys()
