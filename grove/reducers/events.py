@@ -71,7 +71,7 @@ def to_row(event: KubeObject) -> EventRow:
 def events_for(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[EventRow]:
     """Events whose involved object is one of ``(kind, namespace, name)``, oldest first."""
     events = state.of_kind(kinds.EVENT)
-    rows: list[EventRow] = []
+    rows: list[tuple[EventRow, tuple[str, str]]] = []
     seen: set[tuple[str, str]] = set()
     for subject in subjects:
         for key in state.indexed(ix.EVENTS_BY_OBJECT, subject):
@@ -80,9 +80,10 @@ def events_for(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[E
             seen.add(key)
             obj = events.get(key)
             if obj is not None:
-                rows.append(to_row(obj))
-    rows.sort(key=lambda r: (r.at or 0.0, r.kind, r.name, r.reason))
-    return rows
+                rows.append((to_row(obj), key))
+    # The Event's own key breaks ties: index maps iterate in hash order, which differs between processes.
+    rows.sort(key=lambda item: (item[0].at or 0.0, item[0].kind, item[0].name, item[0].reason, item[1]))
+    return [row for row, _ in rows]
 
 
 def latest_failed_scheduling(state: State, namespace: str, pod: str) -> str:

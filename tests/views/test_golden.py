@@ -67,3 +67,24 @@ def test_rendering_twice_is_byte_identical(capsys: pytest.CaptureFixture[str]) -
     first = render("multi-tenant", "topology", "color", capsys)
     second = render("multi-tenant", "topology", "color", capsys)
     assert first == second
+
+
+@pytest.mark.parametrize("seed", ["1", "4242"])
+def test_output_does_not_depend_on_the_hash_seed(seed: str) -> None:
+    """Index maps iterate in hash order; every view must sort what it shows."""
+    import subprocess
+    import sys
+
+    for recording in ("multi-tenant", "min-available-breach"):
+        for command in ("topology", "health", "status-all"):
+            args = [a.format(pcs=RECORDINGS[recording]) for a in COMMANDS[command]]
+            args += ["--replay", str(ROOT / "replays" / f"{recording}.jsonl"), "--width", WIDTH, "--color", "never"]
+            result = subprocess.run(
+                [sys.executable, "-m", "grove.commands.main", *args],
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env={**os.environ, "PYTHONHASHSEED": seed},
+                timeout=60,
+            )
+            assert result.stdout == (GOLDEN / f"{recording}.{command}.plain.txt").read_text(encoding="utf-8")
