@@ -238,6 +238,7 @@ class KubeServer:
         self.client_cert_auth = client_cert_auth
         self.installed = set(installed)
         self.forbidden: dict[str, str] = dict(forbidden or {})  # kind -> user name shown in the 403 message
+        self.forbidden_cluster_wide: dict[str, str] = {}  # kind -> user: forbidden only across all namespaces
         self.aggregated_discovery = aggregated_discovery
         self.history_limit = history_limit
         self.max_watch_seconds = max_watch_seconds
@@ -589,10 +590,11 @@ class KubeServer:
             self._send_text(h, 404, _NOT_FOUND_TEXT)
             return
         watch = query.get("watch") in ("1", "true")
-        if info.kind in self.forbidden:
+        wide_only = namespace is None and info.namespaced and info.kind in self.forbidden_cluster_wide
+        if info.kind in self.forbidden or wide_only:
             verb = "watch" if watch else "list"
             where = f'in the namespace "{namespace}"' if namespace is not None else "at the cluster scope"
-            who = self.forbidden[info.kind]
+            who = self.forbidden.get(info.kind) or self.forbidden_cluster_wide[info.kind]
             message = (
                 f'{plural} is forbidden: User "{who}" cannot {verb} resource "{plural}" in API group "{group}" {where}'
             )

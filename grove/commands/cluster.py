@@ -431,6 +431,7 @@ def connect(
     *,
     label_selector: str | None = None,
     tick_interval: float | None = None,
+    cluster_wide: Sequence[str] = (),
     **source_options: Any,
 ) -> LiveConnection:
     """Resolve the kubeconfig, check the cluster (one discovery call, one version call) and set up the live source.
@@ -455,6 +456,7 @@ def connect(
         namespace=namespace,
         label_selector=label_selector or getattr(args, "selector", None),
         not_installed=not_installed,
+        cluster_wide=cluster_wide,
         tick_interval=tick_interval,
         **options,
     )

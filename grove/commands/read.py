@@ -29,13 +29,14 @@ def run_read(
     build: BuildReport,
     render: Render,
     doc_kind: str,
+    cluster_wide: Sequence[str] = (),
 ) -> int:
     check_flags(args)
     if getattr(args, "watch", False):
         from grove.commands.watch import run_watch
 
-        return run_watch(args, kinds, build, render)
-    state, scope = load_state(args, kinds)
+        return run_watch(args, kinds, build, render, cluster_wide)
+    state, scope = load_state(args, kinds, cluster_wide)
     report = build(state, scope)
     fmt = getattr(args, "output", None)
     if fmt in ("json", "yaml"):

@@ -69,7 +69,7 @@ def replay_scope(args: argparse.Namespace, recording: Recording) -> Scope:
     return Scope(namespace=namespace, context=recording.header.context, origin="replay", label=str(args.replay))
 
 
-def load_state(args: argparse.Namespace, kinds: Sequence[str]) -> tuple[State, Scope]:
+def load_state(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = ()) -> tuple[State, Scope]:
     """The state a one-shot command renders."""
     if getattr(args, "replay", None):
         recording = open_recording(args.replay)
@@ -80,7 +80,7 @@ def load_state(args: argparse.Namespace, kinds: Sequence[str]) -> tuple[State, S
         return state, replay_scope(args, recording)
     if getattr(args, "at", None):
         raise UsageError("--at needs --replay FILE")
-    return _load_live(args, kinds)
+    return _load_live(args, kinds, cluster_wide)
 
 
 def _advance_to(state: State, at: float) -> State:
@@ -100,10 +100,10 @@ def _settled(state: State, kinds: Sequence[str]) -> bool:
     return True
 
 
-def _load_live(args: argparse.Namespace, kinds: Sequence[str]) -> tuple[State, Scope]:
+def _load_live(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str]) -> tuple[State, Scope]:
     from grove.commands.cluster import connect
 
-    connection = connect(args, kinds)
+    connection = connect(args, kinds, cluster_wide=cluster_wide)
     done = threading.Event()
     holder: dict[str, Any] = {"state": empty_state(), "error": None}
 
@@ -132,9 +132,11 @@ def _load_live(args: argparse.Namespace, kinds: Sequence[str]) -> tuple[State, S
     return holder["state"], connection.scope
 
 
-def live_stream(args: argparse.Namespace, kinds: Sequence[str]) -> tuple[Any, Scope, Callable[[], None]]:
+def live_stream(
+    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = ()
+) -> tuple[Any, Scope, Callable[[], None]]:
     """For ``-w``: (Observable[Event], scope, close)."""
     from grove.commands.cluster import connect
 
-    connection = connect(args, kinds)
+    connection = connect(args, kinds, cluster_wide=cluster_wide)
     return connection.events, connection.scope, connection.close

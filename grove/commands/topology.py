@@ -50,4 +50,5 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"--level {args.level!r} is not a level of this topology (levels: {levels})")
         return report
 
-    return run_read(args, KINDS, build, render_topology, "TopologyReport")
+    # Pods of every namespace: GPUs used by other namespaces' pods are "other", not "free".
+    return run_read(args, KINDS, build, render_topology, "TopologyReport", cluster_wide=("Pod",))

@@ -127,6 +127,7 @@ def run_watch(
     kinds: Sequence[str],
     build: Callable[[State, Scope], Any],
     render: Callable[[Any], Any],
+    cluster_wide: Sequence[str] = (),
 ) -> int:
     from rich.live import Live
 
@@ -136,7 +137,7 @@ def run_watch(
     if getattr(args, "replay", None):
         scope = _feed_replay(args, holder, stop)
     else:
-        events, scope, close = live_stream(args, kinds)
+        events, scope, close = live_stream(args, kinds, cluster_wide)
         subscription = events.subscribe(on_next=holder.push, on_error=lambda e: setattr(holder, "error", e))
         previous_close = close
 

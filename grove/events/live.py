@@ -451,8 +451,10 @@ def _clean(obj: Mapping[str, Any], info: KindInfo) -> KubeObject:
 class _Worker:
     """Mutable loop state of one kind (touched only by its own thread, except ``abort``)."""
 
-    def __init__(self, info: KindInfo) -> None:
+    def __init__(self, info: KindInfo, namespace: str | None) -> None:
         self.info = info
+        self.namespace = namespace  # where this kind is listed and watched (None: all namespaces)
+        self.note = ""  # said with every LIVE health report (e.g. why the scope is narrower than asked)
         self.rv: str | None = None
         self.known: dict[tuple[str, str], KubeObject] = {}
         self.listed = False
@@ -516,6 +518,7 @@ class LiveSource:
         namespace: str | None,
         label_selector: str | None = None,
         not_installed: Mapping[str, str] | Iterable[str] = (),
+        cluster_wide: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
         page_size: int = 500,
         watch_timeout: float = 290.0,
@@ -549,7 +552,12 @@ class LiveSource:
         self._join_timeout = join_timeout
         self._rng = rng or random.Random()
         watched = [k for k in self.kinds if k not in self._not_installed]
-        self._workers = {k: _Worker(KINDS[k]) for k in watched}
+        wide = set(cluster_wide)
+        # Kinds in ``cluster_wide`` are watched in every namespace even when the command is namespaced (pods, for
+        # GPU accounting: other namespaces' pods use GPUs too); forbidden that wide, they fall back to the namespace.
+        self._workers = {
+            k: _Worker(KINDS[k], None if k in wide or not KINDS[k].namespaced else namespace) for k in watched
+        }
         self._http = Http(access, maxsize=len(watched) + 2)
         self._subject: Subject[Event] = Subject()
         self._emit_lock = threading.RLock()
@@ -706,6 +714,14 @@ class LiveSource:
             except Forbidden as exc:
                 if self._stopping.is_set():
                     break
+                if worker.namespace is None and self.namespace is not None and worker.info.namespaced:
+                    worker.namespace = self.namespace
+                    worker.note = (
+                        f"{worker.info.plural} in other namespaces are not visible ({exc.message}); "
+                        "GPUs they use count as free"
+                    )
+                    worker.rv = None
+                    continue
                 self._set_health(worker, SourceStatus.FORBIDDEN, exc.message)
                 worker.rv = None
                 self._pause(self._delay_max())
@@ -767,7 +783,7 @@ class LiveSource:
 
     def _list(self, worker: _Worker) -> None:
         info = worker.info
-        path = resource_path(info, self.namespace)
+        path = resource_path(info, worker.namespace)
         items: list[KubeObject] = []
         rv = ""
         cont: str | None = None
@@ -805,13 +821,13 @@ class LiveSource:
             for key, old in worker.known.items():
                 if key not in known:
                     self._emit(Removed(at, info.kind, old))
-        self._emit(Listed(at, info.kind, tuple(items), self.namespace if info.namespaced else None))
+        self._emit(Listed(at, info.kind, tuple(items), worker.namespace if info.namespaced else None))
         worker.known = known
         worker.rv = rv or None
         worker.listed = True
         worker.last_good = at
         worker.watch_errors = 0
-        self._set_health(worker, SourceStatus.LIVE)
+        self._set_health(worker, SourceStatus.LIVE, worker.note)
         log.debug("listed", kind=info.kind, count=len(items), resource_version=rv)
 
     # ------------------------------------------------------------------------------------------- watch
@@ -831,13 +847,15 @@ class LiveSource:
             query["labelSelector"] = self.label_selector
         timeout = urllib3.Timeout(connect=self.access.timeout, read=server_timeout + self._read_grace)
         self._check_stop()
-        response = self._http.open(resource_path(info, self.namespace), query, timeout=timeout, on_response=worker.hold)
+        response = self._http.open(
+            resource_path(info, worker.namespace), query, timeout=timeout, on_response=worker.hold
+        )
         lines = 0
         finished = False
         try:
             worker.last_good = self._clock()
             worker.failing_since = None
-            self._set_health(worker, SourceStatus.LIVE)
+            self._set_health(worker, SourceStatus.LIVE, worker.note)
             buffer = bytearray()
             while True:
                 try:

@@ -23,7 +23,7 @@ from grove.reducers.events import latest_failed_scheduling
 from grove.reducers.gpu import NodeGpu, node_gpus
 from grove.reducers.hierarchy import GangNode, PcsNode, PodNode, build_pcs
 from grove.reducers.state import State
-from grove.reducers.topology import TopologyInfo, node_value, resolve
+from grove.reducers.topology import UNKNOWN, TopologyInfo, node_value, resolve
 
 ERROR = "error"
 WARNING = "warning"
@@ -276,6 +276,23 @@ def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
             weight = placement.gpus if placement.gpus else sum(1 for n in gang.pods if n in pods_by_name)
             best_total += round(placement.score * weight)
             total += weight
+    invisible = sorted(
+        {p.facts.node for p in pods_by_name.values() if p.facts.node and not _visible(nodes, p.facts.node)}
+    )
+    if invisible and topo.grouping_levels:
+        findings.append(
+            Finding(
+                WARNING,
+                "nodes-not-visible",
+                pcs.namespace,
+                pcs.name,
+                topo.binding or "",
+                f"placement cannot be judged: {len(invisible)} node(s) hosting this workload are not visible, so "
+                "their topology labels are unknown",
+                "grant list/watch on nodes at cluster scope (a ClusterRole) to see GPU capacity and topology",
+                nodes=tuple(invisible),
+            )
+        )
     unlabelled = sorted(
         {
             n.node
@@ -339,7 +356,8 @@ def _gang(
     best = score_spread.shares[0] if score_spread.shares else None
     best_weight = (best.gpus if by_gpu else best.pods) if best else 0
     judged = gang_pack is not None or bool(topo.grouping_levels)  # host-only and unconstrained: nothing to judge
-    score = (best_weight / total_weight) if total_weight and judged else None
+    blind = any(s.value == UNKNOWN for s in score_spread.shares)  # nodes not visible: domains unknown
+    score = (best_weight / total_weight) if total_weight and judged and not blind else None
 
     checks: list[ConstraintCheck] = []
     member_names = {p.facts.name for p in members}
@@ -364,6 +382,8 @@ def _gang(
                 continue
             domain = topo.domain_of(key)
             spread = _spread(domain, key, subject_pods, nodes)
+            if any(share.value == UNKNOWN for share in spread.shares):
+                continue  # cannot be judged without the nodes' labels (reported once for the PCS)
             satisfied = spread.distinct <= 1
             outside = tuple(
                 p.facts.name for p in subject_pods if spread.shares and _value(p, key, nodes) != spread.shares[0].value
@@ -374,7 +394,7 @@ def _gang(
                     _pack_finding(pcs, gang, scope, subject, strength, spread, outside, pods_by_name, nodes)
                 )
 
-    if judged and not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
+    if judged and not blind and not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
         outside = tuple(p.facts.name for p in scheduled if _value(p, score_key, nodes) != score_spread.shares[0].value)
         findings.append(
             Finding(
@@ -444,10 +464,15 @@ def _gang(
     )
 
 
+def _visible(nodes: Mapping[str, NodeGpu], name: str) -> bool:
+    node = nodes.get(name)
+    return node is not None and node.known
+
+
 def _value(pod: PodNode, key: str, nodes: Mapping[str, NodeGpu]) -> str:
     node = nodes.get(pod.facts.node)
     if node is None:
-        return pod.facts.node if key == f.HOSTNAME_KEY else "?"
+        return pod.facts.node if key == f.HOSTNAME_KEY else UNKNOWN
     return node_value(node, key)
 
 

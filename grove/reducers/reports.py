@@ -80,7 +80,7 @@ def source_notes(state: State) -> tuple[SourceNote, ...]:
     notes = []
     for kind, src in sorted(state.sources.items()):
         assert isinstance(src, SourceState)
-        if src.status.value in ("live", "replay"):
+        if src.status.value in ("live", "replay") and not src.message:
             continue
         notes.append(SourceNote(kind, src.status.value, src.message, src.since))
     return tuple(notes)

@@ -17,6 +17,7 @@ from grove.reducers.state import State
 
 HOST_DOMAIN = "host"
 UNLABELLED = "(unlabelled)"
+UNKNOWN = "(node not visible)"
 
 
 @attrs.frozen
@@ -108,7 +109,7 @@ def node_value(node: NodeGpu, key: str) -> str:
     if key == f.HOSTNAME_KEY:
         return node.labels.get(key) or node.node
     if not node.known:
-        return "?"
+        return UNKNOWN
     return node.labels.get(key) or UNLABELLED
 
 
@@ -157,7 +158,7 @@ def _group(
     for node in nodes:
         buckets.setdefault(node_value(node, level.key), []).append(node)
     out = []
-    for value in sorted(buckets, key=lambda v: (v in (UNLABELLED, "?"), v)):
+    for value in sorted(buckets, key=lambda v: (v in (UNLABELLED, UNKNOWN), v)):
         members = buckets[value]
         if wanted is not None and not any(n.node in wanted for n in members):
             continue

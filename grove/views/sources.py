@@ -27,6 +27,8 @@ def source_line(note: SourceNote) -> Text:
             f"⚠ {note.kind} is not installed in this cluster: {_CONSEQUENCE.get(note.kind, 'not shown')}",
             style="yellow",
         )
+    if note.status in ("live", "replay"):
+        return Text(f"⚠ {note.kind}: {note.message}", style="yellow")
     if note.status in ("reconnecting", "stale"):
         return Text(f"⚠ {note.kind}: {note.status}" + (f" — {note.message}" if note.message else ""), style="yellow")
     return Text(f"⚠ {note.kind}: {note.status}" + (f" — {note.message}" if note.message else ""), style="yellow")

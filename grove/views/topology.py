@@ -11,7 +11,7 @@ from rich.tree import Tree
 from grove.reducers.gpu import GpuTotals, NodeGpu
 from grove.reducers.placement import Finding
 from grove.reducers.reports import PodOnNode, TopologyReport
-from grove.reducers.topology import DomainNode
+from grove.reducers.topology import UNKNOWN, DomainNode
 from grove.views.common import (
     SEVERITY_ICON,
     SEVERITY_STYLE,
@@ -85,9 +85,12 @@ def _pod_label(pod: PodOnNode, finding_style: dict[str, str]) -> Text:
 def _domain_label(domain: DomainNode) -> Text:
     text = Text()
     text.append(f"{domain.domain}: ", style="bold")
-    text.append(domain.value, style="bold cyan")
-    text.append(f"  ({domain.used}/{domain.allocatable} GPUs in use)  ", style="dim")
-    text.append_text(_totals_text(dict(domain.totals)))
+    text.append(domain.value, style="bold cyan" if domain.value != UNKNOWN else "yellow")
+    if domain.allocatable:
+        text.append(f"  ({domain.used}/{domain.allocatable} GPUs in use)  ", style="dim")
+        text.append_text(_totals_text(dict(domain.totals)))
+    else:
+        text.append(f"  ({domain.used} GPUs requested; capacity unknown)", style="dim")
     return text
 
 
@@ -177,7 +180,12 @@ def render_topology(report: TopologyReport) -> RenderableType:
     else:
         parts.append(root)
     total = Text("Cluster GPUs: ", style="bold")
-    total.append_text(_totals_text(report.totals))
+    if any(t.allocatable for t in report.totals.values()) or not report.totals:
+        total.append_text(_totals_text(report.totals))
+    else:
+        grove = sum(t.grove for t in report.totals.values())
+        other = sum(t.other for t in report.totals.values())
+        total.append(f"{grove} requested by Grove pods, {other} by others; capacity unknown (nodes not visible)")
     parts += [Text(""), total, Text("")]
     if report.placements:
         parts += render_findings(report.findings)

@@ -1,0 +1,116 @@
+"""Read commands against the loopback API server: the numbers match the server's objects, and missing permissions
+degrade the view with one line each instead of failing it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from grove.commands.main import main
+from tests.kube_server import KubeServer
+from tests.support import fragmented
+
+
+def _kubeconfig(path: Path, server: KubeServer, namespace: str = "prod") -> Path:
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "c", "cluster": {"server": server.url}}],
+        "users": [{"name": "u", "user": {"token": "t"}}],
+        "contexts": [{"name": "ctx", "context": {"cluster": "c", "user": "u", "namespace": namespace}}],
+        "current-context": "ctx",
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+@pytest.fixture
+def server() -> Iterator[KubeServer]:
+    with KubeServer() as srv:
+        srv.seed_state(fragmented.objects())
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for var in ("KUBECONFIG", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+
+
+def _run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _topology(capsys: pytest.CaptureFixture[str], kubeconfig: Path) -> dict[str, Any]:
+    code, out, err = _run(capsys, "topology", "my-inference", "--kubeconfig", str(kubeconfig), "-o", "json")
+    assert code == 0, err
+    return dict(json.loads(out))
+
+
+def test_topology_in_a_namespace_counts_other_namespaces_pods_as_other(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    doc = _topology(capsys, _kubeconfig(tmp_path / "kc", server))
+    node3 = next(n for n in doc["nodes"] if n["node"] == "node-gpu-03")
+    assert (node3["grove"], node3["other"], node3["allocatable"]) == (6, 2, 8)  # research/notebook-0 is "other"
+    assert doc["sources"] == []
+    assert doc["placements"][0]["score"] == pytest.approx(22 / 24, abs=1e-4)
+
+
+def test_without_cluster_wide_pods_the_view_says_what_it_cannot_see(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.forbidden_cluster_wide["Pod"] = "readonly"
+    doc = _topology(capsys, _kubeconfig(tmp_path / "kc", server))
+    node3 = next(n for n in doc["nodes"] if n["node"] == "node-gpu-03")
+    assert (node3["grove"], node3["other"]) == (6, 0)
+    (note,) = doc["sources"]
+    assert note["kind"] == "Pod" and "other namespaces are not visible" in note["message"]
+
+
+def test_forbidden_nodes_degrade_with_one_line(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.forbidden["Node"] = "readonly"
+    kubeconfig = _kubeconfig(tmp_path / "kc", server)
+    code, out, err = _run(capsys, "status", "--kubeconfig", str(kubeconfig), "--color", "never")
+    assert code == 0, err
+    assert "my-inference" in out and "12/12" in out
+    assert "nodes is forbidden: GPU capacity and topology labels unknown; needs list/watch on nodes" in out
+    code, out, err = _run(capsys, "topology", "my-inference", "--kubeconfig", str(kubeconfig), "--color", "never")
+    assert code == 0, err
+    assert "placement cannot be judged" in out and "PlacementScore: n/a" in out
+
+
+def test_live_status_matches_a_replay_of_the_same_objects(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from grove.events.recording import Header, write_recording
+
+    kubeconfig = _kubeconfig(tmp_path / "kc", server)
+    code, live_out, err = _run(capsys, "status", "my-inference", "--kubeconfig", str(kubeconfig), "-o", "json")
+    assert code == 0, err
+    recording = tmp_path / "r.jsonl"
+    events = fragmented.events()
+    write_recording(recording, Header(start=events[0].at), events[:-1])
+    code, replay_out, err = _run(capsys, "status", "my-inference", "--replay", str(recording), "-o", "json")
+    live, replay = json.loads(live_out), json.loads(replay_out)
+
+    def counts(doc: dict[str, Any]) -> list[tuple[str, int, int, int]]:
+        return [
+            (c["clique"], c["ready"], c["replicas"], c["scheduled"])
+            for r in doc["items"][0]["pcs"]["replicaNodes"]
+            for c in r["cliques"]
+        ]
+
+    assert counts(live) == counts(replay) == [("decode", 8, 8, 8), ("prefill", 4, 4, 4)]
+    assert live["items"][0]["placement"]["score"] == replay["items"][0]["placement"]["score"]
