@@ -1,0 +1,164 @@
+"""Arborist: the Textual app over the event stream (live) or a recording (replay).
+
+The app holds the newest ``State`` and shows it through its screens (forest, topology) and overlays (YAML, logs,
+problems, help). States arrive as ``StateChanged`` messages from the feed's thread, which has already prepared the
+view models the visible screen needs (memoised on the state), so the UI thread only applies keyed diffs.
+Everything that does I/O (the stream, fetching YAML, pod logs) is injected by ``grove.commands.tui``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on
+from textual.app import App
+from textual.binding import BindingType
+from textual.screen import ModalScreen
+from textual.widgets import Input
+
+from grove.reducers.state import State
+from grove.views.tui import keys
+from grove.views.tui.feed import Feed, ReplayFeed, ReplayStatus
+from grove.views.tui.messages import FeedFailed, StateChanged
+from grove.views.tui.screens.base import StateScreen
+from grove.views.tui.screens.forest import ForestScreen
+from grove.views.tui.screens.goto import GotoScreen
+from grove.views.tui.screens.help import HelpScreen
+from grove.views.tui.screens.overlay import ShowsState
+from grove.views.tui.screens.problems import ProblemsScreen
+from grove.views.tui.session import Providers, Session
+
+_REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
+
+
+class ArboristApp(App[None]):
+    CSS_PATH = str(Path(__file__).with_name("arborist.tcss"))
+    TITLE = "Arborist"
+    ENABLE_COMMAND_PALETTE = False
+    BINDINGS: ClassVar[list[BindingType]] = [*keys.GLOBAL, *keys.REPLAY]
+
+    def __init__(self, session: Session, feed: Feed, providers: Providers | None = None) -> None:
+        super().__init__()
+        self.session = session
+        self.feed = feed
+        self.providers = providers or Providers()
+        self.state: State
+        self.replay: ReplayStatus | None = None
+        self.feed_error: str | None = None
+        self._preparer: StateScreen | None = None
+        self.state, self.replay = feed.initial()
+
+    # ------------------------------------------------------------------------------------------ the stream
+
+    def on_mount(self) -> None:
+        self.push_screen(ForestScreen())
+        self.feed.start(self._deliver, self._failed)
+
+    def on_unmount(self) -> None:
+        self.feed.stop()
+
+    def _deliver(self, state: State, status: ReplayStatus | None) -> None:
+        """On the feed's thread: prepare what the visible screen will ask for, then hand the state over."""
+        preparer = self._preparer
+        if preparer is not None:
+            with contextlib.suppress(Exception):  # the UI thread computes (and reports) it again
+                preparer.prepare(state)
+        self.post_message(StateChanged(state, status))
+
+    def _failed(self, error: BaseException) -> None:
+        self.post_message(FeedFailed(str(error) or type(error).__name__))
+
+    def set_preparer(self, screen: StateScreen | None) -> None:
+        self._preparer = screen
+
+    @on(StateChanged)
+    def _state_changed(self, message: StateChanged) -> None:
+        self.state = message.state
+        if message.replay is not None:
+            self.replay = message.replay
+        self.refresh_screens()
+
+    @on(FeedFailed)
+    def _feed_failed(self, message: FeedFailed) -> None:
+        self.feed_error = message.error
+        self.notify(f"the live stream ended: {message.error}", severity="error", timeout=10)
+        self.refresh_screens()
+
+    def refresh_screens(self) -> None:
+        """The topmost full screen and the overlays above it follow the state; the rest catch up on resume."""
+        for screen in reversed(self.screen_stack):
+            if isinstance(screen, ShowsState):
+                screen.show_state()
+            if not isinstance(screen, ModalScreen):
+                break
+
+    # ------------------------------------------------------------------------------------------ global keys
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in _REPLAY_ACTIONS:
+            if not isinstance(self.feed, ReplayFeed):
+                return False
+            if action == "step" and (isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen)):
+                return False
+        return True
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_problems(self) -> None:
+        if not isinstance(self.screen, ProblemsScreen):
+            self.push_screen(ProblemsScreen())
+
+    def _replay_feed(self) -> ReplayFeed | None:
+        return self.feed if isinstance(self.feed, ReplayFeed) else None
+
+    def _after_control(self) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            self.replay = feed.status()
+            self.refresh_screens()
+
+    def action_toggle_play(self) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            feed.toggle()
+            self._after_control()
+
+    def action_faster(self) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            feed.faster()
+            self._after_control()
+
+    def action_slower(self) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            feed.slower()
+            self._after_control()
+
+    def action_step(self, delta: int) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            feed.step(delta)
+            self._after_control()
+
+    def action_end(self) -> None:
+        feed = self._replay_feed()
+        if feed is not None:
+            feed.end()
+            self._after_control()
+
+    def action_goto(self) -> None:
+        feed = self._replay_feed()
+        if feed is None or isinstance(self.screen, GotoScreen):
+            return
+
+        def seek(offset: float | None) -> None:
+            if offset is not None:
+                feed.seek(offset)
+                self._after_control()
+
+        self.push_screen(GotoScreen(feed.timeline.duration), seek)

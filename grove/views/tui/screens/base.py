@@ -1,0 +1,57 @@
+"""What the app's screens share: access to the app's state and session, the bars, and a narrow-layout class."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from textual.events import Resize
+from textual.screen import ModalScreen, Screen
+
+from grove.reducers.state import State
+from grove.views.tui.widgets.bars import CrumbBar, HeaderBar, HintBar, TimelineBar
+
+if TYPE_CHECKING:
+    from grove.views.tui.app import ArboristApp
+
+
+class StateScreen(Screen[None]):
+    """A screen that shows the app's state; ``prepare`` runs on the feed's thread, ``show_state`` on the UI's."""
+
+    STACK_BELOW = 180  # narrower than this, the panes stack vertically (class ``narrow``)
+
+    @property
+    def arborist(self) -> ArboristApp:
+        return cast("ArboristApp", self.app)
+
+    def prepare(self, state: State) -> None:
+        """Compute (and memoise on ``state``) the models ``show_state`` will ask for; no widget access here."""
+
+    def show_state(self) -> None:
+        """Apply ``self.arborist.state`` to the widgets."""
+
+    def refresh_bars(self) -> None:
+        app = self.arborist
+        for header in self.query(HeaderBar):
+            header.update_from(app.state, app.replay, app.feed_error)
+        for timeline in self.query(TimelineBar):
+            timeline.update_status(app.replay)
+
+    def on_screen_resume(self) -> None:
+        if not isinstance(self, ModalScreen):
+            self.arborist.set_preparer(self)
+        self.show_state()
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < self.STACK_BELOW, "narrow")
+
+
+def standard_bars(screen: StateScreen) -> tuple[HeaderBar, CrumbBar]:
+    return HeaderBar(screen.arborist.session, id="header"), CrumbBar(id="crumbs")
+
+
+def footer_bars(screen: StateScreen, hints: list[tuple[str, str]]) -> list[TimelineBar | HintBar]:
+    bars: list[TimelineBar | HintBar] = []
+    if screen.arborist.replay is not None:
+        bars.append(TimelineBar(id="timeline"))
+    bars.append(HintBar(hints, id="hints"))
+    return bars

@@ -1,0 +1,248 @@
+"""The main screen: the resources pane (the forest, one level at a time) and the events pane of the selection."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container
+from textual.widgets import DataTable, Input
+
+from grove.events import kinds
+from grove.reducers.state import State
+from grove.views.tui import forest, keys
+from grove.views.tui.eventlist import ALL, WARNINGS_FIRST, EventList, event_list
+from grove.views.tui.eventlist import COLUMNS as EVENT_COLUMNS
+from grove.views.tui.forest import ForestRequest, Level, Step
+from grove.views.tui.rows import Ref
+from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
+from grove.views.tui.widgets.inputs import steady_input
+from grove.views.tui.widgets.keyed_table import KeyedTable
+
+HINTS = [
+    ("↵", "open"),
+    ("esc", "back"),
+    ("tab", "pane"),
+    ("t", "topology"),
+    ("y", "yaml"),
+    ("/", "filter"),
+    ("l", "logs"),
+    ("e", "events"),
+    ("!", "problems"),
+    ("q", "quit"),
+]
+
+
+@attrs.frozen
+class EventsRequest:
+    forest: ForestRequest
+    key: str | None
+    mode: str
+
+
+def events_model(state: State, request: EventsRequest) -> EventList:
+    def compute() -> EventList:
+        return event_list(state, forest.subjects(state, request.forest, request.key), request.mode)
+
+    return state.memoised(f"tui.events:{request}", state.revision, compute)
+
+
+class ForestScreen(StateScreen):
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.FOREST)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.request = ForestRequest(namespace=self.arborist.session.namespace)
+        self.event_mode = WARNINGS_FIRST
+        self.selected: str | None = None  # key of the row under the resources cursor
+        self.memory: dict[tuple[Step, ...], str] = {}  # cursor per path, for coming back
+        self.level: Level | None = None
+        self._pending_select: str | None = None
+        self._navigated = False
+
+    def compose(self) -> ComposeResult:
+        yield from standard_bars(self)
+        with Container(id="panes"):
+            yield KeyedTable(id="resources")
+            yield KeyedTable(id="events")
+        yield steady_input(placeholder="filter: type to narrow the list, Enter to keep, Esc to clear", id="filter")
+        yield from footer_bars(self, HINTS)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        self.query_one("#resources", KeyedTable).focus()
+
+    # ------------------------------------------------------------------------------------------ models
+
+    def _events_request(self) -> EventsRequest:
+        return EventsRequest(attrs.evolve(self.request, filter=""), self.selected, self.event_mode)
+
+    def prepare(self, state: State) -> None:
+        forest.level(state, self.request)
+        events_model(state, self._events_request())
+
+    def show_state(self) -> None:
+        state = self.arborist.state
+        level = forest.level(state, self.request)
+        if level.path != self.request.path:  # something on the path went away
+            self.request = attrs.evolve(self.request, path=level.path)
+        self.level = level
+        table = self.query_one("#resources", KeyedTable)
+        select, self._pending_select = self._pending_select, None
+        navigated, self._navigated = self._navigated, False
+        table.show(level.columns, level.rows, select=select, reset=navigated)
+        table.border_title = level.title
+        self.selected = table.current_key
+        crumbs = [(c.label, c.auto) for c in level.crumbs]
+        note = f"filter: {self.request.filter}" if self.request.filter else ""
+        self.query_one("#crumbs").update_crumbs(crumbs, note)  # type: ignore[attr-defined]
+        self.refresh_bars()
+        self._show_events()
+
+    def _show_events(self) -> None:
+        state = self.arborist.state
+        model = events_model(state, self._events_request())
+        table = self.query_one("#events", KeyedTable)
+        table.show(EVENT_COLUMNS, model.rows)
+        scope = self._scope_label()
+        counts = f"{model.warnings}⚠ {model.normals} normal" if model.warnings else f"{model.normals} normal"
+        if self.event_mode == WARNINGS_FIRST:
+            tail = counts + (f" (+{model.hidden} with e)" if model.hidden else "")
+        else:
+            tail = f"all by time · {counts}"
+        table.border_title = f"Events · {scope} · {tail}"
+
+    def _scope_label(self) -> str:
+        if self.level is None:
+            return ""
+        row = self.query_one("#resources", KeyedTable).current_row
+        if row is not None:
+            return row.cells[0].plain if row.cells else row.key
+        return self.level.crumbs[-1].label
+
+    # ------------------------------------------------------------------------------------------ navigation
+
+    @on(DataTable.RowHighlighted, "#resources")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        key = event.row_key.value
+        if key != self.selected:
+            self.selected = key
+            if key is not None:
+                self.memory[self.request.path] = key
+            self._show_events()
+
+    @on(DataTable.RowSelected, "#resources")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @on(DataTable.RowSelected, "#events")
+    def _event_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_yaml()
+
+    def action_open(self) -> None:
+        table = self.query_one("#resources", KeyedTable)
+        row = table.current_row
+        if row is None:
+            return
+        if not row.drill:
+            if row.ref is not None:
+                self._open_yaml(row.ref)
+            return
+        path = forest.drill(self.arborist.state, self.request, row.key)
+        self._go(path, self.memory.get(path))
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if filter_input.display or self.request.filter:
+            self._clear_filter()
+            return
+        if not self.request.path:
+            return
+        path, key = forest.back(self.request.path)
+        self._go(path, key)
+
+    def _go(self, path: tuple[Step, ...], select: str | None) -> None:
+        self.request = attrs.evolve(self.request, path=path, filter="")
+        self._pending_select = select
+        self._navigated = True
+        self.query_one("#filter", Input).value = ""
+        self.query_one("#resources", KeyedTable).focus()
+        self.show_state()
+
+    # ------------------------------------------------------------------------------------------ filter
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.display = True
+        filter_input.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value != self.request.filter:
+            self.request = attrs.evolve(self.request, filter=event.value)
+            self.show_state()
+
+    @on(Input.Submitted, "#filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if not event.value:
+            filter_input.display = False
+        self.query_one("#resources", KeyedTable).focus()
+
+    def _clear_filter(self) -> None:
+        filter_input = self.query_one("#filter", Input)
+        filter_input.value = ""
+        filter_input.display = False
+        self.request = attrs.evolve(self.request, filter="")
+        self.query_one("#resources", KeyedTable).focus()
+        self.show_state()
+
+    # ------------------------------------------------------------------------------------------ other keys
+
+    def action_events_mode(self) -> None:
+        self.event_mode = ALL if self.event_mode == WARNINGS_FIRST else WARNINGS_FIRST
+        self._show_events()
+
+    def _selected_ref(self) -> Ref | None:
+        focused = self.focused
+        if isinstance(focused, KeyedTable):
+            row = focused.current_row
+            if row is not None and row.ref is not None:
+                return row.ref
+            if focused.id == "events":
+                return None
+        return self.level.subject if self.level is not None else None
+
+    def action_yaml(self) -> None:
+        ref = self._selected_ref()
+        if ref is None:
+            self.notify("nothing to show: this row is not a Kubernetes object", severity="warning")
+            return
+        self._open_yaml(ref)
+
+    def _open_yaml(self, ref: Ref) -> None:
+        from grove.views.tui.screens.yaml import YamlScreen
+
+        self.app.push_screen(YamlScreen(ref))
+
+    def action_logs(self) -> None:
+        ref = self._selected_ref()
+        if ref is None or ref.kind != kinds.POD:
+            self.notify("logs: select a pod first (drill into a clique)", severity="warning")
+            return
+        from grove.views.tui.screens.logs import LogsScreen
+
+        self.app.push_screen(LogsScreen(ref))
+
+    def action_topology(self) -> None:
+        focus = self.level.pcs if self.level is not None else None
+        row = self.query_one("#resources", KeyedTable).current_row
+        if focus is None and row is not None and row.key.startswith("pcs:"):
+            ns, _, name = row.key[4:].partition("/")
+            focus = (ns, name)
+        from grove.views.tui.screens.topology import TopologyScreen
+
+        self.app.push_screen(TopologyScreen(focus))

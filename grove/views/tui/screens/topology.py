@@ -1,0 +1,224 @@
+"""The topology view (``t``): the binding's levels as a drill-down with GPU bars, the pods of the selected domain,
+and the placement findings of the workload it was entered from."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import attrs
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import BindingType
+from textual.containers import Container, VerticalScroll
+from textual.widgets import DataTable, Input, Static
+
+from grove.events import kinds
+from grove.reducers.state import State
+from grove.views.common import ratio_bar, score_text
+from grove.views.tui import keys
+from grove.views.tui.domains import POD_COLUMNS, TopologyLevel, TopologyRequest, findings_text, pod_rows, topology_level
+from grove.views.tui.rows import Ref
+from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
+from grove.views.tui.widgets.inputs import steady_input
+from grove.views.tui.widgets.keyed_table import KeyedTable
+
+HINTS = [
+    ("↵", "open"),
+    ("esc", "up"),
+    ("t", "forest"),
+    ("a", "all domains"),
+    ("tab", "pane"),
+    ("y", "yaml"),
+    ("/", "filter"),
+    ("l", "logs"),
+    ("!", "problems"),
+    ("q", "quit"),
+]
+
+
+class TopologyScreen(StateScreen):
+    BINDINGS: ClassVar[list[BindingType]] = list(keys.TOPOLOGY)
+    STACK_BELOW = 150
+
+    def __init__(self, focus: tuple[str, str] | None) -> None:
+        super().__init__()
+        self.request = TopologyRequest(namespace=self.arborist.session.namespace, focus=focus)
+        self.level: TopologyLevel | None = None
+        self.memory: dict[tuple[str, ...], str] = {}
+        self._pending_select: str | None = None
+        self._navigated = False
+
+    def compose(self) -> ComposeResult:
+        yield from standard_bars(self)
+        yield Static(id="summary")
+        with Container(id="tpanes"):
+            yield KeyedTable(id="domains")
+            yield KeyedTable(id="pods")
+        with VerticalScroll(id="findings"):
+            yield Static(id="findings-text")
+        yield steady_input(placeholder="filter domains: type to narrow, Enter to keep, Esc to clear", id="tfilter")
+        yield from footer_bars(self, HINTS)
+
+    def on_mount(self) -> None:
+        self.query_one("#tfilter", Input).display = False
+        self.query_one("#domains", KeyedTable).focus()
+
+    def prepare(self, state: State) -> None:
+        topology_level(state, self.request)
+
+    def show_state(self) -> None:
+        level = topology_level(self.arborist.state, self.request)
+        if level.path != self.request.path:
+            self.request = attrs.evolve(self.request, path=level.path)
+        self.level = level
+        table = self.query_one("#domains", KeyedTable)
+        select, self._pending_select = self._pending_select, None
+        navigated, self._navigated = self._navigated, False
+        table.show(level.columns, level.rows, select=select, reset=navigated)
+        count = f"{len(level.rows)} of {level.total}" if len(level.rows) != level.total else str(level.total)
+        table.border_title = f"{level.depth_name.capitalize()}s ({count})"
+        crumbs = [("Topology", False), *((c, False) for c in level.crumbs)]
+        notes = []
+        if self.request.focus is not None and self.request.show_all:
+            notes.append("all domains")
+        if self.request.filter:
+            notes.append(f"filter: {self.request.filter}")
+        self.query_one("#crumbs").update_crumbs(crumbs, "  ".join(notes))  # type: ignore[attr-defined]
+        self.query_one("#summary", Static).update(self._summary(level))
+        findings = self.query_one("#findings-text", Static)
+        findings.update(findings_text(level))
+        self.query_one("#findings", VerticalScroll).border_title = f"Findings ({len(level.findings)})"
+        self.refresh_bars()
+        self._show_pods()
+
+    def _summary(self, level: TopologyLevel) -> Text:
+        topo = level.topology
+        text = Text()
+        text.append("Binding ", style="dim")
+        text.append(topo.binding or "none", style="bold")
+        text.append("  " + " → ".join(level.level_names), style="dim")
+        if self.request.focus is not None:
+            text.append("   workload ", style="dim")
+            text.append(f"{self.request.focus[1]}", style="bold cyan")
+            if level.placement is not None:
+                text.append("  placement ", style="dim")
+                text.append_text(score_text(level.placement.score))
+                if level.placement.score is not None:
+                    text.append(" ")
+                    text.append_text(ratio_bar(level.placement.score, 1.0, 10))
+        if topo.origin in ("missing", "none"):
+            text.append(f"   {topo.message}", style="yellow")
+        return text
+
+    def _show_pods(self) -> None:
+        if self.level is None:
+            return
+        key = self.query_one("#domains", KeyedTable).current_key
+        title, rows = pod_rows(self.level, key)
+        pods = self.query_one("#pods", KeyedTable)
+        pods.show(POD_COLUMNS, rows)
+        pods.border_title = title
+
+    @on(DataTable.RowHighlighted, "#domains")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.row_key.value is not None:
+            self.memory[self.request.path] = event.row_key.value
+        self._show_pods()
+
+    @on(DataTable.RowSelected, "#domains")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    @on(DataTable.RowSelected, "#pods")
+    def _pod_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_yaml()
+
+    def action_open(self) -> None:
+        row = self.query_one("#domains", KeyedTable).current_row
+        if row is None:
+            return
+        if row.drill and row.key.startswith("dom:"):
+            path = (*self.request.path, row.key[4:])
+            self._go(path, self.memory.get(path))
+        else:
+            self.query_one("#pods", KeyedTable).focus()
+
+    def action_back(self) -> None:
+        filter_input = self.query_one("#tfilter", Input)
+        if filter_input.display or self.request.filter:
+            self._set_filter("", hide=True)
+            return
+        if not self.request.path:
+            self.action_close()
+            return
+        self._go(self.request.path[:-1], f"dom:{self.request.path[-1]}")
+
+    def _go(self, path: tuple[str, ...], select: str | None) -> None:
+        self.request = attrs.evolve(self.request, path=path, filter="")
+        self._pending_select = select
+        self._navigated = True
+        self.query_one("#tfilter", Input).value = ""
+        self.query_one("#domains", KeyedTable).focus()
+        self.show_state()
+
+    def action_close(self) -> None:
+        self.app.pop_screen()
+
+    def action_show_all(self) -> None:
+        if self.request.focus is None:
+            self.notify("already showing every domain (no workload selected)")
+            return
+        self.request = attrs.evolve(self.request, show_all=not self.request.show_all, path=())
+        self._navigated = True
+        self.show_state()
+
+    def action_filter(self) -> None:
+        filter_input = self.query_one("#tfilter", Input)
+        filter_input.display = True
+        filter_input.focus()
+
+    @on(Input.Changed, "#tfilter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        if event.value != self.request.filter:
+            self._set_filter(event.value)
+
+    @on(Input.Submitted, "#tfilter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if not event.value:
+            self.query_one("#tfilter", Input).display = False
+        self.query_one("#domains", KeyedTable).focus()
+
+    def _set_filter(self, value: str, hide: bool = False) -> None:
+        filter_input = self.query_one("#tfilter", Input)
+        if hide:
+            filter_input.value = ""
+            filter_input.display = False
+            self.query_one("#domains", KeyedTable).focus()
+        self.request = attrs.evolve(self.request, filter=value)
+        self.show_state()
+
+    def _selected_ref(self) -> Ref | None:
+        focused = self.focused
+        if isinstance(focused, KeyedTable):
+            row = focused.current_row
+            return row.ref if row is not None else None
+        return None
+
+    def action_yaml(self) -> None:
+        ref = self._selected_ref()
+        if ref is None:
+            self.notify("y: select a node (host level) or a pod", severity="warning")
+            return
+        from grove.views.tui.screens.yaml import YamlScreen
+
+        self.app.push_screen(YamlScreen(ref))
+
+    def action_logs(self) -> None:
+        ref = self._selected_ref()
+        if ref is None or ref.kind != kinds.POD:
+            self.notify("logs: select a pod in the pods pane (Tab)", severity="warning")
+            return
+        from grove.views.tui.screens.logs import LogsScreen
+
+        self.app.push_screen(LogsScreen(ref))

@@ -1,0 +1,152 @@
+"""A DataTable fed with keyed rows: a refresh is applied as a diff, and the cursor follows its object.
+
+``show(columns, rows)`` updates the cells that changed (``update_cell``), adds and removes rows by key, and reorders
+only when the order changed. The cursor stays on the same key, and the view scrolls by as many rows as were inserted
+or removed above it, so the selected line does not jump on screen. Columns are fitted to the width; a change of the
+column set (another level, a resize across a threshold) is the one case that rebuilds the table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+from textual.events import Resize
+from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
+
+from grove.views.tui.rows import Column, Row, cell_signature, fit_columns
+
+REBUILD_FRACTION = 0.5  # removing more than this share of a large table row by row costs more than a rebuild
+REBUILD_MIN = 500
+
+
+class KeyedTable(DataTable[Text]):
+    DEFAULT_CSS = """
+    KeyedTable { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._spec: tuple[Column, ...] = ()
+        self._fitted: tuple[Column, ...] = ()
+        self._rows: dict[str, Row] = {}
+        self._order: list[str] = []
+        self._signatures: dict[str, tuple[tuple[object, ...], ...]] = {}
+        self._fitted_width = -1
+
+    # ----------------------------------------------------------------------------------------------- reading
+
+    @property
+    def current_key(self) -> str | None:
+        if not self._order or not 0 <= self.cursor_row < len(self._order):
+            return None
+        return self._order[self.cursor_row]
+
+    @property
+    def current_row(self) -> Row | None:
+        key = self.current_key
+        return self._rows.get(key) if key is not None else None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return tuple(self._order)
+
+    def row_model(self, key: str) -> Row | None:
+        return self._rows.get(key)
+
+    # ----------------------------------------------------------------------------------------------- writing
+
+    def show(
+        self, columns: Sequence[Column], rows: Sequence[Row], select: str | None = None, reset: bool = False
+    ) -> None:
+        """Apply ``rows`` (in order); put the cursor on ``select`` if given (else on the first row when ``reset``),
+        otherwise keep it on its key."""
+        spec = tuple(columns)
+        width = self._available_width()
+        fitted = fit_columns(spec, width)
+        keep = select if select is not None else (None if reset else self.current_key)
+        old_index = 0 if reset else self.cursor_row
+        if spec != self._spec or fitted != self._fitted:
+            self._spec, self._fitted, self._fitted_width = spec, fitted, width
+            self._rebuild(rows)
+        else:
+            self._diff(rows)
+        self._place_cursor(keep, old_index, scroll_follow=select is None and not reset)
+
+    def _available_width(self) -> int:
+        width = self.content_region.width or self.size.width
+        if width <= 0:
+            width = self.app.size.width - 4
+        return max(20, width - 2)  # the vertical scrollbar
+
+    def _cells(self, row: Row) -> list[Text]:
+        indices = {column.key: i for i, column in enumerate(self._spec)}
+        return [row.cells[indices[c.key]] if indices[c.key] < len(row.cells) else Text("") for c in self._fitted]
+
+    def _rebuild(self, rows: Sequence[Row]) -> None:
+        self.clear(columns=True)
+        for column in self._fitted:
+            self.add_column(Text(column.label, style="bold"), width=column.width, key=column.key)
+        self._rows, self._order, self._signatures = {}, [], {}
+        for row in rows:
+            self._add(row)
+
+    def _add(self, row: Row) -> None:
+        cells = self._cells(row)
+        self.add_row(*cells, key=row.key)
+        self._rows[row.key] = row
+        self._order.append(row.key)
+        self._signatures[row.key] = tuple(cell_signature(c) for c in cells)
+
+    def _diff(self, rows: Sequence[Row]) -> None:
+        wanted = {row.key: row for row in rows}
+        removed = [key for key in self._order if key not in wanted]
+        if len(removed) > REBUILD_MIN and len(removed) > REBUILD_FRACTION * len(self._order):
+            self._rebuild(rows)
+            return
+        for key in removed:
+            self.remove_row(key)
+            del self._rows[key]
+            del self._signatures[key]
+        self._order = [key for key in self._order if key in wanted]
+        for row in rows:
+            if row.key not in self._rows:
+                self._add(row)
+                continue
+            cells = self._cells(row)
+            signatures = tuple(cell_signature(c) for c in cells)
+            old = self._signatures[row.key]
+            if signatures != old:
+                for column, cell, new_sig, old_sig in zip(self._fitted, cells, signatures, old, strict=True):
+                    if new_sig != old_sig:
+                        self.update_cell(row.key, column.key, cell)
+                self._signatures[row.key] = signatures
+            self._rows[row.key] = row
+        desired = [row.key for row in rows]
+        if desired != self._order:
+            rank = {key: i for i, key in enumerate(desired)}
+            first = self._fitted[0].key
+            by_cell = {id(self.get_cell(key, first)): rank[key] for key in desired}
+            self.sort(first, key=lambda cell: by_cell[id(cell)])
+            self._order = desired
+
+    def _place_cursor(self, key: str | None, old_index: int, scroll_follow: bool) -> None:
+        if not self._order:
+            return
+        if key is not None and key in self._rows:
+            index = self.get_row_index(RowKey(key))
+        else:
+            index = min(max(0, old_index), len(self._order) - 1)
+        if index != self.cursor_row:
+            delta = index - old_index
+            if scroll_follow and delta and key is not None:
+                # Keep the selected line where it was on screen: scroll by the rows that moved in above it.
+                target = max(0.0, self.scroll_y + delta)
+                self.call_after_refresh(self.scroll_to, y=target, animate=False)
+            self.move_cursor(row=index, animate=False, scroll=True)
+
+    def on_resize(self, event: Resize) -> None:
+        if self._spec and self._available_width() != self._fitted_width:
+            rows = [self._rows[key] for key in self._order]
+            self.show(self._spec, rows)

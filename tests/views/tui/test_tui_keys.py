@@ -1,0 +1,347 @@
+"""Pilot tests: every key of the app, on a bundled recording paused at a fixed offset."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.widgets import Input
+
+from grove.views.tui.app import ArboristApp
+from grove.views.tui.eventlist import ALL, WARNINGS_FIRST
+from grove.views.tui.feed import ReplayFeed
+from grove.views.tui.screens.forest import ForestScreen
+from grove.views.tui.screens.goto import GotoScreen
+from grove.views.tui.screens.help import HelpScreen
+from grove.views.tui.screens.logs import LogsScreen
+from grove.views.tui.screens.problems import ProblemsScreen
+from grove.views.tui.screens.topology import TopologyScreen
+from grove.views.tui.screens.yaml import YamlScreen
+from grove.views.tui.widgets.keyed_table import KeyedTable
+from tests.views.tui.conftest import replay_app, wait_until
+
+SIZE = (120, 36)
+DECODE = "clique:my-inference-0-decode"
+
+
+def _forest(app: ArboristApp) -> ForestScreen:
+    screen = app.screen
+    assert isinstance(screen, ForestScreen), screen
+    return screen
+
+
+def _table(app: ArboristApp, name: str = "#resources") -> KeyedTable:
+    return app.screen.query_one(name, KeyedTable)
+
+
+async def _into_decode(pilot: Any) -> None:
+    await pilot.press("enter")  # my-inference (its only replica is entered too)
+    await pilot.pause()
+    await pilot.press("enter")  # decode (the first clique)
+    await pilot.pause()
+
+
+async def test_enter_drills_and_escape_backspace_go_back() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert _table(app).keys == ("pcs:prod/my-inference",)
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = _forest(app)
+        assert [s.key for s in screen.request.path] == ["pcs:prod/my-inference", "replica:0"]
+        assert _table(app).current_key == DECODE
+        await pilot.press("enter")
+        await pilot.pause()
+        assert len(_table(app).keys) == 8 and all(k.startswith("pod:") for k in _table(app).keys)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert _table(app).current_key == DECODE, "the cursor comes back to the row that was entered"
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert screen.request.path == ()
+        assert _table(app).current_key == "pcs:prod/my-inference"
+
+
+async def test_enter_on_a_pod_opens_its_yaml() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _into_decode(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, YamlScreen)
+        assert app.screen.ref.kind == "Pod"
+
+
+async def test_tab_switches_panes_and_events_follow_the_selection() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _into_decode(pilot)
+        events = _table(app, "#events")
+        assert app.focused is _table(app)
+        await pilot.press("tab")
+        await pilot.pause()
+        assert app.focused is events
+        await pilot.press("shift+tab")
+        await pilot.pause()
+        assert app.focused is _table(app)
+        # the last decode pod was FailedScheduling for a while: its events show it
+        await pilot.press("end")
+        for _ in range(7):
+            await pilot.press("down")
+        await pilot.pause()
+        assert _table(app).cursor_row == 7
+        reasons = [events.row_model(k).cells[2].plain for k in events.keys]  # type: ignore[union-attr]
+        assert reasons[0] == "FailedScheduling"
+        assert "Events · my-inference-0-decode-" in str(events.border_title)
+
+
+async def test_e_toggles_warnings_first_and_all() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = _forest(app)
+        first = _table(app, "#events").keys
+        assert screen.event_mode == WARNINGS_FIRST
+        await pilot.press("e")
+        await pilot.pause()
+        assert screen.event_mode == ALL
+        every = _table(app, "#events").keys
+        assert len(every) > len(first)
+        assert "all by time" in str(_table(app, "#events").border_title)
+        await pilot.press("e")
+        assert screen.event_mode == WARNINGS_FIRST
+
+
+async def test_slash_filters_as_you_type_and_escape_clears() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _into_decode(pilot)
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        await pilot.press(*"gpu-02")
+        await pilot.pause()
+        assert len(_table(app).keys) == 4
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.focused is _table(app)
+        assert "filter: gpu-02" in app.screen.query_one("#crumbs").note  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert len(_table(app).keys) == 8
+        assert _forest(app).request.filter == ""
+
+
+async def test_t_opens_the_topology_of_the_selected_pcs() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TopologyScreen)
+        assert screen.request.focus == ("prod", "my-inference")
+        domains = _table(app, "#domains")
+        assert domains.keys == ("dom:rack-1", "dom:rack-2")
+        await pilot.press("down")
+        await pilot.pause()
+        pods = _table(app, "#pods")
+        assert pods.keys and "rack-2" in str(pods.border_title)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert screen.request.path == ("rack-2",)
+        assert all(k.startswith("node:") for k in domains.keys)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert screen.request.path == ()
+        assert domains.current_key == "dom:rack-2"
+        await pilot.press("t")
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+
+
+async def test_topology_a_escape_y_and_slash() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TopologyScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert screen.request.show_all
+        await pilot.press("slash", *"rack-2", "enter")
+        await pilot.pause()
+        assert _table(app, "#domains").keys == ("dom:rack-2",)
+        await pilot.press("escape")  # clears the filter
+        await pilot.pause()
+        assert len(_table(app, "#domains").keys) == 2
+        await pilot.press("enter")  # into rack-1: hosts
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, YamlScreen) and app.screen.ref.kind == "Node"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("tab")
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LogsScreen)
+        await pilot.press("escape")
+        await pilot.press("escape")  # up to the racks
+        await pilot.press("escape")  # and back to the forest
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+
+
+async def test_y_shows_recorded_yaml_with_search() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, YamlScreen)
+        assert screen.ref.kind == "PodCliqueSet"
+        assert "kind: PodCliqueSet" in screen.yaml_text
+        assert "as recorded at 2:58" in screen.origin
+        await pilot.press("slash", *"replicas")
+        await pilot.pause()
+        assert len(screen.matches) >= 2
+        await pilot.press("enter")
+        await pilot.press("n")
+        assert screen.current == 1
+        await pilot.press("N")
+        assert screen.current == 0
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+
+
+async def test_l_in_a_replay_says_logs_are_live_only() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("l")  # not a pod: a warning, no overlay
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+        await _into_decode(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, LogsScreen)
+        assert not screen.can_stream
+        assert screen.log_status == "not available"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+
+
+async def test_question_mark_and_exclamation_mark_overlays() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        await pilot.press("exclamation_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, ProblemsScreen)
+        await pilot.press("q")  # q closes an overlay
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+
+
+async def test_q_and_ctrl_q_quit() -> None:
+    for key in ("q", "ctrl+q"):
+        app = replay_app()
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            await pilot.press(key)
+            await pilot.pause()
+            assert app._exit, key
+
+
+# ----------------------------------------------------------------------------------------------- replay keys
+
+
+def _feed(app: ArboristApp) -> ReplayFeed:
+    assert isinstance(app.feed, ReplayFeed)
+    return app.feed
+
+
+async def test_space_plus_minus() -> None:
+    app = replay_app(at=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        feed = _feed(app)
+        assert not feed.status().playing
+        await pilot.press("plus")
+        assert feed.status().speed == 16
+        for _ in range(5):
+            await pilot.press("plus")
+        assert feed.status().speed == 64
+        for _ in range(9):
+            await pilot.press("minus")
+        assert feed.status().speed == 0.5
+        await pilot.press("space")
+        assert feed.status().playing
+        await pilot.press("space")
+        assert not feed.status().playing
+        assert app.replay is not None and app.replay.speed == 0.5
+
+
+async def test_arrows_step_one_event_and_pause() -> None:
+    app = replay_app(at=30)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        feed = _feed(app)
+        start = feed.status().position.index
+        await pilot.press("right")
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.position.index == start + 1)
+        await pilot.press("left", "left")
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.position.index == start - 1)
+        assert app.state.revision == feed.timeline.state_at(start - 1).revision
+        await pilot.press("space")  # playing: an arrow pauses and steps
+        await pilot.press("right")
+        assert not feed.status().playing
+
+
+async def test_g_goes_to_an_offset_and_G_to_the_end() -> None:
+    app = replay_app(at=0)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        await pilot.pause()
+        assert isinstance(app.screen, GotoScreen)
+        await pilot.press(*"1:30", "enter")
+        await pilot.pause()
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.position.offset == 90)
+        assert app.state.now == _feed(app).timeline.start + 90
+        await pilot.press("g", *"later", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, GotoScreen), "a bad offset keeps the prompt open"
+        await pilot.press("escape")
+        await pilot.press("G")
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.at_end)
+
+
+async def test_playback_reaches_the_end_and_keeps_the_cursor() -> None:
+    app = replay_app(at=0, playing=True, speed=64)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await wait_until(pilot, lambda: bool(_table(app).keys))
+        await pilot.press("enter")
+        await pilot.pause()
+        key = _table(app).current_key
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.at_end, timeout=8)
+        assert _table(app).current_key == key
+        assert not _feed(app).status().playing
+
+
+async def test_replay_keys_are_off_in_live_mode(live_rig: Any) -> None:
+    app = live_rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("space", "plus", "g", "G")
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
