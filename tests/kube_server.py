@@ -4,7 +4,9 @@ It sends the shapes captured from a real kube-apiserver (``tests/wire/``): paged
 ``remainingItemCount``; chunked watch streams of JSON lines (ADDED/MODIFIED/DELETED/BOOKMARK); the server-side timeout
 close; 410 as an ``ERROR`` event inside a 200 stream when the resourceVersion is older than the kept history; 403
 ``Status`` bodies per resource; plain-text ``404 page not found`` for a group that is not installed; aggregated
-discovery; ``/version``. Tests mutate the in-memory store (``put``/``delete``), and can drop connections mid-stream,
+discovery; ``/version``; GET of one object; pod logs (``.../pods/NAME/log`` with ``container``, ``previous``,
+``tailLines``, ``limitBytes``, and the 400s a real server sends); fixed JSON answers for other paths (``routes``) and
+per-path delays. Tests mutate the in-memory store (``put``/``delete``), and can drop connections mid-stream,
 compact the history, stall every answer, require a bearer token or a client certificate, and serve over TLS with a
 CA generated at test time (``make_tls`` runs the ``openssl`` CLI).
 
@@ -263,6 +265,12 @@ class KubeServer:
         self._sockets_lock = threading.Lock()
         self.requests: list[Request] = []
         self.watches_open = 0
+        # Pod logs: (namespace, pod, container, previous) -> text, served by GET .../pods/NAME/log
+        self.logs: dict[tuple[str, str, str, bool], str] = {}
+        # Other paths answered verbatim: path -> JSON body (e.g. Secrets a client must never read)
+        self.routes: dict[str, Any] = {}
+        # Answers to paths containing one of these substrings are delayed by that many seconds
+        self.path_delays: dict[str, float] = {}
 
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.kube = self
@@ -434,6 +442,14 @@ class KubeServer:
         with self._cond:
             return self._cond.wait_for(lambda: self.watches_open >= count, timeout)
 
+    def set_log(self, namespace: str, pod: str, container: str, text: str, previous: bool = False) -> None:
+        """The log of one container (``previous``: of its last terminated instance)."""
+        self.logs[(namespace, pod, container, previous)] = text
+
+    def paths(self) -> list[str]:
+        """Every path requested so far (with the query string), in order."""
+        return [r.path + ("?" + urllib.parse.urlencode(r.query) if r.query else "") for r in self.requests]
+
     # ------------------------------------------------------------------------------------------------ HTTP
 
     def _handle(self, h: _Handler) -> None:
@@ -443,6 +459,9 @@ class KubeServer:
         self.requests.append(Request(parsed.path, query, user))
         if self.delay:
             time.sleep(self.delay)
+        for fragment, seconds in list(self.path_delays.items()):
+            if fragment in h.path:
+                time.sleep(seconds)
         with self._cond:
             self._cond.wait_for(lambda: not self._stalled or self._stopping)
             if self._stopping:
@@ -452,7 +471,11 @@ class KubeServer:
             self._send_json(h, 401, _status(401, "Unauthorized", "Unauthorized"))
             return
         path = parsed.path.rstrip("/") or "/"
-        if path == "/version":
+        if path in self.routes:
+            self._send_json(h, 200, self.routes[path])
+        elif path.startswith("/api/v1/namespaces/") and path.endswith("/log") and path.count("/") == 7:
+            self._log(h, path, query)
+        elif path == "/version":
             self._send_json(h, 200, self._version())
         elif path == "/apis":
             accept = h.headers.get("Accept", "")
@@ -575,10 +598,13 @@ class KubeServer:
             )  # fmt: skip
             return
         namespace: str | None = None
-        if len(rest) == 3 and rest[0] == "namespaces":
+        name: str | None = None  # a GET of one object
+        if len(rest) in (3, 4) and rest[0] == "namespaces":
             namespace, plural = rest[1], rest[2]
-        elif len(rest) == 1:
+            name = rest[3] if len(rest) == 4 else None
+        elif len(rest) in (1, 2):
             plural = rest[0]
+            name = rest[1] if len(rest) == 2 else None
         else:
             self._send_text(h, 404, _NOT_FOUND_TEXT)
             return
@@ -592,7 +618,7 @@ class KubeServer:
         watch = query.get("watch") in ("1", "true")
         wide_only = namespace is None and info.namespaced and info.kind in self.forbidden_cluster_wide
         if info.kind in self.forbidden or wide_only:
-            verb = "watch" if watch else "list"
+            verb = "watch" if watch else "get" if name is not None else "list"
             where = f'in the namespace "{namespace}"' if namespace is not None else "at the cluster scope"
             who = self.forbidden.get(info.kind) or self.forbidden_cluster_wide[info.kind]
             message = (
@@ -601,10 +627,73 @@ class KubeServer:
             details = {"group": group, "kind": plural} if group else {"kind": plural}
             self._send_json(h, 403, _status(403, "Forbidden", message, details))
             return
-        if watch:
+        if name is not None:
+            self._get(h, info, namespace, name)
+        elif watch:
             self._watch(h, info, namespace, query)
         else:
             self._list(h, info, namespace, query)
+
+    def _get(self, h: _Handler, info: KindInfo, namespace: str | None, name: str) -> None:
+        with self._cond:
+            obj = self._store[info.kind].get(((namespace or "") if info.namespaced else "", name))
+            body = self._with_kind(info, obj) if obj is not None else None
+        if body is None:
+            message = f'{info.plural}{"." + info.group if info.group else ""} "{name}" not found'
+            self._send_json(h, 404, _status(404, "NotFound", message, {"name": name, "kind": info.plural}))
+        else:
+            self._send_json(h, 200, body)
+
+    def _log(self, h: _Handler, path: str, query: dict[str, str]) -> None:
+        """``GET /api/v1/namespaces/NS/pods/NAME/log``: plain text, or the API server's errors as Status bodies."""
+        parts = path.strip("/").split("/")  # api v1 namespaces NS pods NAME log
+        namespace, name = parts[3], parts[5]
+        if parts[4] != "pods":
+            self._send_text(h, 404, _NOT_FOUND_TEXT)
+            return
+        if "pods/log" in self.forbidden:
+            who = self.forbidden["pods/log"]
+            message = (
+                f'pods "{name}" is forbidden: User "{who}" cannot get resource "pods/log" in API group "" '
+                f'in the namespace "{namespace}"'
+            )
+            self._send_json(h, 403, _status(403, "Forbidden", message, {"name": name, "kind": "pods"}))
+            return
+        with self._cond:
+            pod = self._store["Pod"].get((namespace, name))
+        if pod is None:
+            self._send_json(h, 404, _status(404, "NotFound", f'pods "{name}" not found', {"name": name}))
+            return
+        spec = pod.get("spec") or {}
+        names = [c.get("name") for c in (spec.get("initContainers") or []) + (spec.get("containers") or [])]
+        container = query.get("container") or (names[0] if len(names) == 1 else "")
+        if not container:
+            choices = " ".join(str(n) for n in names)
+            message = f"a container name must be specified for pod {name}, choose one of: [{choices}]"
+            self._send_json(h, 400, _status(400, "BadRequest", message))
+            return
+        if container not in names:
+            self._send_json(h, 400, _status(400, "BadRequest", f"container {container} is not valid for pod {name}"))
+            return
+        previous = query.get("previous") in ("1", "true")
+        text = self.logs.get((namespace, name, container, previous))
+        if text is None and previous:
+            message = f'previous terminated container "{container}" in pod "{name}" not found'
+            self._send_json(h, 400, _status(400, "BadRequest", message))
+            return
+        text = text or ""
+        tail = query.get("tailLines")
+        if tail is not None:
+            lines = text.splitlines(keepends=True)
+            text = "".join(lines[max(0, len(lines) - int(tail)) :]) if int(tail) > 0 else ""
+        data = text.encode()
+        if query.get("limitBytes"):
+            data = data[: int(query["limitBytes"])]
+        h.send_response(200)
+        h.send_header("Content-Type", "text/plain")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
 
     def _matches(self, info: KindInfo, obj: Mapping[str, Any], namespace: str | None, selector: str) -> bool:
         meta = obj.get("metadata") or {}
