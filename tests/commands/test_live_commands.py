@@ -114,3 +114,20 @@ def test_live_status_matches_a_replay_of_the_same_objects(
 
     assert counts(live) == counts(replay) == [("decode", 8, 8, 8), ("prefill", 4, 4, 4)]
     assert live["items"][0]["placement"]["score"] == replay["items"][0]["placement"]["score"]
+
+
+def test_a_recording_replays_to_what_the_live_command_showed(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kubeconfig = str(_kubeconfig(tmp_path / "kc", server))
+    recording = str(tmp_path / "session.jsonl")
+    code, _, err = _run(capsys, "record", "-o", recording, "--kubeconfig", kubeconfig, "-A", "--duration", "1s")
+    assert code == 0, err
+    for command in (["status", "-a"], ["topology", "my-inference"], ["health"]):
+        code, live, err = _run(capsys, *command, "-A", "--kubeconfig", kubeconfig, "-o", "json")
+        assert code == 0, err
+        code, replayed, err = _run(capsys, *command, "-A", "--replay", recording, "-o", "json")
+        assert code == 0, err
+        live_doc, replay_doc = json.loads(live), json.loads(replayed)
+        live_doc.pop("now"), replay_doc.pop("now")
+        assert live_doc == replay_doc, command
