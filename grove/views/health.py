@@ -19,7 +19,7 @@ def _child_label(child: ChildHealth) -> Text:
     kind = "Clique" if child.kind == "PodClique" else "Scaling group"
     text.append(f"{kind}: ", style="bold")
     text.append(child.label, style="bold")
-    text.append("  " + " ".join(badge(r) for r in child.roles), style="dim")
+    text.append("  " + " ".join(dict.fromkeys(badge(r) for r in child.roles)), style="dim")
     unit = "ready" if child.kind == "PodClique" else "available"
     text.append(f"  {child.ready}/{child.desired} {unit} (min {child.min_available})  ")
     text.append_text(state_text(child.state))

@@ -27,6 +27,7 @@ def _clique_row(
         ratio_bar(clique.ready, clique.replicas),
         Text(pct),
         state_text(child.state) if child is not None else Text(""),
+        Text(clique.gang or "-", style="dim"),
     ]
     if wide:
         cells += [
@@ -49,6 +50,7 @@ def _group_row(table: Table, group: PcsgNode, child: ChildHealth | None, now: fl
         ratio_bar(group.available, group.replicas),
         Text(f"{round(100 * group.available / group.replicas)}%" if group.replicas else "-"),
         state_text(child.state) if child is not None else Text(""),
+        Text(""),
     ]
     if wide:
         cells += [
@@ -64,7 +66,7 @@ def _group_row(table: Table, group: PcsgNode, child: ChildHealth | None, now: fl
 
 def _table(wide: bool) -> Table:
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in ("CLIQUE", "ROLE", "READY", "MIN", "PROGRESS", "", "HEALTH"):
+    for column in ("CLIQUE", "ROLE", "READY", "MIN", "PROGRESS", "", "HEALTH", "GANG"):
         table.add_column(column, no_wrap=True)
     if wide:
         for column in ("SCHEDULED", "GATED", "UPDATED", "GPUS", "PODCLIQUE"):
@@ -89,7 +91,7 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
         rh = replica_state.get(replica.index)
         line = Text(f"  Replica {replica.index}", style="bold")
         if replica.gangs:
-            line.append(f"   gang{'s' if len(replica.gangs) > 1 else ''}: {', '.join(replica.gangs)}", style="dim")
+            line.append(f"   {len(replica.gangs)} gang{'s' if len(replica.gangs) > 1 else ''}", style="dim")
         if rh is not None:
             line.append("   ")
             line.append_text(state_text(rh.state))
@@ -102,8 +104,7 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
         for group in replica.groups:
             _group_row(table, group, children.get(group.name), now, wide)
             for sub in group.replica_nodes:
-                gang_note = "base gang" if sub.base else (f"gang {sub.gang}" if sub.gang else "no gang yet")
-                table.add_row(Text(f"  replica {sub.index}  ({gang_note})", style="dim"))
+                table.add_row(Text(f"  replica {sub.index}" + (" (base)" if sub.base else ""), style="dim"))
                 for clique in sub.cliques:
                     _clique_row(table, clique, None, now, wide, "    ")
         parts.append(Padding(table, (0, 0, 0, 4), expand=False))
@@ -113,9 +114,10 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
     if placement.scheduler_score is not None:
         footer.append("   Scheduler score: ")
         footer.append_text(score_text(placement.scheduler_score))
-    footer.append(f"    Topology: {placement.topology.binding or 'none'}")
-    footer.append(f"    Strategy: {pcs.strategy}")
     parts.append(footer)
+    parts.append(
+        Text(f"  Topology: {placement.topology.binding or 'none'}    Update strategy: {pcs.strategy}", style="dim")
+    )
     if rollout is not None and rollout.in_progress:
         upd = Text("  Update in progress: ", style="bold blue")
         upd.append(f"{rollout.updated_replicas}/{rollout.replicas} replicas updated")
