@@ -185,6 +185,14 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
     kube: KubeServer
     tls: ssl.SSLContext | None = None
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that goes away mid-connection (killed, timed out) is normal here: no traceback on stderr."""
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError | ssl.SSLError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
+
     def get_request(self) -> tuple[socket.socket, Any]:
         sock, addr = super().get_request()
         if self.tls is not None:
