@@ -22,9 +22,10 @@ Text patterns: private key blocks, bearer/basic authorization, user:password in 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import attrs
 
@@ -78,6 +79,7 @@ _KEY_QUALIFIERS: Final = frozenset({"api", "access", "private", "secret", "signi
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 
 
+@functools.lru_cache(maxsize=4096)
 def credential_word(key: str) -> str | None:
     """The word in a label/annotation key (its name part, after the ``/``) that names a credential, if any.
 
@@ -248,113 +250,14 @@ def describe(obj: KubeObject) -> str:
     return f"{kind} {namespace}/{name}" if namespace else f"{kind} {name}"
 
 
-class _Walk:
-    """One object's walk: copies only what it changes, and collects the redactions."""
+Path: TypeAlias = tuple[Any, ...]
+"""Where the walk is: keys (str) and list positions ((index, item)); turned into text only for a redaction."""
 
-    def __init__(self, where: str) -> None:
-        self.where = where
-        self.found: list[Redaction] = []
+_SPECIAL_KEYS: Final = frozenset({"env", "annotations", "labels", "command", "args", "message", "note"})
 
-    def note(self, field: str, reason: str) -> None:
-        self.found.append(Redaction(self.where, field, reason))
 
-    def value(self, value: Any, path: str) -> Any:
-        if isinstance(value, Mapping):
-            return self.mapping(value, path)
-        if isinstance(value, list):
-            return self.sequence(value, path)
-        return value
-
-    def mapping(self, obj: Mapping[str, Any], path: str) -> Mapping[str, Any]:
-        out: dict[str, Any] | None = None
-        for key, item in obj.items():
-            here = f"{path}.{key}" if path else str(key)
-            new: Any
-            if key == "env" and isinstance(item, list):
-                new = self.env(item, here)
-            elif key in ("annotations", "labels") and isinstance(item, Mapping):
-                new = self.metadata_map(item, here, "annotation" if key == "annotations" else "label")
-            elif key in ("command", "args") and isinstance(item, list):
-                new = self.arguments(item, here)
-            elif key in ("message", "note") and isinstance(item, str):
-                new = self.text(item, here)
-            else:
-                new = self.value(item, here)
-            if new is not item:
-                if out is None:
-                    out = dict(obj)
-                out[key] = new
-        return obj if out is None else out
-
-    def sequence(self, items: list[Any], path: str) -> list[Any]:
-        out: list[Any] | None = None
-        for i, item in enumerate(items):
-            if not isinstance(item, Mapping | list):
-                continue
-            new = self.value(item, f"{path}[{_item_label(item, i)}]")
-            if new is not item:
-                if out is None:
-                    out = list(items)
-                out[i] = new
-        return items if out is None else out
-
-    def env(self, items: list[Any], path: str) -> list[Any]:
-        out = list(items)
-        changed = False
-        for i, item in enumerate(items):
-            if not isinstance(item, Mapping):
-                continue
-            value = item.get("value")
-            if isinstance(value, str) and value and value != MARKER:
-                out[i] = {**item, "value": MARKER}
-                changed = True
-                self.note(f"{path}[{_item_label(item, i)}].value", "env value")
-        return out if changed else items
-
-    def metadata_map(self, entries: Mapping[str, Any], path: str, what: str) -> Mapping[str, Any]:
-        out: dict[str, Any] | None = None
-        for key, value in entries.items():
-            if not isinstance(value, str) or not value or value == MARKER:
-                continue
-            if key == LAST_APPLIED:
-                reason = "holds a copy of the applied object (env values included)"
-            elif (word := credential_word(str(key))) is not None:
-                reason = f"{what} key names a credential ({word})"
-            elif (found := looks_like_credential(value) if _maybe_secret(value) else None) is not None:
-                reason = f"{what} value looks like a credential ({found})"
-            else:
-                continue
-            if out is None:
-                out = dict(entries)
-            out[key] = MARKER
-            self.note(f"{path}[{key}]", reason)
-        return entries if out is None else out
-
-    def arguments(self, items: list[Any], path: str) -> list[Any]:
-        out: list[Any] | None = None
-        for i, item in enumerate(items):
-            if not isinstance(item, str):
-                continue
-            previous = items[i - 1] if i else None
-            if isinstance(previous, str) and _CRED_FLAG.match(previous) and item and not item.startswith("-"):
-                new, reason = MARKER, f"argument after {previous}"
-            else:
-                new, found = scrub(item) if _maybe_secret(item) else (item, {})
-                reason = ", ".join(sorted(found))
-            if new != item:
-                if out is None:
-                    out = list(items)
-                out[i] = new
-                self.note(f"{path}[{i}]", reason)
-        return items if out is None else out
-
-    def text(self, value: str, path: str) -> str:
-        if not _maybe_secret(value):
-            return value
-        new, found = scrub(value)
-        if found:
-            self.note(path, ", ".join(sorted(found)))
-        return new
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or (type(value) is not list and isinstance(value, Mapping))
 
 
 def _item_label(item: Any, index: int) -> str:
@@ -366,10 +269,149 @@ def _item_label(item: Any, index: int) -> str:
     return str(index)
 
 
+def field_name(path: Path) -> str:
+    """``("spec", "containers", (0, {...name: main}), "env")`` → ``spec.containers[main].env``."""
+    out = []
+    for step in path:
+        if type(step) is tuple:
+            out.append(f"[{_item_label(step[1], step[0])}]")
+        else:
+            out.append(f".{step}" if out else str(step))
+    return "".join(out)
+
+
+class _Walk:
+    """One object's walk: copies only what it changes, and collects the redactions.
+
+    Hot on 10,000 pods: exact type checks before ABC ones, no recursion into scalars, field paths as tuples made into
+    text only when something is redacted.
+    """
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.found: list[Redaction] = []
+
+    def note(self, path: Path, reason: str, suffix: str = "") -> None:
+        self.found.append(Redaction(self.where, field_name(path) + suffix, reason))
+
+    def mapping(self, obj: Mapping[str, Any], path: Path) -> Mapping[str, Any]:
+        out: dict[str, Any] | None = None
+        for key, item in obj.items():
+            kind = type(item)
+            if kind is str:
+                if key not in ("message", "note"):
+                    continue
+                new: Any = self.text(item, (*path, key))
+            elif key in _SPECIAL_KEYS:
+                here = (*path, key)
+                if key == "env" and kind is list:
+                    new = self.env(item, here)
+                elif (key == "annotations" or key == "labels") and _is_mapping(item):
+                    new = self.metadata_map(item, here, "annotation" if key == "annotations" else "label")
+                elif (key == "command" or key == "args") and kind is list:
+                    new = self.arguments(item, here)
+                else:
+                    new = self.value(item, here)
+            elif kind is dict or kind is list:
+                new = self.mapping(item, (*path, key)) if kind is dict else self.sequence(item, (*path, key))
+            else:
+                new = self.value(item, (*path, key))
+            if new is not item:
+                if out is None:
+                    out = dict(obj)
+                out[key] = new
+        return obj if out is None else out
+
+    def value(self, value: Any, path: Path) -> Any:
+        if _is_mapping(value):
+            return self.mapping(value, path)
+        if type(value) is list:
+            return self.sequence(value, path)
+        return value
+
+    def sequence(self, items: list[Any], path: Path) -> list[Any]:
+        out: list[Any] | None = None
+        for i, item in enumerate(items):
+            kind = type(item)
+            if kind is dict:
+                new: Any = self.mapping(item, (*path, (i, item)))
+            elif kind is list:
+                new = self.sequence(item, (*path, (i, item)))
+            elif kind is str or kind is int or kind is float or kind is bool or item is None:
+                continue
+            else:
+                new = self.value(item, (*path, (i, item)))
+            if new is not item:
+                if out is None:
+                    out = list(items)
+                out[i] = new
+        return items if out is None else out
+
+    def env(self, items: list[Any], path: Path) -> list[Any]:
+        out: list[Any] | None = None
+        for i, item in enumerate(items):
+            if not _is_mapping(item):
+                continue
+            value = item.get("value")
+            if type(value) is str and value and value != MARKER:
+                if out is None:
+                    out = list(items)
+                out[i] = {**item, "value": MARKER}
+                self.note((*path, (i, item)), "env value", ".value")
+        return items if out is None else out
+
+    def metadata_map(self, entries: Mapping[str, Any], path: Path, what: str) -> Mapping[str, Any]:
+        out: dict[str, Any] | None = None
+        for key, value in entries.items():
+            if type(value) is not str or not value or value == MARKER:
+                continue
+            if key == LAST_APPLIED:
+                reason = "holds a copy of the applied object (env values included)"
+            elif (word := credential_word(str(key))) is not None:
+                reason = f"{what} key names a credential ({word})"
+            elif _maybe_secret(value) and (found := looks_like_credential(value)) is not None:
+                reason = f"{what} value looks like a credential ({found})"
+            else:
+                continue
+            if out is None:
+                out = dict(entries)
+            out[key] = MARKER
+            self.note(path, reason, f"[{key}]")
+        return entries if out is None else out
+
+    def arguments(self, items: list[Any], path: Path) -> list[Any]:
+        out: list[Any] | None = None
+        for i, item in enumerate(items):
+            if type(item) is not str:
+                continue
+            previous = items[i - 1] if i else None
+            if type(previous) is str and _CRED_FLAG.match(previous) and item and not item.startswith("-"):
+                new, reason = MARKER, f"argument after {previous}"
+            elif _maybe_secret(item):
+                new, found = scrub(item)
+                reason = ", ".join(sorted(found))
+            else:
+                continue
+            if new != item:
+                if out is None:
+                    out = list(items)
+                out[i] = new
+                self.note(path, reason, f"[{i}]")
+        return items if out is None else out
+
+    def text(self, value: str, path: Path) -> str:
+        if not _maybe_secret(value):
+            return value
+        new, found = scrub(value)
+        if found:
+            self.note(path, ", ".join(sorted(found)))
+        return new
+
+
 def redact_object(obj: KubeObject, where: str | None = None) -> tuple[KubeObject, tuple[Redaction, ...]]:
     """The object with credentials replaced (the input is not changed; unchanged parts are shared)."""
     walk = _Walk(where or describe(obj))
-    out = walk.mapping(obj, "")
+    out = walk.mapping(obj, ())
     return out, tuple(walk.found)
 
 

@@ -21,13 +21,15 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kube_server import KubeServer, sample_objects
 
 from grove.commands import cluster
-from grove.commands.diagnostics import bundle, collect
+from grove.commands.diagnostics import bundle, collect, yamltext
 from grove.commands.diagnostics.progress import PlainProgress, RichProgress, make_progress
 from grove.commands.diagnostics.runner import Deadline, Job, Runner
 from grove.commands.main import main
@@ -529,7 +531,10 @@ def test_an_unreachable_server_exits_1_with_one_line(
     assert list(tmp_path.glob("*.tgz")) == [] and not list(tmp_path.glob(".grove-*"))
 
 
-def test_ctrl_c_while_collecting_leaves_nothing(server: KubeServer, kubeconfig: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_while_collecting_leaves_nothing(
+    server: KubeServer, kubeconfig: Path, tmp_path: Path, signum: signal.Signals
+) -> None:
     server.path_delays["/pods/inference-0-prefill-0/log"] = 30.0
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -546,7 +551,7 @@ def test_ctrl_c_while_collecting_leaves_nothing(server: KubeServer, kubeconfig: 
         while not any("/pods/inference-0-prefill-0/log" in p for p in server.paths()):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signum)
         out, err = process.communicate(timeout=10)
     finally:
         if process.poll() is None:
@@ -652,3 +657,42 @@ def test_bundle_names_are_unique_and_temporaries_hidden(tmp_path: Path) -> None:
     assert second.final.name == "grove-diagnostics-19700101T000000Z-2.tgz"
     second.abort()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grove-diagnostics-19700101T000000Z.tgz"]
+
+
+_JSON_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**63), max_value=2**63)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+    | st.sampled_from(["yes", "No", "null", "~", "8", "1e3", "0x1f", "12:30", "- a", "a: b", "#x", "", " x", "é\x85"])
+)
+_JSON = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON)
+def test_yaml_text_reads_back_as_the_same_data(value: Any) -> None:
+    assert yaml.safe_load(yamltext.dumps(value)) == value
+
+
+def test_yaml_text_looks_like_kubectl() -> None:
+    pod = {"metadata": {"name": "p", "labels": {"a": "1"}}, "spec": {"containers": [{"name": "c", "args": ["-v"]}]}}
+    assert yamltext.documents([pod, {}]).splitlines() == [
+        "---",
+        "metadata:",
+        "  name: p",
+        "  labels:",
+        '    a: "1"',
+        "spec:",
+        "  containers:",
+        "  - name: c",
+        "    args:",
+        '    - "-v"',
+        "---",
+        "{}",
+    ]

@@ -12,9 +12,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import yaml
-
-from grove.events import kinds
+from grove.commands.diagnostics import yamltext
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers.events import event_time, to_row
@@ -156,18 +154,8 @@ def events_table(events: Iterable[KubeObject], now: float) -> str:
 
 
 def yaml_documents(objects: Iterable[Mapping[str, Any]]) -> str:
-    """Objects as a multi-document YAML stream (LibYAML's emitter when present: 10k pods in seconds, not minutes)."""
-    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return str(
-        yaml.dump_all(
-            [dict(o) for o in objects],
-            Dumper=dumper,
-            default_flow_style=False,
-            sort_keys=False,
-            allow_unicode=True,
-            width=WIDTH,
-        )
-    )
+    """Objects as a multi-document YAML stream."""
+    return yamltext.documents(objects)
 
 
 # ------------------------------------------------------------------------------------------------------- views
@@ -223,7 +211,3 @@ VIEWS: dict[str, Callable[[State, str | None], str]] = {
     "topology.txt": _topology,
     "health.txt": _health,
 }
-
-
-def pods_of(state: State) -> list[KubeObject]:
-    return list(state.of_kind(kinds.POD).values())
