@@ -696,3 +696,25 @@ def test_yaml_text_looks_like_kubectl() -> None:
         "---",
         "{}",
     ]
+
+
+def test_write_failures_are_one_line_and_leave_nothing(
+    server: KubeServer,
+    kubeconfig: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "a-file").write_text("")
+    code, _, err = run(capsys, "diagnostics", "--no-logs", "-o", str(tmp_path / "a-file"))
+    assert code == 1 and err.strip().splitlines()[-1].startswith("error: cannot create the output directory")
+
+    def full(self: bundle.Staging, path: str, data: str | bytes) -> int:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bundle.Staging, "write", full)
+    out_dir = tmp_path / "out"
+    code, out, err = run(capsys, "diagnostics", "--no-logs", "-o", str(out_dir))
+    assert code == 1 and out == ""
+    assert err.strip().splitlines()[-1] == f"error: cannot write the bundle in {out_dir}: No space left on device"
+    assert list(out_dir.iterdir()) == []

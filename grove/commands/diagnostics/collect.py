@@ -23,7 +23,7 @@ from grove.commands.diagnostics.runner import Deadline, Done, ItemResult, Job, R
 from grove.events import kinds
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
-from grove.events.live import Discovery, Forbidden, Http, TransportError, Unauthorized, discover_api
+from grove.events.live import Discovery, Forbidden, Http, NotFound, TransportError, Unauthorized, discover_api
 from grove.events.model import KubeObject
 from grove.events.redact import Redaction, scrub_log
 from grove.reducers import fields as f
@@ -108,7 +108,8 @@ class Collected:
 
 def _started(status: Mapping[str, Any]) -> bool:
     state = f.mapping(status.get("state"))
-    return bool(state.get("running") or state.get("terminated") or status.get("lastState", {}).get("terminated"))
+    last = f.mapping(status.get("lastState"))
+    return bool(state.get("running") or state.get("terminated") or last.get("terminated"))
 
 
 def unhealthy(pod: KubeObject) -> bool:
@@ -248,15 +249,15 @@ class Collector:
                 self.out.items.append(result)
                 self.out.kinds[kind] = KindOutcome(kind, result, None, time.time())
                 continue
-            jobs.append(Job(name, self._list_job(info, namespace), "lists"))
+            jobs.append(Job(name, self._list_job(info, namespace)))
             handlers.append(self._kind_handler(kind))
-        jobs.append(Job(f"list operator pods in {s.operator_namespace}", self._operator_pods_job, "lists"))
+        jobs.append(Job(f"list operator pods in {s.operator_namespace}", self._operator_pods_job))
         handlers.append(self._operator_pods_done)
         if s.namespace is not None and s.namespace != s.operator_namespace:
-            jobs.append(Job(f"list events in {s.operator_namespace}", self._events_job(s.operator_namespace), "lists"))
+            jobs.append(Job(f"list events in {s.operator_namespace}", self._events_job(s.operator_namespace)))
             handlers.append(self._operator_events_done)
         if s.namespace is not None and s.namespace != "default":
-            jobs.append(Job("list events on nodes and topology bindings", self._cluster_events_job, "lists"))
+            jobs.append(Job("list events on nodes and topology bindings", self._cluster_events_job))
             handlers.append(self._cluster_events_done)
         for done, handle in zip(self._run(jobs), handlers, strict=True):
             handle(done)
@@ -360,10 +361,15 @@ class Collector:
         info = KINDS[kinds.NODE]
 
         def work(deadline: Deadline) -> tuple[Any, int | None, int | None]:
-            nodes = [reads.get_object(self.http, info, None, name, deadline) for name in names]
+            nodes = []
+            for name in names:
+                try:
+                    nodes.append(reads.get_object(self.http, info, None, name, deadline))
+                except NotFound:
+                    continue  # deleted since the pod was scheduled: nothing to show
             return nodes, len(nodes), None
 
-        return Job(f"get {len(names)} nodes one by one", work, "nodes")
+        return Job(f"get {len(names)} nodes one by one", work)
 
     def _nodes_done(self, done: Done) -> None:
         if done.result.ok:
@@ -422,7 +428,7 @@ class Collector:
             return piece, clean.count("\n") + (1 if clean and not clean.endswith("\n") else 0), size
 
         which = "previous log" if previous else "log"
-        return Job(f"{which} {namespace}/{name}/{container}", work, "logs")
+        return Job(f"{which} {namespace}/{name}/{container}", work)
 
     def _log_done(self, done: Done) -> None:
         if done.result.ok:

@@ -156,6 +156,10 @@ def run(args: argparse.Namespace) -> int:
                 document = manifest.manifest(collected, built, access, sizes, time.monotonic() - writing)
                 staging.write("manifest.json", orjson.dumps(document, option=orjson.OPT_INDENT_2) + b"\n")
                 path = staging.finish(keep_dir=args.keep_dir)
+            except OSError as exc:  # the disk, not the cluster: a full disk, a folder without write permission
+                if staging is not None:
+                    staging.abort()
+                raise UserError(f"cannot write the bundle in {directory}: {exc.strerror or exc}") from None
             except BaseException:
                 if staging is not None:
                     staging.abort()

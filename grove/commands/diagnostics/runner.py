@@ -53,7 +53,6 @@ class Job:
 
     name: str
     work: Callable[[Deadline], tuple[Any, int | None, int | None]]
-    group: str = ""  # what the progress display groups it under ("lists", "logs", ...)
 
 
 @attrs.frozen
