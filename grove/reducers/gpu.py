@@ -14,7 +14,7 @@ import attrs
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
-from grove.reducers.pods import gpu_request, is_finished, is_grove_pod
+from grove.reducers.pods import facts
 from grove.reducers.state import State
 
 UNKNOWN_PRODUCT = "gpu"
@@ -73,10 +73,13 @@ def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> N
     pods = state.of_kind(kinds.POD)
     for key in state.indexed(ix.PODS_BY_NODE, (node_name,)):
         pod = pods.get(key)
-        if pod is None or is_finished(pod):
+        if pod is None:
             continue
-        gpus = gpu_request(pod)
-        if is_grove_pod(pod):
+        pf = facts(pod)  # cached per pod object: the same figures as gpu_request / is_finished / is_grove_pod
+        if pf.finished:
+            continue
+        gpus = pf.gpus
+        if pf.grove:
             grove += gpus
             grove_pods += 1
         else:

@@ -156,7 +156,47 @@ class PodFacts:
     finished: bool
 
 
+class _IdentityCache:
+    """Facts of pod objects already read, by object identity (objects inside events are never mutated).
+
+    Derivations run once per state revision over every pod; a pod that did not change is the same object in the new
+    state, so its facts are read once. Two generations bound the memory: when the current one outgrows twice the
+    pods carried over from the previous one (the live set), the previous one is dropped.
+    """
+
+    MIN_GENERATION = 16_384
+
+    def __init__(self) -> None:
+        self.current: dict[int, tuple[KubeObject, PodFacts]] = {}
+        self.previous: dict[int, tuple[KubeObject, PodFacts]] = {}
+        self.carried = 0
+
+    def get(self, pod: KubeObject) -> PodFacts:
+        key = id(pod)
+        hit = self.current.get(key)
+        if hit is None:
+            hit = self.previous.get(key)
+            if hit is not None and hit[0] is pod:
+                self.current[key] = hit
+                self.carried += 1
+        if hit is not None and hit[0] is pod:
+            return hit[1]
+        value = _read_facts(pod)
+        if len(self.current) >= max(self.MIN_GENERATION, 2 * self.carried):
+            self.previous, self.current, self.carried = self.current, {}, 0
+        self.current[key] = (pod, value)
+        return value
+
+
+_CACHE = _IdentityCache()
+
+
 def facts(pod: KubeObject) -> PodFacts:
+    """The pod's facts (cached by object identity; see ``_IdentityCache``)."""
+    return _CACHE.get(pod)
+
+
+def _read_facts(pod: KubeObject) -> PodFacts:
     return PodFacts(
         namespace=f.namespace(pod),
         name=f.name(pod),
