@@ -43,6 +43,7 @@ class Timeline:
         self.every = every
         self._times = list(itertools.accumulate((e.at for e in self.events), max))
         self._snapshots: dict[int, State] = {0: empty_state()}
+        self._last: tuple[int, State] | None = None  # the latest answer: a paused replay asks for it again
 
     def __len__(self) -> int:
         return len(self.events)
@@ -68,6 +69,8 @@ class Timeline:
     def state_at(self, index: int) -> State:
         """The state after the first ``index`` events (clamped to the recording)."""
         index = self._clamp(index)
+        if self._last is not None and self._last[0] == index:
+            return self._last[1]
         base = (index // self.every) * self.every
         while base not in self._snapshots:
             base -= self.every
@@ -79,6 +82,7 @@ class Timeline:
         if index in self._snapshots:
             # A fresh root over the same maps: derivations memoised by the caller stay off the shared snapshot.
             state = state._replace(memo={})
+        self._last = (index, state)
         return state
 
     def state_at_position(self, position: Position) -> State:

@@ -38,6 +38,25 @@ class ReplayStatus:
         return self.position.index >= self.events and self.position.offset >= self.duration
 
 
+# Derivations memoised on a state that read the objects but never the clock (see grove.reducers.*).
+CLOCK_FREE_DERIVATIONS = ("pcs:", "forest:", "placement:", "node_gpus", "rollout:")
+
+
+def carry_over(previous: State | None, state: State) -> None:
+    """When only the clock moved (same object maps), reuse the previous state's clock-free derivations.
+
+    A tick changes the revision, which would make every derivation run again on unchanged objects; ages and
+    countdowns are cheap to recompute, the hierarchy and placement of 10,000 pods are not.
+    """
+    if previous is None or previous is state:
+        return
+    if previous.objects is not state.objects or previous.indexes is not state.indexes:
+        return
+    for name, (depends_on, value) in list(previous.memo.items()):
+        if depends_on == previous.revision and name.startswith(CLOCK_FREE_DERIVATIONS) and name not in state.memo:
+            state.memo[name] = (state.revision, value)
+
+
 Deliver = Callable[[State, ReplayStatus | None], None]
 Failed = Callable[[BaseException], None]
 
@@ -93,12 +112,24 @@ class LiveFeed:
         self._stop = threading.Event()
         self._failed: Failed | None = None
 
+    @property
+    def state(self) -> State:
+        """The newest folded state (the UI may not show it yet)."""
+        return self._state
+
     def initial(self) -> tuple[State, ReplayStatus | None]:
         return self._state, None
 
     def start(self, deliver: Deliver, failed: Failed) -> None:
         self._failed = failed
-        self._newest = _Newest(lambda state: deliver(state, None), "arborist-live")
+        previous: list[State] = []
+
+        def work(state: State) -> None:
+            carry_over(previous[0] if previous else None, state)
+            deliver(state, None)
+            previous[:] = [state]
+
+        self._newest = _Newest(work, "arborist-live")
         self._subscription = self._events.subscribe(on_next=self.push, on_error=self._on_error)
         if self._clock is not None and self._tick > 0:
             threading.Thread(target=self._ticker, name="arborist-clock", daemon=True).start()
@@ -221,6 +252,7 @@ class ReplayFeed:
         last_wall = self._monotonic()
         last_drawn: Position | None = None
         last_draw_wall = last_wall
+        last_state: State | None = None
         while True:
             with self._cond:
                 while not self._playing and not self._wanted and not self._stopped:
@@ -238,8 +270,10 @@ class ReplayFeed:
                 self._wanted = False
             moved = last_drawn is None or position.index != last_drawn.index
             if wanted or moved or now - last_draw_wall >= CLOCK_REDRAW:
-                deliver(self.timeline.state_at_position(position), status)
-                last_drawn, last_draw_wall = position, now
+                state = self.timeline.state_at_position(position)
+                carry_over(last_state, state)
+                deliver(state, status)
+                last_drawn, last_draw_wall, last_state = position, now, state
             if status.playing:
                 with self._cond:
                     if not self._wanted and not self._stopped:

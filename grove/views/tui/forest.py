@@ -28,7 +28,7 @@ from grove.reducers.hierarchy import (
     build_pcs,
     pcs_names,
 )
-from grove.reducers.placement import PcsPlacement, placement_for
+from grove.reducers.placement import Finding, PcsPlacement, placement_for
 from grove.reducers.rollout import rollout_for
 from grove.reducers.state import State
 from grove.views.common import age, badge
@@ -266,6 +266,7 @@ class _Facts:
     health: PcsHealth
     nodes: dict[str, NodeGpu]
     pod_severity: dict[str, str]
+    pod_finding: dict[str, Finding]  # the most severe finding naming each pod
     gang_score: dict[str, float | None]
     gang_gpus: dict[str, int]
 
@@ -287,8 +288,10 @@ class _Facts:
 def _facts(state: State, pcs: PcsNode) -> _Facts:
     placement = placement_for(state, pcs.namespace, pcs.name)
     severity: dict[str, str] = {}
-    for finding in placement.findings:
+    first: dict[str, Finding] = {}
+    for finding in placement.findings:  # most severe first
         for pod in finding.pods:
+            first.setdefault(pod, finding)
             current = severity.get(pod)
             severity[pod] = worst_severity([finding.severity, current] if current else [finding.severity]) or ""
     return _Facts(
@@ -296,6 +299,7 @@ def _facts(state: State, pcs: PcsNode) -> _Facts:
         health=health_for(state, pcs.namespace, pcs.name),
         nodes=node_gpus(state),
         pod_severity=severity,
+        pod_finding=first,
         gang_score={g.name: g.score for g in placement.gangs},
         gang_gpus={g.name: g.gpus for g in placement.gangs},
     )
@@ -583,8 +587,7 @@ def _pod_rows(state: State, clique: CliqueNode, facts: _Facts) -> list[Row]:
     for pod in clique.pods:
         pf = pod.facts
         note = Text()
-        severity = facts.pod_severity.get(pf.name)
-        finding = next((f for f in facts.placement.findings if pf.name in f.pods), None) if severity else None
+        finding = facts.pod_finding.get(pf.name)
         if finding is not None and finding.code != "pods-pending":
             note.append_text(finding_cell(finding.code, finding.severity))
         if pf.pending_reason:

@@ -67,6 +67,8 @@ def test_snapshots_are_not_handed_out_with_their_memo() -> None:
     timeline = Timeline(loaded.events, loaded.start, every=16)
     state = timeline.state_at(32)
     state.memo["x"] = (1, 2)
+    assert timeline.state_at(32) is state, "asking again for the same position costs nothing"
+    timeline.state_at(40)
     assert "x" not in timeline.state_at(32).memo
 
 
