@@ -104,7 +104,11 @@ def _size(n: int) -> str:
 def summary_line(path: Path, results: list[ItemResult], redactions: int) -> str:
     """One line: the bundle, how much was collected, what was not (grouped by reason) and how much was redacted."""
     failed = [r for r in results if r.status == "failed"]
-    line = f"wrote {path.name} ({_size(path.stat().st_size)}): {len(results) - len(failed)} of {len(results)} items"
+    collected = sum(1 for r in results if r.ok)
+    line = f"wrote {path.name} ({_size(path.stat().st_size)}): {collected} of {len(results)} items collected"
+    skipped = len(results) - collected - len(failed)
+    if skipped:
+        line += f" ({skipped} skipped)"
     if failed:
         by_reason: dict[str, list[str]] = {}
         for r in failed:
