@@ -34,8 +34,11 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_fold.py
 	$(BIN)/python benchmarks/bench_startup.py
+	$(BIN)/python benchmarks/bench_fold.py
+	$(BIN)/python benchmarks/bench_live.py
+	$(BIN)/python benchmarks/bench_tui.py
+	$(BIN)/python benchmarks/bench_diagnostics.py
 
 replays: $(STAMP)
 	$(BIN)/python scripts/make_replays.py
