@@ -23,7 +23,7 @@ from grove.views.tui.cells import finding_cell, short_product, worst_severity
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered, plain
 
 DOMAIN_COLUMNS = (
-    Column("name", "DOMAIN", 12, flex=True),
+    Column("name", "DOMAIN", 12, flex=1),
     Column("gpus", "GPUS  grove▕other▕free", 30),
     Column("pods", "PODS grove·other", 16, 3),
     Column("workload", "WORKLOAD", 9, 2),
@@ -31,9 +31,9 @@ DOMAIN_COLUMNS = (
 )
 POD_COLUMNS = (
     Column("role", "", 3),
-    Column("name", "POD", 27, flex=True),
+    Column("name", "POD", 27, flex=1),
     Column("gpus", "GPU", 3, 2),
-    Column("note", "NOTE", 12, 1, flex=True),
+    Column("note", "NOTE", 12, 1, flex=1),
     Column("node", "NODE", 12, 3),
 )
 BAR_WIDTH = 10

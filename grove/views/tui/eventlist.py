@@ -27,8 +27,8 @@ COLUMNS = (
     Column("age", "AGE", 5),
     Column("type", "", 1),
     Column("reason", "REASON", 20, 2),
-    Column("object", "OBJECT", 24, 3),
-    Column("message", "MESSAGE", 20, flex=True),
+    Column("object", "OBJECT", 24, 3, flex=1),
+    Column("message", "MESSAGE", 20, flex=3),
     Column("count", "×", 4, 4),
 )
 

@@ -57,7 +57,7 @@ ROOT, PCS, REPLICA, PCSG, SG_REPLICA, CLIQUE, GANGS, GANG = (
 )
 
 PCS_COLUMNS = (
-    Column("name", "PODCLIQUESET", 16, flex=True),
+    Column("name", "PODCLIQUESET", 16, flex=1),
     Column("namespace", "NAMESPACE", 12, 6),
     Column("replicas", "AVAIL", 5, 4),
     Column("pods", "READY", 9),
@@ -68,9 +68,9 @@ PCS_COLUMNS = (
     Column("age", "AGE", 5, 2),
 )
 TREE_COLUMNS = (
-    Column("name", "NAME", 16, flex=True),
+    Column("name", "NAME", 16, flex=2),
     Column("kind", "KIND", 11, 6),
-    Column("role", "ROLE", 10, 4),
+    Column("role", "ROLE", 10, 4, flex=1),
     Column("pods", "READY", 7),
     Column("scheduled", "SCHED", 7, 5),
     Column("gang", "GANG", 20, 3),
@@ -80,12 +80,12 @@ TREE_COLUMNS = (
     Column("age", "AGE", 5, 7),
 )
 POD_COLUMNS = (
-    Column("name", "POD", 27, flex=True),
+    Column("name", "POD", 27, flex=1),
     Column("role", "", 3, 7),
-    Column("status", "STATUS", 13),
+    Column("status", "STATUS", 13, flex=1),
     Column("node", "NODE", 12, 1),
     Column("gpus", "GPUS", 7, 6),
-    Column("note", "NOTE", 12, 5, flex=True),
+    Column("note", "NOTE", 12, 5, flex=2),
     Column("restarts", "RST", 3, 8),
     Column("age", "AGE", 5, 6),
     Column("gang", "GANG", 16, 9),
@@ -493,7 +493,7 @@ def _gangs_row(state: State, ctx: _Ctx, facts: _Facts) -> Row:
     gang_health = [g for r in facts.health.replica_health for g in r.gangs if g.name in names]
     return _tree_row(
         key="gangs",
-        name=Text.assemble(("gangs", "bold magenta"), (" PodGangs", "dim")),
+        name=Text("gangs", style="bold magenta"),
         kind="PodGangs",
         roles=[p.role for p in pods],
         pods=pods,

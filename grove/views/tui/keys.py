@@ -6,7 +6,7 @@ from textual.binding import Binding
 
 GLOBAL = [
     Binding("q", "app.quit", "quit", key_display="q"),
-    Binding("ctrl+q", "app.quit", "quit", key_display="Ctrl+Q", show=False),
+    Binding("ctrl+q", "app.quit", "quit (also from an overlay)", key_display="Ctrl+Q", show=False, priority=True),
     Binding("question_mark", "app.help", "help", key_display="?"),
     Binding("exclamation_mark", "app.problems", "source problems", key_display="!"),
 ]

@@ -34,7 +34,7 @@ class Column:
     label: str
     width: int  # width in cells (the minimum, for a flexible column)
     priority: int = 0  # 0 is never dropped; higher numbers are dropped first when the table is too narrow
-    flex: bool = False  # takes what the other columns leave
+    flex: int = 0  # share of the width the columns leave (0: fixed width)
 
 
 @attrs.frozen(eq=False)
@@ -70,12 +70,15 @@ def fit_columns(columns: Sequence[Column], available: int) -> tuple[Column, ...]
             break
         worst = max(droppable, key=lambda c: (c.priority, kept.index(c)))
         kept.remove(worst)
-    flexible = [c for c in kept if c.flex]
+    weights = sum(c.flex for c in kept)
     spare = max(0, available - need(kept))
     out = []
+    given = 0
+    flexible = [c for c in kept if c.flex]
     for column in kept:
         if column.flex:
-            share = spare // len(flexible)
+            share = spare - given if column is flexible[-1] else spare * column.flex // weights
+            given += share
             out.append(attrs.evolve(column, width=column.width + share))
         else:
             out.append(column)

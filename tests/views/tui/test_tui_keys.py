@@ -253,13 +253,14 @@ async def test_question_mark_and_exclamation_mark_overlays() -> None:
 
 
 async def test_q_and_ctrl_q_quit() -> None:
-    for key in ("q", "ctrl+q"):
+    for keys in (("q",), ("ctrl+q",), ("y", "ctrl+q")):  # Ctrl+Q also from an overlay
         app = replay_app()
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
-            await pilot.press(key)
-            await pilot.pause()
-            assert app._exit, key
+            for key in keys:
+                await pilot.press(key)
+                await pilot.pause()
+            assert app._exit, keys
 
 
 # ----------------------------------------------------------------------------------------------- replay keys

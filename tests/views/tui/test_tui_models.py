@@ -42,7 +42,7 @@ def _keys(rows: tuple[Row, ...]) -> list[str]:
 
 def test_fit_columns_drops_by_priority_and_widens_the_flexible_one() -> None:
     columns = (
-        Column("name", "N", 10, flex=True),
+        Column("name", "N", 10, flex=1),
         Column("a", "A", 10, 2),
         Column("b", "B", 10, 1),
         Column("c", "C", 5),

@@ -73,7 +73,7 @@ class ForestScreen(StateScreen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.query_one("#resources", KeyedTable).focus()
+        self.set_focus(self.query_one("#resources", KeyedTable))
 
     # ------------------------------------------------------------------------------------------ models
 
@@ -106,7 +106,8 @@ class ForestScreen(StateScreen):
         state = self.arborist.state
         model = events_model(state, self._events_request())
         table = self.query_one("#events", KeyedTable)
-        table.show(EVENT_COLUMNS, model.rows)
+        # Unfocused, the pane shows its top (the newest warnings); focused, the cursor stays on its event.
+        table.show(EVENT_COLUMNS, model.rows, reset=not table.has_focus)
         scope = self._scope_label()
         counts = f"{model.warnings}⚠ {model.normals} normal" if model.warnings else f"{model.normals} normal"
         if self.event_mode == WARNINGS_FIRST:
@@ -169,7 +170,7 @@ class ForestScreen(StateScreen):
         self._pending_select = select
         self._navigated = True
         self.query_one("#filter", Input).value = ""
-        self.query_one("#resources", KeyedTable).focus()
+        self.set_focus(self.query_one("#resources", KeyedTable))
         self.show_state()
 
     # ------------------------------------------------------------------------------------------ filter
@@ -177,7 +178,7 @@ class ForestScreen(StateScreen):
     def action_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
         filter_input.display = True
-        filter_input.focus()
+        self.set_focus(filter_input)
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -190,14 +191,14 @@ class ForestScreen(StateScreen):
         filter_input = self.query_one("#filter", Input)
         if not event.value:
             filter_input.display = False
-        self.query_one("#resources", KeyedTable).focus()
+        self.set_focus(self.query_one("#resources", KeyedTable))
 
     def _clear_filter(self) -> None:
         filter_input = self.query_one("#filter", Input)
         filter_input.value = ""
         filter_input.display = False
         self.request = attrs.evolve(self.request, filter="")
-        self.query_one("#resources", KeyedTable).focus()
+        self.set_focus(self.query_one("#resources", KeyedTable))
         self.show_state()
 
     # ------------------------------------------------------------------------------------------ other keys

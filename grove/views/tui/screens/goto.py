@@ -50,7 +50,7 @@ class GotoScreen(ModalScreen[float | None]):
             yield Static("Enter to go, Esc to cancel", id="goto-note", classes="dim")
 
     def on_mount(self) -> None:
-        self.query_one("#offset", Input).focus()
+        self.set_focus(self.query_one("#offset", Input))
 
     @on(Input.Submitted, "#offset")
     def _submitted(self, event: Input.Submitted) -> None:

@@ -72,7 +72,7 @@ class LogsScreen(Overlay):
         pod = self.arborist.state.get(self.ref.kind, self.ref.namespace, self.ref.name)
         self.containers = containers_of(pod) if pod is not None else []
         log = self.query_one("#log", RichLog)
-        log.focus()
+        self.set_focus(log)
         if not self.can_stream:
             label = self.arborist.session.label
             self.log_status = "not available"
@@ -168,6 +168,8 @@ class LogsScreen(Overlay):
             return
         self._drain()
         if message.ended is not None:
+            if not self.log_lines:
+                self.query_one("#log", RichLog).write(Text("(no output)", style="dim"))
             self.log_status = message.ended
             self._title()
 

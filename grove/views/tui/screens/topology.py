@@ -62,7 +62,7 @@ class TopologyScreen(StateScreen):
 
     def on_mount(self) -> None:
         self.query_one("#tfilter", Input).display = False
-        self.query_one("#domains", KeyedTable).focus()
+        self.set_focus(self.query_one("#domains", KeyedTable))
 
     def prepare(self, state: State) -> None:
         topology_level(state, self.request)
@@ -142,7 +142,7 @@ class TopologyScreen(StateScreen):
             path = (*self.request.path, row.key[4:])
             self._go(path, self.memory.get(path))
         else:
-            self.query_one("#pods", KeyedTable).focus()
+            self.set_focus(self.query_one("#pods", KeyedTable))
 
     def action_back(self) -> None:
         filter_input = self.query_one("#tfilter", Input)
@@ -159,7 +159,7 @@ class TopologyScreen(StateScreen):
         self._pending_select = select
         self._navigated = True
         self.query_one("#tfilter", Input).value = ""
-        self.query_one("#domains", KeyedTable).focus()
+        self.set_focus(self.query_one("#domains", KeyedTable))
         self.show_state()
 
     def action_close(self) -> None:
@@ -176,7 +176,7 @@ class TopologyScreen(StateScreen):
     def action_filter(self) -> None:
         filter_input = self.query_one("#tfilter", Input)
         filter_input.display = True
-        filter_input.focus()
+        self.set_focus(filter_input)
 
     @on(Input.Changed, "#tfilter")
     def _filter_changed(self, event: Input.Changed) -> None:
@@ -187,14 +187,14 @@ class TopologyScreen(StateScreen):
     def _filter_submitted(self, event: Input.Submitted) -> None:
         if not event.value:
             self.query_one("#tfilter", Input).display = False
-        self.query_one("#domains", KeyedTable).focus()
+        self.set_focus(self.query_one("#domains", KeyedTable))
 
     def _set_filter(self, value: str, hide: bool = False) -> None:
         filter_input = self.query_one("#tfilter", Input)
         if hide:
             filter_input.value = ""
             filter_input.display = False
-            self.query_one("#domains", KeyedTable).focus()
+            self.set_focus(self.query_one("#domains", KeyedTable))
         self.request = attrs.evolve(self.request, filter=value)
         self.show_state()
 

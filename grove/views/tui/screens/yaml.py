@@ -81,7 +81,7 @@ class YamlScreen(Overlay):
             self._fetch()
         else:
             self._load_recorded()
-        self.query_one("#yaml-body").focus()
+        self.set_focus(self.query_one("#yaml-body"))
 
     def _load_recorded(self, why: str = "") -> None:
         app = self.arborist
@@ -145,7 +145,7 @@ class YamlScreen(Overlay):
     def action_search(self) -> None:
         search = self.query_one("#search", Input)
         search.display = True
-        search.focus()
+        self.set_focus(search)
 
     @on(Input.Changed, "#search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -156,7 +156,7 @@ class YamlScreen(Overlay):
 
     @on(Input.Submitted, "#search")
     def _search_submitted(self, event: Input.Submitted) -> None:
-        self.query_one("#yaml-body").focus()
+        self.set_focus(self.query_one("#yaml-body"))
 
     def action_next_match(self) -> None:
         if self.matches:
@@ -174,6 +174,6 @@ class YamlScreen(Overlay):
         search = self.query_one("#search", Input)
         if search.has_focus:
             search.display = False
-            self.query_one("#yaml-body").focus()
+            self.set_focus(self.query_one("#yaml-body"))
             return
         self.dismiss(None)
