@@ -95,7 +95,7 @@ class _Paints:
 
     def __init__(self) -> None:
         self.times: list[float] = []  # paints of the resources table (for event-to-screen)
-        self.log: list[tuple[float, Widget, object]] = []  # (time, widget, its cursor row when it has one)
+        self.log: list[tuple[float, Widget, object]] = []  # (time, widget, its cursor (row, key) when it has one)
         for cls in (Widget, DataTable):
             self._patch(cls)
 
@@ -106,7 +106,7 @@ class _Paints:
         def render_lines(widget: Widget, crop: Any) -> Any:
             lines = original(widget, crop)
             now = time.perf_counter()
-            cursor = widget.cursor_row if isinstance(widget, KeyedTable) else None
+            cursor = (widget.cursor_row, widget.current_key) if isinstance(widget, KeyedTable) else None
             paints.log.append((now, widget, cursor))
             if widget.id == "resources":
                 paints.times.append(now)
@@ -129,7 +129,7 @@ async def _press(pilot: Any, app: ArboristApp, paints: _Paints, key: str, timeou
                 if widget.screen is new_screen:
                     return at - start
             elif new_cursor != cursor and new_cursor is not None:
-                if widget is app.focused and row == new_cursor[0]:
+                if widget is app.focused and row == new_cursor:
                     return at - start
             else:
                 return at - start

@@ -152,12 +152,20 @@ def topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
 
 def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
     targets = [request.focus] if request.focus is not None else None
-    report = topology_report(state, targets, request.namespace)
+    report = state.memoised(
+        f"tui.topology-report:{request.focus}:{request.namespace}",
+        state.revision,
+        lambda: topology_report(state, targets, request.namespace),
+    )
     topo = report.topology
     placement = report.placements[0] if report.placements else None
     severity_by_code = {f.code: f.severity for f in reversed(report.findings)}
     if request.focus is None or request.show_all:
-        roots = domain_tree(topo, node_gpus(state).values(), None)
+        roots = state.memoised(
+            f"tui.domain-tree:{topo.binding}:{topo.levels}",
+            state.revision,
+            lambda: domain_tree(topo, node_gpus(state).values(), None),
+        )
         all_nodes = tuple(node_gpus(state).values())
     else:
         roots = report.domains

@@ -686,7 +686,7 @@ def drill(state: State, request: ForestRequest, key: str) -> tuple[Step, ...]:
     """The path after entering row ``key``, skipping levels that hold a single row that can be entered."""
     path = (*request.path, Step(key))
     for _ in range(8):
-        below = _level(state, attrs.evolve(request, path=path, filter=""))
+        below = level(state, attrs.evolve(request, path=path, filter=""))  # memoised: shown right after
         if len(below.path) < len(path) or below.total != 1 or not below.rows[0].drill:
             break
         path = (*path, Step(below.rows[0].key, auto=True))
