@@ -93,13 +93,10 @@ class TopologyScreen(StateScreen):
         self._show_pods()
 
     def _summary(self, level: TopologyLevel) -> Text:
+        """The workload and its placement first (they must survive 80 columns), then the binding's levels."""
         topo = level.topology
-        text = Text()
-        text.append("Binding ", style="dim")
-        text.append(topo.binding or "none", style="bold")
-        text.append("  " + " → ".join(level.level_names), style="dim")
+        text = Text(no_wrap=True, overflow="ellipsis")
         if self.request.focus is not None:
-            text.append("   workload ", style="dim")
             text.append(f"{self.request.focus[1]}", style="bold cyan")
             if level.placement is not None:
                 text.append("  placement ", style="dim")
@@ -107,6 +104,10 @@ class TopologyScreen(StateScreen):
                 if level.placement.score is not None:
                     text.append(" ")
                     text.append_text(ratio_bar(level.placement.score, 1.0, 10))
+            text.append("   ")
+        text.append("binding ", style="dim")
+        text.append(topo.binding or "none", style="bold")
+        text.append("  " + " → ".join(level.level_names), style="dim")
         if topo.origin in ("missing", "none"):
             text.append(f"   {topo.message}", style="yellow")
         return text
