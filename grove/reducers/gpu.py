@@ -14,6 +14,7 @@ import attrs
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
+from grove.reducers.carryover import CarryOver
 from grove.reducers.pods import facts
 from grove.reducers.state import State
 
@@ -113,13 +114,24 @@ def node_gpus(state: State) -> dict[str, NodeGpu]:
     return state.memoised("node_gpus", state.revision, lambda: _node_gpus(state))
 
 
+_CARRIED: CarryOver[NodeGpu] = CarryOver(max_entries=65_536)
+
+
+def _carried_node_gpu(state: State, name: str, node: Mapping[str, Any] | None) -> NodeGpu:
+    """A node's accounting, reused while the node and every pod on it are the same objects."""
+    pods = state.of_kind(kinds.POD)
+    bucket = state.indexed(ix.PODS_BY_NODE, (name,))
+    inputs = (node, bucket, *(pods.get(key) for key in bucket))
+    return _CARRIED.get(name, inputs, lambda: _node_gpu(state, name, node))
+
+
 def _node_gpus(state: State) -> dict[str, NodeGpu]:
     out: dict[str, NodeGpu] = {}
     for (_, name), node in state.of_kind(kinds.NODE).items():
-        out[name] = _node_gpu(state, name, node)
+        out[name] = _carried_node_gpu(state, name, node)
     for key in state.indexes.get(ix.PODS_BY_NODE, {}):
         if key[0] not in out:
-            out[key[0]] = _node_gpu(state, key[0], None)
+            out[key[0]] = _carried_node_gpu(state, key[0], None)
     return dict(sorted(out.items()))
 
 

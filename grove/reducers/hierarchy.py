@@ -14,6 +14,7 @@ from grove.events import kinds
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
+from grove.reducers.carryover import CarryOver
 from grove.reducers.pods import PodFacts, facts
 from grove.reducers.state import State
 
@@ -327,7 +328,51 @@ def _keys(state: State, index: str, namespace: str, pcs: str) -> list[str]:
 
 def build_pcs(state: State, namespace: str, name: str) -> PcsNode:
     """The hierarchy of one PodCliqueSet (also when only its children are known)."""
-    return state.memoised(f"pcs:{namespace}/{name}", state.revision, lambda: _build_pcs(state, namespace, name))
+    return state.memoised(f"pcs:{namespace}/{name}", state.revision, lambda: _carried_pcs(state, namespace, name))
+
+
+_CARRIED: CarryOver[PcsNode] = CarryOver()
+
+
+def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
+    key = (namespace, name)
+    inputs = _pcs_inputs(state, namespace, name, _CARRIED.previous(key))
+    return _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
+
+
+def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | None) -> tuple[object, ...]:
+    """Every object, bucket and index ``_build_pcs`` reads, in a stable order (see ``carryover``)."""
+    pods = state.of_kind(kinds.POD)
+    cliques = state.of_kind(kinds.PODCLIQUE)
+    clique_bucket = state.indexed(ix.CLIQUES_BY_PCS, (namespace, name))
+    pcsg_bucket = state.indexed(ix.PCSGS_BY_PCS, (namespace, name))
+    gang_bucket = state.indexed(ix.GANGS_BY_PCS, (namespace, name))
+    refs: list[object] = [
+        state.get(kinds.PODCLIQUESET, namespace, name),
+        clique_bucket,
+        pcsg_bucket,
+        gang_bucket,
+        state.indexes.get(ix.PODS_BY_CLIQUE),  # membership anywhere: pods whose clique is unknown
+    ]
+    clique_names = {n for _, n in clique_bucket}
+    for key in sorted(pcsg_bucket):
+        members = state.indexed(ix.CLIQUES_BY_PCSG, key)
+        refs += (state.of_kind(kinds.PODCLIQUESCALINGGROUP).get(key), members)
+        clique_names.update(n for _, n in members)
+    gang_names = {n for _, n in gang_bucket}
+    if previous is not None:
+        clique_names.update(c.name for c in previous.cliques())
+        gang_names.update(g.name for g in previous.gangs)
+    for clique_name in sorted(clique_names):
+        members = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
+        refs += (cliques.get((namespace, clique_name)), members)
+        refs.extend(pods.get(k) for k in members)  # same bucket object, same order
+    for gang_name in sorted(gang_names):
+        refs += (
+            state.get(kinds.PODGANG, namespace, gang_name),
+            state.indexed(ix.PODS_BY_GANG, (namespace, gang_name)),
+        )
+    return tuple(refs)
 
 
 def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:

@@ -19,6 +19,8 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
+from grove.reducers import indexes as ix
+from grove.reducers.carryover import CarryOver
 from grove.reducers.events import latest_failed_scheduling
 from grove.reducers.gpu import NodeGpu, node_gpus
 from grove.reducers.hierarchy import GangNode, PcsNode, PodNode, build_pcs
@@ -74,6 +76,8 @@ class Finding:
     hint: str
     pods: tuple[str, ...] = ()
     nodes: tuple[str, ...] = ()
+    domain_key: str = ""  # for pack findings: the node label key of the level, and the domain most pods are in
+    best_domain: str = ""
 
 
 @attrs.frozen
@@ -244,8 +248,29 @@ def _pcs_pods_by_name(pcs: PcsNode) -> dict[str, PodNode]:
 
 def placement_for(state: State, namespace: str, name: str) -> PcsPlacement:
     return state.memoised(
-        f"placement:{namespace}/{name}", state.revision, lambda: _placement(state, build_pcs(state, namespace, name))
+        f"placement:{namespace}/{name}", state.revision, lambda: _carried_placement(state, namespace, name)
     )
+
+
+_CARRIED: CarryOver[PcsPlacement] = CarryOver()
+
+
+def _carried_placement(state: State, namespace: str, name: str) -> PcsPlacement:
+    """Reused while the workload's hierarchy, the nodes its pods run on, the bindings and the events about its
+    unscheduled pods are the same objects (see ``carryover``)."""
+    pcs = build_pcs(state, namespace, name)
+    node_objects = state.of_kind(kinds.NODE)
+    node_names = sorted({p.facts.node for p in pcs.pods() if p.facts.node})
+    refs: list[object] = [pcs, state.of_kind(kinds.CLUSTERTOPOLOGYBINDING)]
+    # Placement reads only the nodes' labels (not their GPU use), so the Node objects themselves are the inputs.
+    refs.extend(node_objects.get(("", n)) for n in node_names)
+    events = state.of_kind(kinds.EVENT)
+    for pod in pcs.pods():
+        if not pod.facts.scheduled:
+            bucket = state.indexed(ix.EVENTS_BY_OBJECT, (kinds.POD, namespace, pod.facts.name))
+            refs.append(bucket)
+            refs.extend(events.get(k) for k in bucket)
+    return _CARRIED.get((namespace, name), tuple(refs), lambda: _placement(state, pcs))
 
 
 def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
@@ -500,7 +525,6 @@ def _pack_finding(
         roles[role] = roles.get(role, 0) + 1
     role_text = ", ".join(f"{n} {r} pod{'s' if n != 1 else ''}" for r, n in sorted(roles.items()))
     other_values = sorted({_value(pods_by_name[n], spread.key, nodes) for n in outside})
-    free_in_best = sum(n.free for n in nodes.values() if node_value(n, spread.key) == best)
     if strength == "required":
         return Finding(
             ERROR,
@@ -512,6 +536,8 @@ def _pack_finding(
             f"a scheduler that honours Grove's topology constraints would not place it so; check the scheduler "
             f"backend and that every node carries {spread.key}",
             outside,
+            domain_key=spread.key,
+            best_domain=best,
         )
     return Finding(
         WARNING,
@@ -521,11 +547,13 @@ def _pack_finding(
         gang.name,
         f"{where} fragmented across {spread.distinct} {domain}s: {role_text} in {', '.join(other_values)}, "
         f"the rest in {best}",
-        f"{role_text} may see higher latency to its peers in {best}; {free_in_best} GPU(s) are free in {best} now"
+        f"{role_text} may see higher latency to its peers in {best}; once {best} has free GPUs, "
         + (
-            f" — delete {outside[0]} to let the scheduler place it there"
-            if len(outside) == 1 and free_in_best > 0
-            else " — free capacity there to consolidate"
+            f"delete {outside[0]} to let the scheduler place it there"
+            if len(outside) == 1
+            else "delete the pods outside it one at a time to consolidate"
         ),
         outside,
+        domain_key=spread.key,
+        best_domain=best,
     )

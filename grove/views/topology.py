@@ -121,7 +121,17 @@ def _add_domains(
             _add_nodes(branch, domain.nodes, report, show_pods, finding_style)
 
 
-def render_findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
+def _free_in(domains: tuple[DomainNode, ...], key: str, value: str) -> int | None:
+    for domain in domains:
+        if domain.key == key and domain.value == value:
+            return sum(t.free for t in domain.totals.values())
+        found = _free_in(domain.children, key, value)
+        if found is not None:
+            return found
+    return None
+
+
+def render_findings(findings: tuple[Finding, ...], domains: tuple[DomainNode, ...] = ()) -> list[RenderableType]:
     if not findings:
         return [Text("✓ No placement findings.", style="green")]
     out: list[RenderableType] = [Text("Findings:", style="bold")]
@@ -133,7 +143,11 @@ def render_findings(findings: tuple[Finding, ...]) -> list[RenderableType]:
             out.append(Text("    pods: " + ", ".join(finding.pods), style="dim"))
         elif finding.pods:
             out.append(Text(f"    pods: {', '.join(finding.pods[:5])} and {len(finding.pods) - 5} more", style="dim"))
-        out.append(Text(f"  → {finding.hint}"))
+        hint = Text(f"  → {finding.hint}")
+        free = _free_in(domains, finding.domain_key, finding.best_domain) if finding.domain_key else None
+        if free is not None:
+            hint.append(f" ({free} GPU{'s' if free != 1 else ''} free in {finding.best_domain} now)", style="bold")
+        out.append(hint)
     return out
 
 
@@ -188,6 +202,6 @@ def render_topology(report: TopologyReport) -> RenderableType:
         total.append(f"{grove} requested by Grove pods, {other} by others; capacity unknown (nodes not visible)")
     parts += [Text(""), total, Text("")]
     if report.placements:
-        parts += render_findings(report.findings)
+        parts += render_findings(report.findings, report.domains)
     parts += source_lines(report.sources)
     return Group(*parts)

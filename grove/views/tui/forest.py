@@ -14,6 +14,7 @@ import attrs
 from rich.text import Text
 
 from grove.events import kinds
+from grove.reducers.carryover import CarryOver
 from grove.reducers.gpu import NodeGpu, node_gpus
 from grove.reducers.health import PcsHealth, health_for, worst
 from grove.reducers.hierarchy import (
@@ -285,15 +286,28 @@ class _Facts:
         return best / total if total else None
 
 
+_FINDINGS_BY_POD: CarryOver[tuple[dict[str, str], dict[str, Finding]]] = CarryOver()
+
+
+def _findings_by_pod(placement: PcsPlacement) -> tuple[dict[str, str], dict[str, Finding]]:
+    """Each pod's most severe finding (findings come most severe first), reused while the placement is."""
+
+    def compute() -> tuple[dict[str, str], dict[str, Finding]]:
+        severity: dict[str, str] = {}
+        first: dict[str, Finding] = {}
+        for finding in placement.findings:
+            for pod in finding.pods:
+                if pod not in first:
+                    first[pod] = finding
+                    severity[pod] = finding.severity
+        return severity, first
+
+    return _FINDINGS_BY_POD.get((placement.namespace, placement.name), (placement,), compute)
+
+
 def _facts(state: State, pcs: PcsNode) -> _Facts:
     placement = placement_for(state, pcs.namespace, pcs.name)
-    severity: dict[str, str] = {}
-    first: dict[str, Finding] = {}
-    for finding in placement.findings:  # most severe first
-        for pod in finding.pods:
-            first.setdefault(pod, finding)
-            current = severity.get(pod)
-            severity[pod] = worst_severity([finding.severity, current] if current else [finding.severity]) or ""
+    severity, first = _findings_by_pod(placement)
     return _Facts(
         placement=placement,
         health=health_for(state, pcs.namespace, pcs.name),
@@ -303,6 +317,15 @@ def _facts(state: State, pcs: PcsNode) -> _Facts:
         gang_score={g.name: g.score for g in placement.gangs},
         gang_gpus={g.name: g.gpus for g in placement.gangs},
     )
+
+
+_PCS_GPUS: CarryOver[Text] = CarryOver()
+
+
+def _pcs_gpus(state: State, pcs: PcsNode, pods: list[PodNode], nodes: dict[str, NodeGpu]) -> Text:
+    """The GPU cell of a PCS row, reused while its hierarchy and the Node objects (their products) are the same."""
+    key = (pcs.namespace, pcs.name)
+    return _PCS_GPUS.get(key, (pcs, state.of_kind(kinds.NODE)), lambda: gpu_text(pods, nodes))
 
 
 def _live(pods: Iterable[PodNode]) -> list[PodNode]:
@@ -338,7 +361,7 @@ def _pcs_rows(state: State, namespace: str | None) -> list[Row]:
                     plain(pcs.namespace),
                     plain(f"{pcs.available}/{pcs.replicas}"),
                     ready_cell(ready, max(desired, len(pods))),
-                    gpu_text(pods, facts.nodes),
+                    _pcs_gpus(state, pcs, pods, facts.nodes),
                     score_cell(facts.placement.score, severity),
                     health_cell(facts.health.state, min(countdowns) if countdowns else None),
                     update,
