@@ -6,17 +6,9 @@ import argparse
 from typing import Any
 
 from grove.commands.options import add_read_options
+from grove.events.kinds import ALL_KINDS
 
-KINDS = (
-    "PodCliqueSet",
-    "PodCliqueScalingGroup",
-    "PodClique",
-    "PodGang",
-    "Pod",
-    "Node",
-    "ClusterTopologyBinding",
-    "Event",
-)
+KINDS = ALL_KINDS  # hierarchy, placement (nodes, bindings) and the events that explain them
 
 
 def add_parser(sub: Any) -> None:

@@ -16,17 +16,9 @@ from typing import Any
 
 from grove.commands.errors import UsageError, UserError
 from grove.commands.options import add_cluster_options, add_common_options
+from grove.events.kinds import ALL_KINDS
 
-KINDS = (
-    "PodCliqueSet",
-    "PodCliqueScalingGroup",
-    "PodClique",
-    "PodGang",
-    "Pod",
-    "Node",
-    "ClusterTopologyBinding",
-    "Event",
-)
+KINDS = ALL_KINDS
 LOG_TAIL_LINES = 2000
 
 
@@ -112,7 +104,7 @@ def _run_live(args: argparse.Namespace) -> int:
     from grove.views.tui.feed import LiveFeed
     from grove.views.tui.session import LIVE, Providers, Session
 
-    connection = connect(args, KINDS)
+    connection = connect(args, KINDS, cluster_wide=("Pod",))  # other namespaces' pods use GPUs too
     try:
         info = connection.info
         session = Session(

@@ -68,10 +68,10 @@ def to_row(event: KubeObject) -> EventRow:
     )
 
 
-def events_for(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[EventRow]:
-    """Events whose involved object is one of ``(kind, namespace, name)``, oldest first."""
+def keyed_events(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, str], EventRow]]:
+    """(Event key, row) for events whose involved object is one of ``(kind, namespace, name)``, oldest first."""
     events = state.of_kind(kinds.EVENT)
-    rows: list[tuple[EventRow, tuple[str, str]]] = []
+    rows: list[tuple[tuple[str, str], EventRow]] = []
     seen: set[tuple[str, str]] = set()
     for subject in subjects:
         for key in state.indexed(ix.EVENTS_BY_OBJECT, subject):
@@ -80,10 +80,15 @@ def events_for(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[E
             seen.add(key)
             obj = events.get(key)
             if obj is not None:
-                rows.append((to_row(obj), key))
+                rows.append((key, to_row(obj)))
     # The Event's own key breaks ties: index maps iterate in hash order, which differs between processes.
-    rows.sort(key=lambda item: (item[0].at or 0.0, item[0].kind, item[0].name, item[0].reason, item[1]))
-    return [row for row, _ in rows]
+    rows.sort(key=lambda item: (item[1].at or 0.0, item[1].kind, item[1].name, item[1].reason, item[0]))
+    return rows
+
+
+def events_for(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[EventRow]:
+    """Events whose involved object is one of ``(kind, namespace, name)``, oldest first."""
+    return [row for _, row in keyed_events(state, subjects)]
 
 
 def latest_failed_scheduling(state: State, namespace: str, pod: str) -> str:

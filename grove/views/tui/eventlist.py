@@ -12,8 +12,7 @@ import attrs
 from rich.text import Text
 
 from grove.events import kinds
-from grove.reducers import indexes as ix
-from grove.reducers.events import EventRow, to_row
+from grove.reducers.events import EventRow, keyed_events
 from grove.reducers.state import State
 from grove.views.common import age
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered
@@ -51,21 +50,6 @@ class EventList:
     hidden: int  # events not shown in this mode
 
 
-def _collect(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, str], EventRow]]:
-    events = state.of_kind(kinds.EVENT)
-    seen: set[tuple[str, str]] = set()
-    out = []
-    for subject in subjects:
-        for key in state.indexed(ix.EVENTS_BY_OBJECT, subject):
-            if key in seen:
-                continue
-            seen.add(key)
-            obj = events.get(key)
-            if obj is not None:
-                out.append((key, to_row(obj)))
-    return out
-
-
 def _row(key: tuple[str, str], event: EventRow, now: float) -> Row:
     warning = event.warning
     kind = _SHORT_KIND.get(event.kind, event.kind.lower())
@@ -85,7 +69,7 @@ def _row(key: tuple[str, str], event: EventRow, now: float) -> Row:
 
 
 def event_list(state: State, subjects: Iterable[tuple[str, str, str]], mode: str, filter_text: str = "") -> EventList:
-    collected = _collect(state, subjects)
+    collected = keyed_events(state, subjects)
     collected.sort(key=lambda item: (item[1].at or 0.0, item[0]), reverse=True)
     warnings = [item for item in collected if item[1].warning]
     normals = [item for item in collected if not item[1].warning]
