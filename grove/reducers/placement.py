@@ -225,7 +225,7 @@ def _template_of_pcsg(pcs: PcsNode, pcsg_name: str) -> str:
     return pcsg_name
 
 
-def _spread(domain: str, key: str, pods: Sequence[PodNode], nodes: Mapping[str, NodeGpu]) -> Spread:
+def _spread(domain: str, key: str, pods: Sequence[PodNode], nodes: _Nodes) -> Spread:
     counts: dict[str, list[int]] = {}
     for pod in pods:
         value = _value(pod, key, nodes)
@@ -275,7 +275,7 @@ def _carried_placement(state: State, namespace: str, name: str) -> PcsPlacement:
 
 def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
     topo = resolve(state, workload_topology_name(state, pcs))
-    nodes = node_gpus(state)
+    nodes = _Nodes(node_gpus(state))
     pods_by_name = _pcs_pods_by_name(pcs)
     findings: list[Finding] = []
     if topo.origin == "missing":
@@ -292,18 +292,17 @@ def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
             )
         )
     gangs: list[GangPlacement] = []
-    best_total = total = 0
+    best_total = total = 0.0
     for gang in pcs.gangs:
         placement, gang_findings = _gang(state, pcs, gang, topo, nodes, pods_by_name)
         gangs.append(placement)
         findings.extend(gang_findings)
         if placement.score is not None:
             weight = placement.gpus if placement.gpus else sum(1 for n in gang.pods if n in pods_by_name)
-            best_total += round(placement.score * weight)
+            best_total += placement.score * weight
             total += weight
-    invisible = sorted(
-        {p.facts.node for p in pods_by_name.values() if p.facts.node and not _visible(nodes, p.facts.node)}
-    )
+    pod_nodes = {p.facts.node for p in pods_by_name.values() if p.facts.node}
+    invisible = sorted(n for n in pod_nodes if not _visible(nodes, n))
     if invisible and topo.grouping_levels:
         findings.append(
             Finding(
@@ -318,14 +317,11 @@ def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
                 nodes=tuple(invisible),
             )
         )
+    grouping = topo.grouping_levels
     unlabelled = sorted(
-        {
-            n.node
-            for p in pods_by_name.values()
-            if (n := nodes.get(p.facts.node)) is not None and n.known
-            for lv in topo.grouping_levels
-            if lv.key not in n.labels
-        }
+        name
+        for name in pod_nodes
+        if (n := nodes.get(name)) is not None and n.known and any(lv.key not in n.labels for lv in grouping)
     )
     if unlabelled:
         findings.append(
@@ -360,7 +356,7 @@ def _gang(
     pcs: PcsNode,
     gang: GangNode,
     topo: TopologyInfo,
-    nodes: Mapping[str, NodeGpu],
+    nodes: _Nodes,
     pods_by_name: Mapping[str, PodNode],
 ) -> tuple[GangPlacement, list[Finding]]:
     members = [pods_by_name[n] for n in gang.pods if n in pods_by_name]
@@ -489,16 +485,32 @@ def _gang(
     )
 
 
-def _visible(nodes: Mapping[str, NodeGpu], name: str) -> bool:
+def _visible(nodes: _Nodes, name: str) -> bool:
     node = nodes.get(name)
     return node is not None and node.known
 
 
-def _value(pod: PodNode, key: str, nodes: Mapping[str, NodeGpu]) -> str:
-    node = nodes.get(pod.facts.node)
-    if node is None:
-        return pod.facts.node if key == f.HOSTNAME_KEY else UNKNOWN
-    return node_value(node, key)
+def _value(pod: PodNode, key: str, nodes: _Nodes) -> str:
+    return nodes.value(pod.facts.node, key)
+
+
+class _Nodes:
+    """The nodes, with each (node, label key) → domain value looked up once per placement (pods share nodes)."""
+
+    def __init__(self, nodes: Mapping[str, NodeGpu]) -> None:
+        self._nodes = nodes
+        self._values: dict[tuple[str, str], str] = {}
+
+    def get(self, name: str) -> NodeGpu | None:
+        return self._nodes.get(name)
+
+    def value(self, node_name: str, key: str) -> str:
+        cached = self._values.get((node_name, key))
+        if cached is None:
+            node = self._nodes.get(node_name)
+            cached = (node_name if key == f.HOSTNAME_KEY else UNKNOWN) if node is None else node_value(node, key)
+            self._values[(node_name, key)] = cached
+        return cached
 
 
 def _share_text(spread: Spread) -> str:
@@ -514,7 +526,7 @@ def _pack_finding(
     spread: Spread,
     outside: tuple[str, ...],
     pods_by_name: Mapping[str, PodNode],
-    nodes: Mapping[str, NodeGpu],
+    nodes: _Nodes,
 ) -> Finding:
     domain = spread.domain
     best = spread.shares[0].value
