@@ -332,6 +332,29 @@ def build_pcs(state: State, namespace: str, name: str) -> PcsNode:
 
 
 _CARRIED: CarryOver[PcsNode] = CarryOver()
+_CARRIED_CLIQUES: CarryOver[CliqueNode] = CarryOver(max_entries=65_536)
+
+
+def _carried_clique(
+    state: State,
+    namespace: str,
+    name: str,
+    obj: KubeObject,
+    pcs: str,
+    role_fallback: str,
+    gang_fallback: str | None,
+    replica_fallback: int | None,
+) -> CliqueNode:
+    """A clique's node, reused while the PodClique and each of its pods are the same objects."""
+    pods = state.of_kind(kinds.POD)
+    bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, name))
+    key = (namespace, name, pcs, role_fallback, gang_fallback, replica_fallback)
+    inputs = (obj, bucket, *(pods.get(k) for k in bucket))
+    return _CARRIED_CLIQUES.get(
+        key,
+        inputs,
+        lambda: _clique_node(state, namespace, name, obj, pcs, role_fallback, gang_fallback, replica_fallback),
+    )
 
 
 def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
@@ -410,7 +433,7 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         fallback = role_by_template.get(clique_template_name(obj), "?") or "?"
         owner_pcsg = f.label(obj, f.PCSG_LABEL) or f.owner_name(obj, kinds.PODCLIQUESCALINGGROUP)
         clique_nodes.append(
-            _clique_node(
+            _carried_clique(
                 state,
                 namespace,
                 clique_name,

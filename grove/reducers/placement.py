@@ -227,9 +227,15 @@ def _template_of_pcsg(pcs: PcsNode, pcsg_name: str) -> str:
 
 def _spread(domain: str, key: str, pods: Sequence[PodNode], nodes: _Nodes) -> Spread:
     counts: dict[str, list[int]] = {}
+    column = nodes.column(key)
     for pod in pods:
-        value = _value(pod, key, nodes)
-        entry = counts.setdefault(value, [0, 0])
+        node = pod.facts.node
+        value = column.get(node)
+        if value is None:
+            value = nodes.value(node, key)
+        entry = counts.get(value)
+        if entry is None:
+            entry = counts[value] = [0, 0]
         entry[0] += 1
         entry[1] += pod.facts.gpus
     shares = tuple(
@@ -372,7 +378,15 @@ def _gang(
     if score_key is None or score_key.startswith("domain:"):
         score_key = topo.default_pack_level.key
     score_domain = topo.domain_of(score_key)
-    score_spread = _spread(score_domain, score_key, scheduled, nodes)
+    # Spreads of the gang's scheduled pods, once per label key (the score, the levels and gang-wide checks share them).
+    gang_spreads: dict[str, Spread] = {}
+
+    def gang_spread(domain: str, key: str) -> Spread:
+        if key not in gang_spreads:
+            gang_spreads[key] = _spread(domain, key, scheduled, nodes)
+        return gang_spreads[key]
+
+    score_spread = gang_spread(score_domain, score_key)
     total_weight = sum(_weight(p, by_gpu) for p in members)
     best = score_spread.shares[0] if score_spread.shares else None
     best_weight = (best.gpus if by_gpu else best.pods) if best else 0
@@ -402,12 +416,15 @@ def _gang(
                 )
                 continue
             domain = topo.domain_of(key)
-            spread = _spread(domain, key, subject_pods, nodes)
+            whole_gang = scope == "gang" and len(subject_pods) == len(scheduled)
+            spread = gang_spread(domain, key) if whole_gang else _spread(domain, key, subject_pods, nodes)
             if any(share.value == UNKNOWN for share in spread.shares):
                 continue  # cannot be judged without the nodes' labels (reported once for the PCS)
             satisfied = spread.distinct <= 1
-            outside = tuple(
-                p.facts.name for p in subject_pods if spread.shares and _value(p, key, nodes) != spread.shares[0].value
+            outside = (
+                ()
+                if satisfied
+                else tuple(p.facts.name for p in subject_pods if _value(p, key, nodes) != spread.shares[0].value)
             )
             checks.append(ConstraintCheck(scope, subject, strength, domain, key, satisfied, spread, outside))
             if not satisfied:
@@ -463,7 +480,7 @@ def _gang(
                 tuple(p.facts.name for p in gated),
             )
         )
-    spreads = tuple(_spread(lv.domain, lv.key, scheduled, nodes) for lv in topo.levels)
+    spreads = tuple(gang_spread(lv.domain, lv.key) for lv in topo.levels)
     return (
         GangPlacement(
             name=gang.name,
@@ -499,17 +516,25 @@ class _Nodes:
 
     def __init__(self, nodes: Mapping[str, NodeGpu]) -> None:
         self._nodes = nodes
-        self._values: dict[tuple[str, str], str] = {}
+        self._columns: dict[str, dict[str, str]] = {}
 
     def get(self, name: str) -> NodeGpu | None:
         return self._nodes.get(name)
 
+    def column(self, key: str) -> dict[str, str]:
+        """node name → domain value for one label key, filled as nodes are met."""
+        column = self._columns.get(key)
+        if column is None:
+            column = self._columns[key] = {}
+        return column
+
     def value(self, node_name: str, key: str) -> str:
-        cached = self._values.get((node_name, key))
+        column = self.column(key)
+        cached = column.get(node_name)
         if cached is None:
             node = self._nodes.get(node_name)
             cached = (node_name if key == f.HOSTNAME_KEY else UNKNOWN) if node is None else node_value(node, key)
-            self._values[(node_name, key)] = cached
+            column[node_name] = cached
         return cached
 
 

@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fresh() -> None:
-    for cache in (gpu._CARRIED, hierarchy._CARRIED, placement._CARRIED):
+    for cache in (gpu._CARRIED, hierarchy._CARRIED, hierarchy._CARRIED_CLIQUES, placement._CARRIED):
         cache.clear()
 
 
