@@ -37,4 +37,4 @@ def run(args: argparse.Namespace) -> int:
     def build(state: State, scope: Scope) -> HealthReport:
         return health_report(state, resolve_targets(state, scope, args.name), scope.namespace)
 
-    return run_read(args, KINDS, build, render_health, "HealthReport")
+    return run_read(args, KINDS, build, lambda report, width: render_health(report), "HealthReport")

@@ -13,7 +13,7 @@ from grove.commands.source import Scope, load_state
 from grove.reducers.state import State
 
 BuildReport = Callable[[State, Scope], Any]
-Render = Callable[[Any], Any]
+Render = Callable[[Any, int], Any]  # (report, terminal width) -> renderable
 
 
 def check_flags(args: argparse.Namespace) -> None:
@@ -45,5 +45,5 @@ def run_read(
         sys.stdout.write(dumps(document(doc_kind, report), fmt))
         return 0
     console = make_console(args)
-    console.print(render(report))
+    console.print(render(report, console.width))
     return 0

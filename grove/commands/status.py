@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     def build(state: State, scope: Scope) -> StatusReport:
         return status_report(state, resolve_targets(state, scope, args.name), scope.namespace)
 
-    def render(report: StatusReport) -> Any:
-        return render_status(report, detailed=detailed, wide=args.output == "wide")
+    def render(report: StatusReport, width: int) -> Any:
+        return render_status(report, detailed=detailed, wide=args.output == "wide", width=width)
 
     return run_read(args, KINDS, build, render, "StatusReport")

@@ -43,4 +43,6 @@ def run(args: argparse.Namespace) -> int:
         return report
 
     # Pods of every namespace: GPUs used by other namespaces' pods are "other", not "free".
-    return run_read(args, KINDS, build, render_topology, "TopologyReport", cluster_wide=("Pod",))
+    return run_read(
+        args, KINDS, build, lambda report, width: render_topology(report), "TopologyReport", cluster_wide=("Pod",)
+    )

@@ -86,12 +86,14 @@ def _overall(state: State) -> str:
     return "replay" if not statuses or SourceStatus.REPLAY in statuses else "live"
 
 
-def _frame(state: State, scope: Scope, build: Callable[[State, Scope], Any], render: Callable[[Any], Any]) -> Any:
+def _frame(
+    state: State, scope: Scope, build: Callable[[State, Scope], Any], render: Callable[[Any, int], Any], width: int
+) -> Any:
     from rich.console import Group
     from rich.text import Text
 
     try:
-        body = render(build(state, scope))
+        body = render(build(state, scope), width)
     except UserError as exc:
         body = Text(str(exc), style="yellow")
     return Group(body, Text(""), footer(state, scope))
@@ -126,7 +128,7 @@ def run_watch(
     args: argparse.Namespace,
     kinds: Sequence[str],
     build: Callable[[State, Scope], Any],
-    render: Callable[[Any], Any],
+    render: Callable[[Any, int], Any],
     cluster_wide: Sequence[str] = (),
 ) -> int:
     from rich.live import Live
@@ -156,7 +158,7 @@ def run_watch(
                     last_tick = now
                 state, dirty = holder.take()
                 if dirty:
-                    live.update(_frame(state, scope, build, render), refresh=True)
+                    live.update(_frame(state, scope, build, render, console.width), refresh=True)
                 if holder.error is not None:
                     raise UserError(str(holder.error))
                 time.sleep(FRAME_INTERVAL)

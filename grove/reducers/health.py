@@ -69,6 +69,7 @@ class ChildHealth:
     pending: tuple[PendingPod, ...]
     unready: tuple[UnreadyPod, ...]  # scheduled but not ready
     state: str
+    breached_members: tuple[str, ...] = ()  # PCSG: member PodCliques with MinAvailableBreached=True
 
 
 @attrs.frozen
@@ -205,6 +206,12 @@ def _pcsg_health(state: State, pcs: PcsNode, pcsg: PcsgNode) -> ChildHealth:
     gated = sum(c.gated for c in cliques)
     roles = tuple(dict.fromkeys(c.role for c in cliques))
     available = pcsg.available
+    # A member clique below its minAvailable is a degraded scaling-group replica even while the group as a whole
+    # still has minAvailable replicas available (only the group's own condition drives gang termination).
+    breached_members = tuple(c.name for c in cliques if c.min_breached is not None and c.min_breached.is_true)
+    state_ = _child_state(breached, eligible, countdown, bool(gated or pending), available, pcsg.replicas)
+    if breached_members and STATE_ORDER.index(state_) > STATE_ORDER.index(DEGRADED):
+        state_ = DEGRADED
     return ChildHealth(
         kind=kinds.PODCLIQUESCALINGGROUP,
         name=pcsg.name,
@@ -220,7 +227,8 @@ def _pcsg_health(state: State, pcs: PcsNode, pcsg: PcsgNode) -> ChildHealth:
         gated=gated,
         pending=pending,
         unready=_unready(cliques),
-        state=_child_state(breached, eligible, countdown, bool(gated or pending), available, pcsg.replicas),
+        state=state_,
+        breached_members=breached_members,
     )
 
 

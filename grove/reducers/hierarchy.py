@@ -178,8 +178,14 @@ class PcsNode:
 
 
 def clique_template_name(clique: KubeObject) -> str:
-    """PCLQ name minus ``<pcsg>-<sgIdx>-`` (grouped) or ``<pcs>-<pcsIdx>-`` (standalone), per REFERENCE.md §3."""
-    name = f.name(clique)
+    """PCLQ name minus ``<pcsg>-<sgIdx>-`` (grouped) or ``<pcs>-<pcsIdx>-`` (standalone), per REFERENCE.md §3.
+
+    Works on a pod too (its labels carry the same keys), given the PodClique name from ``grove.io/podclique``."""
+    return template_name_of(f.name(clique), clique)
+
+
+def template_name_of(name: str, clique: KubeObject) -> str:
+    """The template name inside PodClique name ``name``, read with the labels of ``clique`` (or of one of its pods)."""
     pcsg = f.label(clique, f.PCSG_LABEL)
     sg_idx = f.label(clique, f.PCSG_REPLICA_INDEX)
     if pcsg and sg_idx is not None and name.startswith(f"{pcsg}-{sg_idx}-"):
@@ -251,7 +257,9 @@ def _clique_node(
     return CliqueNode(
         namespace=namespace,
         name=name,
-        clique=clique_template_name(sample) if sample is not None else name,
+        clique=(clique_template_name(obj) if obj is not None else template_name_of(name, sample))
+        if sample is not None
+        else name,
         role=role,
         pcs=pcs,
         pcs_replica=(f.opt_int(f.label(sample, f.PCS_REPLICA_INDEX)) if sample is not None else None)

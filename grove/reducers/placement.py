@@ -480,7 +480,7 @@ def _gang(
                 tuple(p.facts.name for p in gated),
             )
         )
-    spreads = tuple(gang_spread(lv.domain, lv.key) for lv in topo.levels)
+    spreads = tuple(gang_spread(lv.domain, lv.key) for lv in topo.placement_levels)
     return (
         GangPlacement(
             name=gang.name,
@@ -582,9 +582,10 @@ def _pack_finding(
         pcs.namespace,
         pcs.name,
         gang.name,
-        f"{where} fragmented across {spread.distinct} {domain}s: {role_text} in {', '.join(other_values)}, "
-        f"the rest in {best}",
-        f"{role_text} may see higher latency to its peers in {best}; once {best} has free GPUs, "
+        f"{where} missed its preferred pack at {domain}, fragmented across {spread.distinct} {domain}s: "
+        f"{role_text} in {', '.join(other_values)}, the rest in {best}",
+        f"{role_text} may see higher latency to {'its' if len(outside) == 1 else 'their'} peers in {best}; "
+        f"once {best} has free GPUs, "
         + (
             f"delete {outside[0]} to let the scheduler place it there"
             if len(outside) == 1

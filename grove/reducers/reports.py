@@ -147,7 +147,7 @@ def topology_report(
                     namespace=pf.namespace,
                     name=pf.name,
                     pcs=pcs,
-                    role=role_of_pod(state, pod) if pf.grove else "",
+                    role=(role_of_pod(state, pod) or "?") if pf.grove else "",
                     status=pf.status,
                     ready=pf.ready,
                     gpus=pf.gpus,
@@ -188,15 +188,11 @@ def _role_rank(role: str) -> tuple[int, str]:
 
 
 def _cut_at(topo: TopologyInfo, level: str) -> TopologyInfo:
-    """Keep the levels down to ``level`` (inclusive), then the hosts."""
+    """Keep the levels down to ``level`` (inclusive); the nodes come right under it."""
     names = [lv.domain for lv in topo.levels]
     if level not in names:
         return topo
-    keep = topo.levels[: names.index(level) + 1]
-    host = topo.levels[-1]
-    if keep[-1] != host:
-        keep = (*keep, host)
-    return attrs.evolve(topo, levels=keep)
+    return attrs.evolve(topo, levels=topo.levels[: names.index(level) + 1])
 
 
 def recent_events(report: HealthReport) -> tuple[EventRow, ...]:

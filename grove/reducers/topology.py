@@ -34,15 +34,17 @@ class TopologyInfo:
     """Which binding applies and why."""
 
     binding: str | None
-    levels: tuple[Level, ...]  # broadest → narrowest; always ends with a host level
+    levels: tuple[Level, ...]  # the binding's levels, broadest → narrowest (empty without a binding)
     origin: str  # "named" | "only-binding" | "missing" | "none"
     message: str
 
     def key_of(self, domain: str) -> str | None:
-        return next((lv.key for lv in self.levels if lv.domain == domain), None)
+        found = next((lv.key for lv in self.levels if lv.domain == domain), None)
+        return found if found is not None or domain != HOST_DOMAIN else f.HOSTNAME_KEY
 
     def domain_of(self, key: str) -> str:
-        return next((lv.domain for lv in self.levels if lv.key == key), key)
+        found = next((lv.domain for lv in self.levels if lv.key == key), None)
+        return found if found is not None else (HOST_DOMAIN if key == f.HOSTNAME_KEY else key)
 
     @property
     def grouping_levels(self) -> tuple[Level, ...]:
@@ -53,7 +55,14 @@ class TopologyInfo:
     def default_pack_level(self) -> Level:
         """Where an unconstrained gang is judged: the narrowest level above hosts (e.g. rack), else host."""
         grouping = self.grouping_levels
-        return grouping[-1] if grouping else self.levels[-1]
+        return grouping[-1] if grouping else HOST_LEVEL
+
+    @property
+    def placement_levels(self) -> tuple[Level, ...]:
+        """The binding's levels, and the nodes themselves (as ``host``) when the binding has no such level."""
+        if any(lv.key == f.HOSTNAME_KEY for lv in self.levels):
+            return self.levels
+        return (*self.levels, HOST_LEVEL)
 
 
 def binding_levels(state: State, name: str) -> tuple[Level, ...] | None:
@@ -68,12 +77,6 @@ def binding_levels(state: State, name: str) -> tuple[Level, ...] | None:
     return tuple(levels)
 
 
-def _with_host(levels: tuple[Level, ...]) -> tuple[Level, ...]:
-    if any(lv.key == f.HOSTNAME_KEY for lv in levels):
-        return levels
-    return (*levels, HOST_LEVEL)
-
-
 def resolve(state: State, named: str | None) -> TopologyInfo:
     """The topology for a workload that names ``named`` (or nothing)."""
     if named:
@@ -81,28 +84,28 @@ def resolve(state: State, named: str | None) -> TopologyInfo:
         if levels is None:
             return TopologyInfo(
                 named,
-                (HOST_LEVEL,),
+                (),
                 "missing",
                 f"ClusterTopologyBinding {named!r} not found: grouping by host only",
             )
-        return TopologyInfo(named, _with_host(levels), "named", f"ClusterTopologyBinding {named}")
+        return TopologyInfo(named, levels, "named", f"ClusterTopologyBinding {named}")
     bindings = sorted(name for _, name in state.of_kind(kinds.CLUSTERTOPOLOGYBINDING))
     if len(bindings) == 1:
         levels = binding_levels(state, bindings[0]) or ()
         return TopologyInfo(
             bindings[0],
-            _with_host(levels),
+            levels,
             "only-binding",
             f"ClusterTopologyBinding {bindings[0]} (the cluster's only binding; the workload names none)",
         )
     if bindings:
         return TopologyInfo(
             None,
-            (HOST_LEVEL,),
+            (),
             "none",
             f"no topology binding named by the workload ({len(bindings)} exist): grouping by host only",
         )
-    return TopologyInfo(None, (HOST_LEVEL,), "none", "no topology binding: grouping by host only")
+    return TopologyInfo(None, (), "none", "no topology binding: grouping by host only")
 
 
 def node_value(node: NodeGpu, key: str) -> str:

@@ -134,3 +134,10 @@ def state_text(state: str) -> Text:
 
 def rule(title: str, width: int) -> Text:
     return Text("━" * max(10, min(width, len(title) + 20)), style="dim")
+
+
+def countdown_text(countdown: float) -> str:
+    """``termination in 19m``, or, once terminationDelay has passed, how long ago (Grove is recreating it)."""
+    if countdown > 0:
+        return f"termination in {duration(countdown)}"
+    return f"terminationDelay passed {duration(-countdown)} ago: being recreated"

@@ -10,7 +10,7 @@ from rich.tree import Tree
 from grove.reducers.events import EventRow
 from grove.reducers.health import ChildHealth, PcsHealth
 from grove.reducers.reports import HealthReport
-from grove.views.common import STATE_STYLE, age, badge, duration, state_text
+from grove.views.common import STATE_STYLE, age, badge, countdown_text, duration, state_text
 from grove.views.sources import source_lines
 
 
@@ -58,6 +58,8 @@ def _child_details(child: ChildHealth, now: float, branch: Tree) -> None:
         )
     elif child.state == "healthy":
         branch.add(Text("✓ all pods healthy", style="green"))
+    for member in child.breached_members:
+        branch.add(Text(f"⚠ member clique {member}: MinAvailableBreached", style="yellow"))
     if child.gated:
         branch.add(Text(f"⧗ {child.gated} pod(s) gated, waiting for the PodGang", style="yellow"))
     for bad in child.unready[:5]:
@@ -105,7 +107,7 @@ def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> 
         label = Text(f"Replica {replica.index}  ", style="bold")
         label.append_text(state_text(replica.state))
         if replica.countdown is not None:
-            label.append(f"   termination in {duration(max(0.0, replica.countdown))}", style="bold red")
+            label.append(f"   {countdown_text(replica.countdown)}", style="bold red")
         tree = Tree(label, guide_style="dim")
         for gang in replica.gangs:
             g = Text(f"Gang {gang.name}", style="bold")

@@ -5,26 +5,26 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
-from rich.table import Table
 from rich.text import Text
 
 from grove.reducers.health import ChildHealth
 from grove.reducers.hierarchy import CliqueNode, PcsgNode
 from grove.reducers.reports import PcsStatus, StatusReport
-from grove.views.common import age, badge, duration, ratio_bar, score_text, state_text
+from grove.views.common import age, badge, countdown_text, ratio_bar, score_text, state_text
+from grove.views.fit import fitted_table
 from grove.views.sources import source_lines
 
 
-def _clique_row(
-    table: Table, clique: CliqueNode, child: ChildHealth | None, now: float, wide: bool, indent: str = ""
-) -> None:
+def _clique_cells(
+    clique: CliqueNode, child: ChildHealth | None, now: float, wide: bool, bar: int, indent: str = ""
+) -> list[Text]:
     pct = f"{round(100 * clique.ready / clique.replicas)}%" if clique.replicas else "-"
-    cells: list[RenderableType] = [
+    cells = [
         Text(f"{indent}{clique.clique}"),
         Text(f"{badge(clique.role)} {clique.role}"),
         Text(f"{clique.ready}/{clique.replicas}"),
         Text(str(clique.min_available)),
-        ratio_bar(clique.ready, clique.replicas),
+        ratio_bar(clique.ready, clique.replicas, bar),
         Text(pct),
         state_text(child.state) if child is not None else Text(""),
         Text(clique.gang or "-", style="dim"),
@@ -38,16 +38,16 @@ def _clique_row(
             Text(clique.name, style="dim"),
         ]
     cells.append(Text(age(now, clique.created)))
-    table.add_row(*cells)
+    return cells
 
 
-def _group_row(table: Table, group: PcsgNode, child: ChildHealth | None, now: float, wide: bool) -> None:
-    cells: list[RenderableType] = [
+def _group_cells(group: PcsgNode, child: ChildHealth | None, now: float, wide: bool, bar: int) -> list[Text]:
+    cells = [
         Text(f"{group.group} (scaling group)", style="bold"),
         Text(""),
         Text(f"{group.available}/{group.replicas}"),
         Text(str(group.min_available)),
-        ratio_bar(group.available, group.replicas),
+        ratio_bar(group.available, group.replicas, bar),
         Text(f"{round(100 * group.available / group.replicas)}%" if group.replicas else "-"),
         state_text(child.state) if child is not None else Text(""),
         Text(""),
@@ -61,27 +61,28 @@ def _group_row(table: Table, group: PcsgNode, child: ChildHealth | None, now: fl
             Text(group.name, style="dim"),
         ]
     cells.append(Text(age(now, group.created)))
-    table.add_row(*cells)
+    return cells
 
 
-def _table(wide: bool) -> Table:
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    for column in ("CLIQUE", "ROLE", "READY", "MIN", "PROGRESS", "", "HEALTH", "GANG"):
-        table.add_column(column, no_wrap=True)
+def _headers(wide: bool) -> list[str]:
+    headers = ["CLIQUE", "ROLE", "READY", "MIN", "PROGRESS", "%", "HEALTH", "GANG"]
     if wide:
-        for column in ("SCHEDULED", "GATED", "UPDATED", "GPUS", "PODCLIQUE"):
-            table.add_column(column, no_wrap=True)
-    table.add_column("AGE", no_wrap=True)
-    return table
+        headers += ["SCHEDULED", "GATED", "UPDATED", "GPUS", "PODCLIQUE"]
+    return [*headers, "AGE"]
 
 
-def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableType:
+# What a narrow terminal gives up first: never the names, the ready counts or the health.
+_DETAIL_DROP = ("PODCLIQUE", "GANG", "AGE", "%", "SCHEDULED", "GATED", "UPDATED", "MIN", "ROLE", "PROGRESS")
+_SUMMARY_DROP = ("UPDATE", "AGE", "NAMESPACE", "GPUS", "PLACEMENT")
+
+
+def render_pcs(item: PcsStatus, now: float, wide: bool = False, width: int | None = None) -> RenderableType:
     pcs, placement, health, rollout = item.pcs, item.placement, item.health, item.rollout
     header = Text()
     header.append("PodCliqueSet: ", style="bold")
     header.append(pcs.name, style="bold cyan")
-    header.append(f"    Namespace: {pcs.namespace}    Replicas: {pcs.available}/{pcs.replicas} available")
-    header.append(f"    Age: {age(now, pcs.created)}")
+    header.append(f"  Namespace: {pcs.namespace}  Replicas: {pcs.available}/{pcs.replicas} available")
+    header.append(f"  Age: {age(now, pcs.created)}")
     parts: list[RenderableType] = [header, Text("━" * 60, style="dim")]
     if not pcs.exists:
         parts.append(Text("  the PodCliqueSet object is not visible; showing what its children say", style="yellow"))
@@ -96,17 +97,16 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
             line.append("   ")
             line.append_text(state_text(rh.state))
             if rh.countdown is not None:
-                line.append(f"  (gang termination in {duration(max(0.0, rh.countdown))})", style="bold red")
+                line.append(f"  (gang {countdown_text(rh.countdown)})", style="bold red")
         parts.append(line)
-        table = _table(wide)
-        for clique in replica.cliques:
-            _clique_row(table, clique, children.get(clique.name), now, wide)
+        bar = 16 if width is None or width >= 110 else 8
+        rows: list[list[Text]] = [_clique_cells(c, children.get(c.name), now, wide, bar) for c in replica.cliques]
         for group in replica.groups:
-            _group_row(table, group, children.get(group.name), now, wide)
+            rows.append(_group_cells(group, children.get(group.name), now, wide, bar))
             for sub in group.replica_nodes:
-                table.add_row(Text(f"  replica {sub.index}" + (" (base)" if sub.base else ""), style="dim"))
-                for clique in sub.cliques:
-                    _clique_row(table, clique, None, now, wide, "    ")
+                rows.append([Text(f"  replica {sub.index}" + (" (base)" if sub.base else ""), style="dim")])
+                rows.extend(_clique_cells(c, None, now, wide, bar, "    ") for c in sub.cliques)
+        table = fitted_table(_headers(wide), rows, None if width is None else width - 4, _DETAIL_DROP)
         parts.append(Padding(table, (0, 0, 0, 4), expand=False))
     footer = Text("  PlacementScore: ")
     footer.append_text(score_text(placement.score))
@@ -137,54 +137,47 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False) -> RenderableTyp
     return Group(*parts)
 
 
-def render_summary(report: StatusReport) -> RenderableType:
+def render_summary(report: StatusReport, width: int | None = None) -> RenderableType:
     """One row per PodCliqueSet (``status`` without a name)."""
-    table = Table(box=None, pad_edge=False, header_style="bold")
     show_ns = len({i.pcs.namespace for i in report.items}) > 1 or report.namespace is None
-    columns = (["NAMESPACE"] if show_ns else []) + [
-        "NAME",
-        "REPLICAS",
-        "AVAILABLE",
-        "PODS READY",
-        "GPUS",
-        "HEALTH",
-        "PLACEMENT",
-        "UPDATE",
-        "AGE",
-    ]
-    for column in columns:
-        table.add_column(column, no_wrap=True)
+    headers = [*(["NAMESPACE"] if show_ns else []), "NAME", "AVAILABLE", "READY", "GPUS", "HEALTH", "PLACEMENT"]
+    headers += ["UPDATE", "AGE"]
+    rows = []
     for item in report.items:
         pods = [p for p in item.pcs.pods() if not p.facts.finished]
         ready = sum(1 for p in pods if p.facts.ready)
+        placed = sum(p.facts.gpus for p in pods if p.facts.node)
+        waiting = sum(p.facts.gpus for p in pods if not p.facts.node)
+        gpus = Text(str(placed))
+        if waiting:
+            gpus.append(f"+{waiting}", style="yellow")  # requested by pods not placed yet
         rollout = item.rollout
         update = "in progress" if rollout is not None and rollout.in_progress else "-"
-        row: list[RenderableType] = [Text(item.pcs.namespace)] if show_ns else []
+        row = [Text(item.pcs.namespace)] if show_ns else []
         row += [
             Text(item.pcs.name),
-            Text(str(item.pcs.replicas)),
-            Text(str(item.pcs.available)),
+            Text(f"{item.pcs.available}/{item.pcs.replicas}"),
             Text(f"{ready}/{len(pods)}"),
-            Text(str(sum(p.facts.gpus for p in pods))),
+            gpus,
             state_text(item.health.state),
             score_text(item.placement.score),
             Text(update),
             Text(age(report.now, item.pcs.created)),
         ]
-        table.add_row(*row)
-    return Group(table, *source_lines(report.sources))
+        rows.append(row)
+    return Group(fitted_table(headers, rows, width, _SUMMARY_DROP), *source_lines(report.sources))
 
 
-def render_status(report: StatusReport, detailed: bool, wide: bool = False) -> RenderableType:
+def render_status(report: StatusReport, detailed: bool, wide: bool = False, width: int | None = None) -> RenderableType:
     if not report.items:
         where = f"namespace {report.namespace}" if report.namespace else "any namespace"
         return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources))
     if not detailed:
-        return render_summary(report)
+        return render_summary(report, width)
     parts: list[RenderableType] = []
     for i, item in enumerate(report.items):
         if i:
             parts.append(Text(""))
-        parts.append(render_pcs(item, report.now, wide))
+        parts.append(render_pcs(item, report.now, wide, width))
     parts.extend(source_lines(report.sources))
     return Group(*parts)

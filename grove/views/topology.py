@@ -8,6 +8,7 @@ from rich.panel import Panel
 from rich.text import Text
 from rich.tree import Tree
 
+from grove.reducers.fields import HOSTNAME_KEY
 from grove.reducers.gpu import GpuTotals, NodeGpu
 from grove.reducers.placement import Finding
 from grove.reducers.reports import PodOnNode, TopologyReport
@@ -83,14 +84,20 @@ def _pod_label(pod: PodOnNode, finding_style: dict[str, str]) -> Text:
 
 
 def _domain_label(domain: DomainNode) -> Text:
+    """``rack: rack-1  24/32 GPUs in use · 8 free``, then one line per GPU product."""
     text = Text()
     text.append(f"{domain.domain}: ", style="bold")
     text.append(domain.value, style="bold cyan" if domain.value != UNKNOWN else "yellow")
-    if domain.allocatable:
-        text.append(f"  ({domain.used}/{domain.allocatable} GPUs in use)  ", style="dim")
-        text.append_text(_totals_text(dict(domain.totals)))
-    else:
-        text.append(f"  ({domain.used} GPUs requested; capacity unknown)", style="dim")
+    if not domain.allocatable:
+        text.append(f"  {domain.used} GPUs requested; capacity unknown", style="dim")
+        return text
+    free = sum(t.free for t in domain.totals.values())
+    text.append(f"  {domain.used}/{domain.allocatable} GPUs in use · ")
+    text.append(f"{free} free", style="bold" if free else "grey50")
+    for t in domain.totals.values():
+        if t.allocatable or t.grove or t.other:
+            line = f"\n{t.product}: {t.grove} grove · {t.other} other · {t.free} free / {t.allocatable}"
+            text.append(line, style="dim")
     return text
 
 
@@ -155,8 +162,10 @@ def render_topology(report: TopologyReport) -> RenderableType:
     topo = report.topology
     head = Text()
     head.append("Levels: ", style="bold")
-    head.append(" → ".join(lv.domain for lv in topo.levels) + " → pod")
-    head.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
+    shown = [lv for lv in topo.levels if lv.key != HOSTNAME_KEY]
+    head.append(" → ".join([*(lv.domain for lv in shown), "node", "pod"]))
+    if topo.levels:
+        head.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
     head_lines: list[RenderableType] = [head]
     if topo.origin in ("missing", "none", "only-binding"):
         head_lines.append(Text(topo.message, style="yellow" if topo.origin != "only-binding" else "dim"))

@@ -145,11 +145,6 @@ def test_fabric_findings(capsys, monkeypatch):
     assert [(f["severity"], f["domainKey"]) for f in warn_llm1] == [("warning", "example.com/tray")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="topology.levels adds a 'host' level (kubernetes.io/hostname) that binding fabric-topo does not have "
-    "(REFERENCE.md §8: levels come from the binding, never hard-code keys)",
-)
 def test_fabric_levels_are_the_bindings(capsys, monkeypatch):
     d = run_json(capsys, monkeypatch, "topology", "llm", "-n", "team-b", "--replay", FABRIC)
     levels = [(lv["domain"], lv["key"]) for lv in d["placements"][0]["topology"]["levels"]]
@@ -183,11 +178,6 @@ def test_breach_text(capsys, monkeypatch):
     assert "termination in 10m" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="past terminationDelay (countdown -1200 s) the replica header says 'termination in 0s' instead of "
-    "saying it is overdue (REFERENCE.md §11 countdown)",
-)
 def test_breach_overdue_wording(capsys, monkeypatch):
     _, out, _ = run(capsys, monkeypatch, "health", "breachy", "-n", "ops", "--replay", BREACH, "--at", "3600")
     assert "termination in 0s" not in out
@@ -217,11 +207,6 @@ def test_naming_status(capsys, monkeypatch):
     assert items["svc-a"]["pcs"]["available"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a pod whose PodClique is missing gets clique 'cache-q7w2z' (its own pod name) instead of 'cache' "
-    "from its grove.io/podclique label (REFERENCE.md §3: template name = PCLQ name minus '<pcs>-<i>-')",
-)
 def test_naming_orphan_clique_name(capsys, monkeypatch):
     d = run_json(capsys, monkeypatch, "status", "-n", "shop", "--replay", NAMING)
     assert cliques(d, "svc")["svc-0-cache"]["clique"] == "cache"
@@ -248,20 +233,12 @@ def test_naming_topology_and_health(capsys, monkeypatch):
     assert ev[0]["at"] == pytest.approx(1_767_225_600 + 250)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at 80 columns `status -A` truncates NAME to 'svc…' (svc-a indistinguishable) and every number column",
-)
 def test_naming_status_list_80_columns(capsys, monkeypatch):
     rc, out, _ = run(capsys, monkeypatch, "status", "-A", "--replay", NAMING, width=80)
     assert rc == 0
     assert re.search(r"\bsvc-a\b", out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="at 80 columns the status detail truncates READY to '0…'/'1…' while the bar keeps its width",
-)
 def test_status_detail_80_columns_shows_ready(capsys, monkeypatch):
     rc, out, _ = run(capsys, monkeypatch, "status", "breachy", "-n", "ops", "--replay", BREACH, width=80)
     assert rc == 0

@@ -78,7 +78,7 @@ def score_cell(score: float | None, severity: str | None = None) -> Text:
 def health_cell(state: str, countdown: float | None = None) -> Text:
     text = state_text(state)
     if countdown is not None:
-        text.append(f" {duration(max(0.0, countdown))}", style="bold red")
+        text.append(f" {duration(countdown)}" if countdown > 0 else " overdue", style="bold red")
     return text
 
 
