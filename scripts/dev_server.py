@@ -15,14 +15,12 @@ import sys
 import time
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grove.events.model import Applied, Listed, Removed
 from grove.events.recording import Recording
 from grove.reducers.reduce import fold
-from tests.kube_server import KubeServer
+from tests.kube_server import KubeServer, write_kubeconfig
 
 
 def main() -> None:
@@ -44,17 +42,7 @@ def main() -> None:
     state = fold(seed_events)
     server = KubeServer(forbidden={kind: "readonly" for kind in args.forbid}).start()
     server.seed_state({kind: list(objs.values()) for kind, objs in state.objects.items()})
-    doc = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "loopback", "cluster": {"server": server.url}}],
-        "users": [{"name": "dev", "user": {"token": "dev-token"}}],
-        "contexts": [
-            {"name": "loopback", "context": {"cluster": "loopback", "user": "dev", "namespace": args.namespace}}
-        ],
-        "current-context": "loopback",
-    }
-    Path(args.kubeconfig).write_text(yaml.safe_dump(doc))
+    write_kubeconfig(Path(args.kubeconfig), server.url, args.namespace, token="dev-token")
     print(f"serving {args.replay} on {server.url}; kubeconfig: {args.kubeconfig}", flush=True)
     try:
         previous = start

@@ -993,3 +993,19 @@ class Collector:
             kind: {key: obj["metadata"]["resourceVersion"] for key, obj in state.of_kind(kind).items()}
             for kind in (kinds if kinds is not None else KINDS)
         }
+
+
+def write_kubeconfig(path: Path, server_url: str, namespace: str = "default", token: str | None = None) -> Path:
+    """A kubeconfig with one context, ``loopback``, pointing at the test server (current context)."""
+    import yaml
+
+    doc = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "loop", "cluster": {"server": server_url}}],
+        "users": [{"name": "me", "user": {"token": token} if token else {}}],
+        "contexts": [{"name": "loopback", "context": {"cluster": "loop", "user": "me", "namespace": namespace}}],
+        "current-context": "loopback",
+    }
+    path.write_text(yaml.safe_dump(doc))
+    return path

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, sample_objects
+from kube_server import KubeServer, sample_objects, write_kubeconfig
 
 from grove.commands import cluster
 from grove.commands.diagnostics import bundle, collect, yamltext
@@ -231,19 +231,7 @@ def server() -> Iterator[KubeServer]:
 
 @pytest.fixture
 def kubeconfig(tmp_path: Path, server: KubeServer, monkeypatch: pytest.MonkeyPatch) -> Path:
-    path = tmp_path / "kubeconfig"
-    path.write_text(
-        yaml.safe_dump(
-            {
-                "apiVersion": "v1",
-                "kind": "Config",
-                "clusters": [{"name": "loop", "cluster": {"server": server.url}}],
-                "users": [{"name": "me", "user": {"token": TOKEN}}],
-                "contexts": [{"name": "loopback", "context": {"cluster": "loop", "user": "me", "namespace": "demo"}}],
-                "current-context": "loopback",
-            }
-        )
-    )
+    path = write_kubeconfig(tmp_path / "kubeconfig", server.url, "demo", TOKEN)
     monkeypatch.setenv("KUBECONFIG", str(path))
     for name in ("KUBERNETES_SERVICE_HOST", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)

@@ -9,24 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from grove.commands.main import main
-from tests.kube_server import KubeServer
+from tests.kube_server import KubeServer, write_kubeconfig
 from tests.support import fragmented
 
 
 def _kubeconfig(path: Path, server: KubeServer, namespace: str = "prod") -> Path:
-    doc = {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "c", "cluster": {"server": server.url}}],
-        "users": [{"name": "u", "user": {"token": "t"}}],
-        "contexts": [{"name": "ctx", "context": {"cluster": "c", "user": "u", "namespace": namespace}}],
-        "current-context": "ctx",
-    }
-    path.write_text(yaml.safe_dump(doc))
-    return path
+    return write_kubeconfig(path, server.url, namespace, token="t")
 
 
 @pytest.fixture
