@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import argparse
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import attrs
 
 from grove.commands.errors import UsageError, UserError
+from grove.events.compaction import compacted_events
 from grove.events.model import Event, SourceStatus
 from grove.events.recording import Recording, RecordingError
 from grove.reducers.reduce import fold, reduce
@@ -52,14 +53,10 @@ def open_recording(path: str) -> Recording:
         raise UserError(str(exc)) from None
 
 
-def replay_events(recording: Recording, at: float | None) -> Iterator[Event]:
-    """The recording's events up to ``at`` seconds from its start (all of them when None)."""
-    limit = None if at is None else recording.header.start + at
+def fold_recording(recording: Recording, at: float | None) -> State:
+    """The recording's state ``at`` seconds from its start (the end when None), reading only what survives."""
     try:
-        for event in recording.events():
-            if limit is not None and event.at > limit:
-                return
-            yield event
+        return fold(compacted_events(recording, None if at is None else recording.header.start + at))
     except RecordingError as exc:
         raise UserError(str(exc)) from None
 
@@ -74,7 +71,7 @@ def load_state(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Seq
     if getattr(args, "replay", None):
         recording = open_recording(args.replay)
         at = parse_offset(args.at) if getattr(args, "at", None) else None
-        state = fold(replay_events(recording, at))
+        state = fold_recording(recording, at)
         if at is not None:
             state = _advance_to(state, recording.header.start + at)
         return state, replay_scope(args, recording)

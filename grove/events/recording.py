@@ -83,13 +83,33 @@ def _offset(at: float, start: float) -> float:
     return round(at - start, 3)
 
 
+def object_key(obj: Any) -> tuple[str, str] | None:
+    """(namespace or "", name) from the object's metadata, or None when it has no usable name."""
+    meta = obj.get("metadata") if isinstance(obj, Mapping) else None
+    name = meta.get("name") if isinstance(meta, Mapping) else None
+    namespace = meta.get("namespace", "") if isinstance(meta, Mapping) else None
+    if not isinstance(name, str) or not name or not isinstance(namespace, str):
+        return None
+    return namespace, name
+
+
+def _change(t: float, typ: str, event: Applied | Removed) -> dict[str, Any]:
+    # The head (t, type, kind, key) comes before the object so that a reader can skim it (events/compaction.py).
+    line: dict[str, Any] = {"t": t, "type": typ, "kind": event.kind}
+    key = object_key(event.object)
+    if key is not None:
+        line["key"] = list(key)
+    line["object"] = strip_object(event.object)
+    return line
+
+
 def event_to_json(event: Event, start: float) -> dict[str, Any]:
     """One event as the dict written on its line."""
     t = _offset(event.at, start)
     if isinstance(event, Applied):
-        return {"t": t, "type": "applied", "kind": event.kind, "object": strip_object(event.object)}
+        return _change(t, "applied", event)
     if isinstance(event, Removed):
-        return {"t": t, "type": "removed", "kind": event.kind, "object": strip_object(event.object)}
+        return _change(t, "removed", event)
     if isinstance(event, Listed):
         line: dict[str, Any] = {
             "t": t,
@@ -150,17 +170,17 @@ def write_recording(path: str | os.PathLike[str], header: Header, events: Iterab
 # ---------------------------------------------------------------------------------------------------- reading
 
 
-def _open_lines(path: Path) -> IO[bytes]:
+def open_lines(path: Path) -> IO[bytes]:
     with open(path, "rb") as probe:
         magic = probe.read(262)
     if magic[:2] == b"\x1f\x8b":
         if tarfile.is_tarfile(path):
-            return _open_bundle(path)
+            return open_bundle(path)
         return cast(IO[bytes], gzip.open(path, "rb"))
     return open(path, "rb")
 
 
-def _open_bundle(path: Path) -> IO[bytes]:
+def open_bundle(path: Path) -> IO[bytes]:
     with tarfile.open(path, "r:*") as tar:
         for member in tar.getmembers():
             if member.isfile() and member.name.rsplit("/", 1)[-1] == BUNDLE_MEMBER:
@@ -186,7 +206,7 @@ def _kind(raw: Mapping[str, Any]) -> str:
     return kind  # type: ignore[return-value]
 
 
-def _decode_event(raw: Any, start: float) -> Event:
+def decode_event(raw: Any, start: float) -> Event:
     _require(isinstance(raw, dict), "an event line must be a JSON object")
     t = raw.get("t")
     _require(isinstance(t, int | float) and not isinstance(t, bool), "missing or non-numeric 't'")
@@ -255,7 +275,7 @@ class Recording:
         self.path = Path(path)
         self.display = str(path)
         try:
-            with _open_lines(self.path) as stream:
+            with open_lines(self.path) as stream:
                 first = stream.readline()
         except OSError as exc:
             raise RecordingError(self.display, 0, exc.strerror or str(exc)) from None
@@ -267,7 +287,7 @@ class Recording:
         """The events in file order; raises RecordingError at the first bad line."""
         upgrade = _UPGRADES.get(self.header.version)
         start = self.header.start
-        with _open_lines(self.path) as stream:
+        with open_lines(self.path) as stream:
             stream.readline()
             number = 1
             for line in stream:
@@ -286,7 +306,7 @@ class Recording:
                 try:
                     if upgrade is not None:
                         raw = upgrade(raw)
-                    yield _decode_event(raw, start)
+                    yield decode_event(raw, start)
                 except (ValueError, TypeError) as exc:
                     raise RecordingError(self.display, number, str(exc)) from None
 

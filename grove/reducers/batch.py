@@ -1,9 +1,10 @@
-"""Folding many events at once with transient maps: the same state as ``reduce`` applied one event at a time.
+"""Folding many events at once: the same state as ``reduce`` applied one event at a time, built once.
 
-A replay or a one-shot command needs only the state after the last event. Instead of building a new persistent
-map per event, applies and removals are written into ``immutables`` mutations (in place, never touching the input
-state) and frozen into one ``State`` when the run of applies/removals ends. Anything else (lists, source health,
-clock, odd input) goes through ``reduce`` itself. A property test checks both paths give the same state.
+A replay or a one-shot command needs only the state after the last event. A run of applies and removals therefore
+only remembers the latest version of each object (last write wins, a plain dict write per event); when the run ends,
+the survivors are written into the persistent maps and indexes in one pass, so an object changed a hundred times
+is indexed once. Anything else (lists, source health, clock, odd input) ends the run and goes through ``reduce``
+itself. A property test checks both paths give the same state.
 """
 
 from __future__ import annotations
@@ -14,137 +15,144 @@ from typing import Any
 from immutables import Map
 
 from grove.events import kinds
-from grove.events.model import Applied, Event, Removed
+from grove.events.model import Applied, Event, KubeObject, Removed
 from grove.reducers.indexes import INDEX_KEYS
-from grove.reducers.reduce import key_of, reduce
+from grove.reducers.reduce import reduce
 from grove.reducers.state import IndexKey, ObjKey, State, empty_state
 
 _EMPTY: Map[Any, Any] = Map()
 
+Latest = dict[str, dict[ObjKey, KubeObject | None]]
+"""kind -> key -> the newest version seen in the run (None: removed)."""
 
-class _Transient:
-    """Open mutations over one state; ``freeze`` turns them into the next immutable state."""
+
+class _Buckets:
+    """Open mutations of index buckets, created on first touch."""
 
     def __init__(self, base: State) -> None:
         self.base = base
-        self.objects: dict[str, Any] = {}  # kind -> MapMutation
-        self.buckets: dict[tuple[str, IndexKey], Any] = {}  # (index, key) -> MapMutation of members
-        # Index keys of objects written in this batch: the old object's keys need not be recomputed (reading an
-        # object written long ago is mostly cache misses).
-        self.keys: dict[tuple[str, ObjKey], Any] = {}
-        self.revision = base.revision
-        self.now = base.now
-        self.first_at = base.first_at
+        self.open: dict[tuple[str, IndexKey], Any] = {}
 
-    def _kind_map(self, kind: str) -> Any:
-        mutation = self.objects.get(kind)
+    def __call__(self, index: str, key: IndexKey) -> Any:
+        mutation = self.open.get((index, key))
         if mutation is None:
-            mutation = self.objects[kind] = self.base.objects.get(kind, _EMPTY).mutate()
+            bucket = self.base.indexes.get(index, _EMPTY).get(key, _EMPTY)
+            mutation = self.open[(index, key)] = bucket.mutate()
         return mutation
 
-    def _bucket(self, index: str, key: IndexKey) -> Any:
-        mutation = self.buckets.get((index, key))
-        if mutation is None:
-            mutation = self.buckets[(index, key)] = self.base.indexes.get(index, _EMPTY).get(key, _EMPTY).mutate()
-        return mutation
-
-    def _reindex(self, kind: str, member: ObjKey, old: Any, new: Any) -> None:
-        spec = INDEX_KEYS.get(kind)
-        if spec is None:
-            return
-        names, keys_of = spec
-        cache_key = (kind, member)
-        if old is None:
-            old_keys = None
-        else:
-            old_keys = self.keys.get(cache_key)
-            if old_keys is None:
-                old_keys = keys_of(old)
-        new_keys = keys_of(new) if new is not None else None
-        self.keys[cache_key] = new_keys
-        if old_keys == new_keys:
-            return
-        for i, index_name in enumerate(names):
-            old_key = old_keys[i] if old_keys is not None else None
-            new_key = new_keys[i] if new_keys is not None else None
-            if old_key == new_key:
-                continue
-            if old_key is not None:
-                self._bucket(index_name, old_key).pop(member, None)
-            if new_key is not None:
-                self._bucket(index_name, new_key)[member] = None
-
-    def take(self, event: Applied | Removed) -> bool:
-        """Apply the event; False when it needs ``reduce`` (unknown kind, malformed object)."""
-        kind = event.kind
-        if kind not in kinds.KINDS:
-            return False
-        key = key_of(kind, event.object)
-        if isinstance(key, str):
-            return False
-        open_map = self.objects.get(kind)
-        old = (open_map if open_map is not None else self.base.objects.get(kind, _EMPTY)).get(key)
-        if type(event) is Applied:
-            self._kind_map(kind)[key] = event.object
-            self._reindex(kind, key, old, event.object)
-        elif old is not None:  # removing what is not there changes nothing but the revision, as in reduce
-            del self._kind_map(kind)[key]
-            self._reindex(kind, key, old, None)
-        self.revision += 1
-        if event.at > self.now:
-            self.now = event.at
-        if self.first_at is None:
-            self.first_at = event.at
-        return True
-
-    def freeze(self) -> State:
-        base = self.base
-        objects = base.objects.mutate()
-        for kind, mutation in self.objects.items():
-            objects[kind] = mutation.finish()
+    def finish(self) -> Map[str, Any]:
         by_index: dict[str, Any] = {}
-        for (index_name, key), mutation in self.buckets.items():
+        for (index_name, key), mutation in self.open.items():
             index = by_index.get(index_name)
             if index is None:
-                index = by_index[index_name] = base.indexes.get(index_name, _EMPTY).mutate()
+                index = by_index[index_name] = self.base.indexes.get(index_name, _EMPTY).mutate()
             bucket = mutation.finish()
             if len(bucket):
                 index[key] = bucket
             else:
                 index.pop(key, None)
-        indexes = base.indexes.mutate()
+        indexes = self.base.indexes.mutate()
         for index_name, index in by_index.items():
             finished = index.finish()
             if len(finished):
                 indexes[index_name] = finished
             else:
                 indexes.pop(index_name, None)
-        return State(
-            self.revision,
-            self.now,
-            objects.finish(),
-            indexes.finish(),
-            base.sources,
-            base.listed,
-            base.problems,
-            self.first_at,
-            {},
-        )
+        return indexes.finish()
+
+
+def _write_kind(
+    base_map: Map[ObjKey, KubeObject], kind: str, latest: dict[ObjKey, KubeObject | None], buckets: _Buckets
+) -> Map[ObjKey, KubeObject]:
+    spec = INDEX_KEYS.get(kind)
+    mutation = base_map.mutate()
+    for key, new in latest.items():
+        old = base_map.get(key)
+        if old is new:
+            continue
+        if new is None:
+            del mutation[key]
+        else:
+            mutation[key] = new
+        if spec is None:
+            continue
+        names, keys_of = spec
+        old_keys = keys_of(old) if old is not None else None
+        new_keys = keys_of(new) if new is not None else None
+        if old_keys == new_keys:
+            continue
+        for i, index_name in enumerate(names):
+            old_key = old_keys[i] if old_keys is not None else None
+            new_key = new_keys[i] if new_keys is not None else None
+            if old_key == new_key:
+                continue
+            if old_key is not None:
+                buckets(index_name, old_key).pop(key, None)
+            if new_key is not None:
+                buckets(index_name, new_key)[key] = None
+    return mutation.finish()
+
+
+def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: float | None) -> State:
+    """The state after a run: ``base`` with each object's latest version, indexes updated once per object."""
+    objects = base.objects.mutate()
+    buckets = _Buckets(base)
+    for kind, changed in latest.items():
+        kind_map = _write_kind(base.objects.get(kind, _EMPTY), kind, changed, buckets)
+        if len(kind_map):
+            objects[kind] = kind_map
+        else:
+            objects.pop(kind, None)
+    return State(
+        revision,
+        now,
+        objects.finish(),
+        buckets.finish(),
+        base.sources,
+        base.listed,
+        base.problems,
+        first_at,
+        {},
+    )
 
 
 def fold(events: Iterable[Event], state: State | None = None) -> State:
     """Fold a finite sequence of events (a replay) into one state, as ``reduce`` would one by one."""
     current = state if state is not None else empty_state()
-    transient: _Transient | None = None
+    namespaced = {kind: info.namespaced for kind, info in kinds.KINDS.items()}
+    latest: Latest = {}
+    in_run = False
+    revision, now, first_at = current.revision, current.now, current.first_at
     for event in events:
         typ = type(event)
         if typ is Applied or typ is Removed:
-            if transient is None:
-                transient = _Transient(current)
-            if transient.take(event):  # type: ignore[arg-type]
-                continue
-        if transient is not None:
-            current = transient.freeze()
-            transient = None
+            kind = event.kind  # type: ignore[union-attr]
+            changed = latest.get(kind)
+            if changed is None and kind in namespaced:
+                changed = latest[kind] = {}
+            if changed is not None:
+                obj = event.object  # type: ignore[union-attr]
+                # key_of, inlined for the common well-formed case (anything else goes to reduce below)
+                try:
+                    meta = obj["metadata"]
+                    name = meta["name"]
+                    ns = meta.get("namespace", "")
+                except (KeyError, TypeError, AttributeError, IndexError):
+                    name = ns = None
+                if type(name) is str and name and type(ns) is str and (ns or not namespaced[kind]):
+                    changed[(ns if namespaced[kind] else "", name)] = obj if typ is Applied else None
+                    revision += 1
+                    at = event.at
+                    if at > now:
+                        now = at
+                    if first_at is None:
+                        first_at = at
+                    in_run = True
+                    continue
+        # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
+        if in_run:
+            current = _freeze(current, latest, revision, now, first_at)
+            latest, in_run = {}, False
         current = reduce(current, event)
-    return transient.freeze() if transient is not None else current
+        revision, now, first_at = current.revision, current.now, current.first_at
+    return _freeze(current, latest, revision, now, first_at) if in_run else current

@@ -105,7 +105,22 @@ def _pod_keys(pod: KubeObject) -> tuple[IndexKey | None, ...]:
     return ((ns, clique), (ns, gang) if gang else None, (node,) if node else None)
 
 
+_slow_event_keys = _slow_keys(kinds.EVENT)
+
+
+def _event_keys(event: KubeObject) -> tuple[IndexKey | None, ...]:
+    """The event's subject for the well-formed case (same result as ``_event_subject``; Events are many)."""
+    involved = event.get("involvedObject")
+    if type(involved) is dict:
+        kind, name, ns = involved.get("kind"), involved.get("name"), involved.get("namespace")
+        if type(kind) is str and kind and type(name) is str and name and type(ns) is str and ns:
+            return ((kind, ns, name),)
+    return _slow_event_keys(event)
+
+
+_FAST_KEYS = {kinds.POD: _pod_keys, kinds.EVENT: _event_keys}
+
 INDEX_KEYS: dict[str, tuple[tuple[str, ...], Callable[[KubeObject], tuple[IndexKey | None, ...]]]] = {
-    kind: (tuple(name for name, _ in specs), _pod_keys if kind == kinds.POD else _slow_keys(kind))
+    kind: (tuple(name for name, _ in specs), _FAST_KEYS.get(kind) or _slow_keys(kind))
     for kind, specs in INDEXES.items()
 }

@@ -136,6 +136,11 @@ def _reindex(
 # ---------------------------------------------------------------------------------------------------- handlers
 
 
+def _with_kind(objects: Map[str, Any], kind: str, kind_map: Map[ObjKey, KubeObject]) -> Map[str, Any]:
+    """``objects`` with the kind's map replaced; a kind with no objects has no entry (one shape for one content)."""
+    return objects.set(kind, kind_map) if len(kind_map) else objects.delete(kind) if kind in objects else objects
+
+
 def _apply(state: State, event: Applied) -> State:
     kind = event.kind
     if kind not in kinds.KINDS:
@@ -173,7 +178,7 @@ def _remove(state: State, event: Removed) -> State:
     return _replace(
         state,
         event.at,
-        objects=state.objects.set(kind, kind_map.delete(key)),
+        objects=_with_kind(state.objects, kind, kind_map.delete(key)),
         indexes=_reindex(state.indexes, kind, key, old, None),
     )
 
@@ -210,7 +215,7 @@ def _listed(state: State, event: Listed) -> State:
     return _replace(
         state,
         event.at,
-        objects=state.objects.set(kind, finished),
+        objects=_with_kind(state.objects, kind, finished),
         indexes=indexes,
         listed=state.listed | {kind},
         problems=problems,
