@@ -120,17 +120,14 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
     """Fold a finite sequence of events (a replay) into one state, as ``reduce`` would one by one."""
     current = state if state is not None else empty_state()
     namespaced = {kind: info.namespaced for kind, info in kinds.KINDS.items()}
-    latest: Latest = {}
-    in_run = False
+    latest: Latest = {}  # the run: a kind appears once one of its objects changed
     revision, now, first_at = current.revision, current.now, current.first_at
     for event in events:
         typ = type(event)
         if typ is Applied or typ is Removed:
             kind = event.kind  # type: ignore[union-attr]
-            changed = latest.get(kind)
-            if changed is None and kind in namespaced:
-                changed = latest[kind] = {}
-            if changed is not None:
+            scoped = namespaced.get(kind)
+            if scoped is not None:
                 obj = event.object  # type: ignore[union-attr]
                 # key_of, inlined for the common well-formed case (anything else goes to reduce below)
                 try:
@@ -139,20 +136,22 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
                     ns = meta.get("namespace", "")
                 except (KeyError, TypeError, AttributeError, IndexError):
                     name = ns = None
-                if type(name) is str and name and type(ns) is str and (ns or not namespaced[kind]):
-                    changed[(ns if namespaced[kind] else "", name)] = obj if typ is Applied else None
+                if type(name) is str and name and type(ns) is str and (ns or not scoped):
+                    changed = latest.get(kind)
+                    if changed is None:
+                        changed = latest[kind] = {}
+                    changed[(ns if scoped else "", name)] = obj if typ is Applied else None
                     revision += 1
                     at = event.at
                     if at > now:
                         now = at
                     if first_at is None:
                         first_at = at
-                    in_run = True
                     continue
         # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
-        if in_run:
+        if latest:
             current = _freeze(current, latest, revision, now, first_at)
-            latest, in_run = {}, False
+            latest = {}
         current = reduce(current, event)
         revision, now, first_at = current.revision, current.now, current.first_at
-    return _freeze(current, latest, revision, now, first_at) if in_run else current
+    return _freeze(current, latest, revision, now, first_at) if latest else current
