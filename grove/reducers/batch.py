@@ -25,6 +25,8 @@ _EMPTY: Map[Any, Any] = Map()
 Latest = dict[str, dict[ObjKey, KubeObject | None]]
 """kind -> key -> the newest version seen in the run (None: removed)."""
 
+_Runs = dict[str, tuple[bool, dict[ObjKey, KubeObject | None]]]
+
 
 class _Buckets:
     """Open mutations of index buckets, created on first touch."""
@@ -64,19 +66,21 @@ class _Buckets:
 def _write_kind(
     base_map: Map[ObjKey, KubeObject], kind: str, latest: dict[ObjKey, KubeObject | None], buckets: _Buckets
 ) -> Map[ObjKey, KubeObject]:
-    spec = INDEX_KEYS.get(kind)
     mutation = base_map.mutate()
+    written = {key: new for key, new in latest.items() if new is not None}
+    mutation.update(written)
     for key, new in latest.items():
-        old = base_map.get(key)
+        if new is None:
+            mutation.pop(key, None)
+    spec = INDEX_KEYS.get(kind)
+    if spec is None:
+        return mutation.finish()
+    names, keys_of = spec
+    get_old = base_map.get
+    for key, new in latest.items():
+        old = get_old(key)
         if old is new:
             continue
-        if new is None:
-            del mutation[key]
-        else:
-            mutation[key] = new
-        if spec is None:
-            continue
-        names, keys_of = spec
         old_keys = keys_of(old) if old is not None else None
         new_keys = keys_of(new) if new is not None else None
         if old_keys == new_keys:
@@ -119,15 +123,16 @@ def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: fl
 def fold(events: Iterable[Event], state: State | None = None) -> State:
     """Fold a finite sequence of events (a replay) into one state, as ``reduce`` would one by one."""
     current = state if state is not None else empty_state()
-    namespaced = {kind: info.namespaced for kind, info in kinds.KINDS.items()}
-    latest: Latest = {}  # the run: a kind appears once one of its objects changed
+    # kind -> (namespaced, the run's latest versions of that kind); one lookup per event finds both
+    runs: _Runs = {kind: (info.namespaced, {}) for kind, info in kinds.KINDS.items()}
+    run_start = current.revision
     revision, now, first_at = current.revision, current.now, current.first_at
     for event in events:
         typ = type(event)
         if typ is Applied or typ is Removed:
-            kind = event.kind  # type: ignore[union-attr]
-            scoped = namespaced.get(kind)
-            if scoped is not None:
+            run = runs.get(event.kind)  # type: ignore[union-attr]
+            if run is not None:
+                scoped, changed = run
                 obj = event.object  # type: ignore[union-attr]
                 # key_of, inlined for the common well-formed case (anything else goes to reduce below)
                 try:
@@ -137,9 +142,6 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
                 except (KeyError, TypeError, AttributeError, IndexError):
                     name = ns = None
                 if type(name) is str and name and type(ns) is str and (ns or not scoped):
-                    changed = latest.get(kind)
-                    if changed is None:
-                        changed = latest[kind] = {}
                     changed[(ns if scoped else "", name)] = obj if typ is Applied else None
                     revision += 1
                     at = event.at
@@ -149,9 +151,19 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
                         first_at = at
                     continue
         # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
-        if latest:
-            current = _freeze(current, latest, revision, now, first_at)
-            latest = {}
+        if revision != run_start:
+            current = _freeze(current, _taken(runs), revision, now, first_at)
         current = reduce(current, event)
         revision, now, first_at = current.revision, current.now, current.first_at
-    return _freeze(current, latest, revision, now, first_at) if latest else current
+        run_start = revision
+    return _freeze(current, _taken(runs), revision, now, first_at) if revision != run_start else current
+
+
+def _taken(runs: _Runs) -> Latest:
+    """The run's changes by kind; the next run starts with empty dicts."""
+    latest: Latest = {}
+    for kind, (scoped, changed) in runs.items():
+        if changed:
+            latest[kind] = changed
+            runs[kind] = (scoped, {})
+    return latest
