@@ -8,6 +8,7 @@ only what the update touched. Inputs are held by reference, so an identity can n
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
@@ -19,23 +20,27 @@ class CarryOver(Generic[T]):
     """Results by key, each valid while its inputs are identical to the ones it was computed from."""
 
     def __init__(self, max_entries: int = 4096) -> None:
-        self._entries: dict[Hashable, tuple[Sequence[object], T]] = {}
+        self._entries: dict[Hashable, tuple[Sequence[object], tuple[object, ...], T]] = {}
         self._max = max_entries
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable, inputs: Sequence[object], compute: Callable[[], T]) -> T:
+    def get(
+        self, key: Hashable, inputs: Sequence[object], compute: Callable[[], T], values: tuple[object, ...] = ()
+    ) -> T:
+        """The value for ``key`` computed from ``inputs`` (compared by identity) and ``values`` (small values made
+        afresh each time, such as an age text, compared with ``==``)."""
         with self._lock:
             hit = self._entries.get(key)
         if hit is not None:
             old = hit[0]
-            if len(old) == len(inputs) and all(a is b for a, b in zip(old, inputs, strict=True)):
-                return hit[1]
+            if len(old) == len(inputs) and all(map(operator.is_, old, inputs)) and hit[1] == values:
+                return hit[2]
         value = compute()
         with self._lock:
             self._entries.pop(key, None)
-            self._entries[key] = (inputs, value)
-            if len(self._entries) > self._max:
-                for stale in list(self._entries)[: len(self._entries) - self._max]:
+            self._entries[key] = (inputs, values, value)
+            if len(self._entries) > self._max:  # the least recently computed go, an eighth at a time (amortised)
+                for stale in list(self._entries)[: len(self._entries) - self._max + self._max // 8]:
                     del self._entries[stale]
         return value
 
@@ -43,7 +48,7 @@ class CarryOver(Generic[T]):
         """The last value computed for the key, whatever its inputs were."""
         with self._lock:
             hit = self._entries.get(key)
-        return hit[1] if hit is not None else None
+        return hit[2] if hit is not None else None
 
     def clear(self) -> None:
         with self._lock:

@@ -69,6 +69,55 @@ class GpuTotals:
         )
 
 
+@attrs.frozen
+class NodeFacts:
+    """What one Node object says whatever runs on it: GPU product, readiness, labels.
+
+    Placement (labels) and the forest's cells (product, readiness) read only these; unlike ``node_gpus`` they do not
+    depend on the pods, so a stream of pod updates reuses them (see ``node_facts``).
+    """
+
+    node: str
+    product: str
+    ready: bool
+    labels: Mapping[str, str] = attrs.field(eq=False, repr=False)
+    known: bool = True
+
+
+def _node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bool]:
+    """(labels, product, ready) of a Node object, read the same way for ``NodeGpu`` and ``NodeFacts``."""
+    labels = {k: v for k, v in f.labels(node).items() if isinstance(v, str)}
+    ready_cond = f.condition(node, "Ready")
+    return (
+        labels,
+        labels.get(f.GPU_PRODUCT_LABEL) or UNKNOWN_PRODUCT,
+        ready_cond is None or ready_cond.get("status") == "True",
+    )
+
+
+def node_facts(state: State) -> Mapping[str, NodeFacts]:
+    """Every visible Node by name. A node that hosts pods but is not visible is absent: callers treat a missing
+    node as unknown, the way ``node_gpus`` marks it (``known=False``, unknown product, ready)."""
+    return state.memoised("node_facts", state.revision, lambda: _carried_node_facts(state))
+
+
+_CARRIED_FACTS: CarryOver[Mapping[str, NodeFacts]] = CarryOver(max_entries=4)
+
+
+def _carried_node_facts(state: State) -> Mapping[str, NodeFacts]:
+    """Reused while the Node objects are the same map (pod updates leave it alone)."""
+    objects = state.of_kind(kinds.NODE)
+
+    def compute() -> Mapping[str, NodeFacts]:
+        out: dict[str, NodeFacts] = {}
+        for (_, name), node in objects.items():
+            labels, product, ready = _node_object_facts(node)
+            out[name] = NodeFacts(name, product, ready, labels)
+        return out
+
+    return _CARRIED_FACTS.get("nodes", (objects,), compute)
+
+
 def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> NodeGpu:
     grove = other = grove_pods = other_pods = 0
     pods = state.of_kind(kinds.POD)
@@ -92,18 +141,17 @@ def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> N
     capacity = int(f.quantity(f.mapping(status.get("capacity")).get(f.GPU_RESOURCE)) or 0)
     allocatable_raw = f.quantity(f.mapping(status.get("allocatable")).get(f.GPU_RESOURCE))
     allocatable = int(allocatable_raw) if allocatable_raw is not None else capacity
-    labels = {k: v for k, v in f.labels(node).items() if isinstance(v, str)}
-    ready_cond = f.condition(node, "Ready")
+    labels, product, ready = _node_object_facts(node)
     return NodeGpu(
         node=node_name,
-        product=labels.get(f.GPU_PRODUCT_LABEL) or UNKNOWN_PRODUCT,
+        product=product,
         capacity=capacity,
         allocatable=allocatable,
         grove=grove,
         other=other,
         grove_pods=grove_pods,
         other_pods=other_pods,
-        ready=ready_cond is None or ready_cond.get("status") == "True",
+        ready=ready,
         unschedulable=f.get(node, "spec", "unschedulable") is True,
         labels=labels,
     )

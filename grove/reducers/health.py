@@ -238,8 +238,44 @@ def health_for(state: State, namespace: str, name: str, event_limit: int = 50) -
     )
 
 
+def replica_health_for(state: State, namespace: str, name: str) -> tuple[ReplicaHealth, ...]:
+    """Each PCS replica's health without the PCS's Events (those cost a lookup per pod): what the forest shows."""
+    return state.memoised(
+        f"health-replicas:{namespace}/{name}",
+        state.revision,
+        lambda: _replicas(state, build_pcs(state, namespace, name)),
+    )
+
+
+def pcs_state(replicas: tuple[ReplicaHealth, ...]) -> str:
+    """The PCS's health: its worst replica's."""
+    return worst(r.state for r in replicas) if replicas else PENDING
+
+
 def _health(state: State, namespace: str, name: str, event_limit: int) -> PcsHealth:
     pcs = build_pcs(state, namespace, name)
+    replicas = replica_health_for(state, namespace, name)
+    subjects: list[tuple[str, str, str]] = [(kinds.PODCLIQUESET, namespace, name)]
+    for clique in pcs.cliques():
+        subjects.append((kinds.PODCLIQUE, namespace, clique.name))
+        subjects.extend((kinds.POD, namespace, p.facts.name) for p in clique.pods)
+    for replica in pcs.replica_nodes:
+        subjects.extend((kinds.PODCLIQUESCALINGGROUP, namespace, g.name) for g in replica.groups)
+    subjects.extend((kinds.PODGANG, namespace, g.name) for g in pcs.gangs)
+    events = events_for(state, subjects)
+    return PcsHealth(
+        namespace=namespace,
+        name=name,
+        termination_delay=pcs.termination_delay,
+        state=pcs_state(replicas),
+        replicas=pcs.replicas,
+        available=pcs.available,
+        replica_health=replicas,
+        events=tuple(events[-event_limit:]) if event_limit else tuple(events),
+    )
+
+
+def _replicas(state: State, pcs: PcsNode) -> tuple[ReplicaHealth, ...]:
     replicas = []
     for replica in pcs.replica_nodes:
         children = [_clique_health(state, pcs, c) for c in replica.cliques]
@@ -272,24 +308,7 @@ def _health(state: State, namespace: str, name: str, event_limit: int) -> PcsHea
                 gangs=tuple(gangs),
             )
         )
-    subjects: list[tuple[str, str, str]] = [(kinds.PODCLIQUESET, namespace, name)]
-    for clique in pcs.cliques():
-        subjects.append((kinds.PODCLIQUE, namespace, clique.name))
-        subjects.extend((kinds.POD, namespace, p.facts.name) for p in clique.pods)
-    for replica in pcs.replica_nodes:
-        subjects.extend((kinds.PODCLIQUESCALINGGROUP, namespace, g.name) for g in replica.groups)
-    subjects.extend((kinds.PODGANG, namespace, g.name) for g in pcs.gangs)
-    events = events_for(state, subjects)
-    return PcsHealth(
-        namespace=namespace,
-        name=name,
-        termination_delay=pcs.termination_delay,
-        state=worst(r.state for r in replicas) if replicas else PENDING,
-        replicas=pcs.replicas,
-        available=pcs.available,
-        replica_health=tuple(replicas),
-        events=tuple(events[-event_limit:]) if event_limit else tuple(events),
-    )
+    return tuple(replicas)
 
 
 def _cliques_of(replica: PcsReplicaNode, child: ChildHealth) -> list[CliqueNode]:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
+from immutables import Map
 
 from grove.events import kinds
 from grove.events.model import KubeObject
@@ -16,7 +17,7 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.pods import PodFacts, facts
-from grove.reducers.state import State
+from grove.reducers.state import IndexKey, ObjKey, State
 
 DEFAULT_TERMINATION_DELAY = 4 * 3600.0
 
@@ -207,13 +208,38 @@ def pcsg_template_name(pcsg: KubeObject) -> str:
 
 
 def _pods_of_clique(state: State, namespace: str, clique_name: str) -> list[KubeObject]:
-    pods = state.of_kind(kinds.POD)
-    out = []
-    for key in state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name)):
-        pod = pods.get(key)
-        if pod is not None:
-            out.append(pod)
-    return out
+    return [pod for pod in clique_pods(state, namespace, clique_name) if pod is not None]
+
+
+_CLIQUE_PODS: CarryOver[tuple[KubeObject | None, ...]] = CarryOver(max_entries=65_536)
+
+
+def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObject | None, ...]:
+    """The pod objects of a clique's index bucket, in bucket order (None where the index names a missing pod).
+
+    The very same tuple is returned, state after state, while the bucket and every pod in it are the same objects, so
+    a derivation over many cliques compares one tuple per clique instead of every pod (see ``carryover``). Checked
+    once per state and clique.
+    """
+
+    def compute() -> tuple[KubeObject | None, ...]:
+        bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
+        pods = state.of_kind(kinds.POD)
+        current = tuple(map(pods.get, bucket))
+        return _CLIQUE_PODS.get((namespace, clique_name), (bucket, *current), lambda: current)
+
+    return state.memoised(f"clique-pods:{namespace}/{clique_name}", state.revision, compute)
+
+
+_PART_OF: CarryOver[frozenset[str | None]] = CarryOver(max_entries=65_536)
+
+
+def _part_of_labels(state: State, namespace: str, clique_name: str) -> frozenset[str | None]:
+    """The PCS names the pods of a clique's bucket carry (``part-of``), read again only when a pod changed."""
+    pods = clique_pods(state, namespace, clique_name)
+    return _PART_OF.get(
+        (namespace, clique_name), (pods,), lambda: frozenset(f.label(p, f.PART_OF) for p in pods if p is not None)
+    )
 
 
 def _clique_node(
@@ -225,7 +251,9 @@ def _clique_node(
     role_fallback: str = "?",
     gang_fallback: str | None = None,
     replica_fallback: int | None = None,
+    previous: CliqueNode | None = None,
 ) -> CliqueNode:
+    """``previous``: this clique's node in an earlier state, whose pod nodes are reused for pods that did not change."""
     raw_pods = _pods_of_clique(state, namespace, name)
     spec = f.mapping(obj.get("spec")) if obj is not None else {}
     status = f.mapping(obj.get("status")) if obj is not None else {}
@@ -238,14 +266,29 @@ def _clique_node(
         if obj is not None
         else None
     )
+    reusable: dict[int, PodNode] = {}
+    if previous is not None and previous.role == role and previous.target_hash == (target_hash or None):
+        reusable = {id(p.facts): p for p in previous.pods}  # same facts, role and target: the same pod node
     pod_nodes = []
     for pod in raw_pods:
         pf = facts(pod)
-        outdated = bool(target_hash and pf.template_hash and pf.template_hash != target_hash)
-        pod_nodes.append(PodNode(pf, role, outdated))
-    pod_nodes.sort(key=lambda p: (p.facts.pod_index if p.facts.pod_index is not None else 1 << 30, p.facts.name))
-    live = [p for p in pod_nodes if not p.facts.finished and p.facts.status != "Terminating"]
-    replicas = f.integer(spec.get("replicas"), len(live)) if obj is not None else len(live)
+        node = reusable.get(id(pf))
+        if node is None or node.facts is not pf:
+            outdated = bool(target_hash and pf.template_hash and pf.template_hash != target_hash)
+            node = PodNode(pf, role, outdated)
+        pod_nodes.append(node)
+    pod_nodes.sort(key=_pod_order)
+    live = ready = scheduled = gated = updated = 0
+    for node in pod_nodes:  # one pass: cliques of a thousand pods are rebuilt at every readiness flip
+        pf = node.facts
+        if pf.finished or pf.status == "Terminating":
+            continue
+        live += 1
+        ready += pf.ready
+        scheduled += pf.scheduled
+        gated += pf.gated
+        updated += not node.outdated
+    replicas = f.integer(spec.get("replicas"), live) if obj is not None else live
     gpus_per_pod = 0
     if obj is not None:
         from grove.reducers.pods import gpu_request
@@ -272,10 +315,10 @@ def _clique_node(
         gang=(f.label(sample, f.PODGANG_LABEL) if sample is not None else None) or gang_fallback,
         replicas=replicas,
         min_available=f.integer(spec.get("minAvailable"), replicas),
-        ready=sum(1 for p in live if p.facts.ready),
-        scheduled=sum(1 for p in live if p.facts.scheduled),
-        gated=sum(1 for p in live if p.facts.gated),
-        updated=sum(1 for p in live if not p.outdated),
+        ready=ready,
+        scheduled=scheduled,
+        gated=gated,
+        updated=updated,
         pods=tuple(pod_nodes),
         gpus_per_pod=gpus_per_pod,
         min_breached=read_condition(obj, "MinAvailableBreached"),
@@ -286,18 +329,37 @@ def _clique_node(
     )
 
 
-def _gang_node(state: State, namespace: str, name: str, pcs: str, cliques: list[CliqueNode]) -> GangNode:
-    obj = state.get(kinds.PODGANG, namespace, name)
-    groups: list[PodGroupRef] = []
-    pod_names: dict[str, None] = {}
-    if obj is not None:
+_PODGROUPS: CarryOver[tuple[PodGroupRef, ...]] = CarryOver(max_entries=65_536)
+
+
+def _podgroups(namespace: str, name: str, obj: KubeObject) -> tuple[PodGroupRef, ...]:
+    """The PodGroups a PodGang object lists (a thousand pod references), read once per object."""
+
+    def read() -> tuple[PodGroupRef, ...]:
+        groups = []
         for group in f.seq(f.get(obj, "spec", "podgroups")):
             gm = f.mapping(group)
             refs = tuple(
                 f.text(f.mapping(r).get("name")) for r in f.seq(gm.get("podReferences")) if f.mapping(r).get("name")
             )
             groups.append(PodGroupRef(f.text(gm.get("name")), f.integer(gm.get("minReplicas")), refs))
-            pod_names.update(dict.fromkeys(refs))
+        return tuple(groups)
+
+    return _PODGROUPS.get((namespace, name), (obj,), read)
+
+
+def _pod_order(pod: PodNode) -> tuple[int, str]:
+    return (pod.facts.pod_index if pod.facts.pod_index is not None else 1 << 30, pod.facts.name)
+
+
+def _gang_node(state: State, namespace: str, name: str, pcs: str, cliques: list[CliqueNode]) -> GangNode:
+    obj = state.get(kinds.PODGANG, namespace, name)
+    groups: list[PodGroupRef] = []
+    pod_names: dict[str, None] = {}
+    if obj is not None:
+        groups = list(_podgroups(namespace, name, obj))
+        for group in groups:
+            pod_names.update(dict.fromkeys(group.pods))
     for key in state.indexed(ix.PODS_BY_GANG, (namespace, name)):
         pod_names[key[1]] = None
     members = [c for c in cliques if c.gang == name]
@@ -354,14 +416,15 @@ def _carried_clique(
     replica_fallback: int | None,
 ) -> CliqueNode:
     """A clique's node, reused while the PodClique and each of its pods are the same objects."""
-    pods = state.of_kind(kinds.POD)
-    bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, name))
     key = (namespace, name, pcs, role_fallback, gang_fallback, replica_fallback)
-    inputs = (obj, bucket, *(pods.get(k) for k in bucket))
+    inputs = (obj, clique_pods(state, namespace, name))
+    previous = _CARRIED_CLIQUES.previous(key)
     return _CARRIED_CLIQUES.get(
         key,
         inputs,
-        lambda: _clique_node(state, namespace, name, obj, pcs, role_fallback, gang_fallback, replica_fallback),
+        lambda: _clique_node(
+            state, namespace, name, obj, pcs, role_fallback, gang_fallback, replica_fallback, previous
+        ),
     )
 
 
@@ -371,9 +434,11 @@ def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
     return _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
 
 
+_NO_BUCKETS: Map[IndexKey, Map[ObjKey, None]] = Map()
+
+
 def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | None) -> tuple[object, ...]:
     """Every object, bucket and index ``_build_pcs`` reads, in a stable order (see ``carryover``)."""
-    pods = state.of_kind(kinds.POD)
     cliques = state.of_kind(kinds.PODCLIQUE)
     clique_bucket = state.indexed(ix.CLIQUES_BY_PCS, (namespace, name))
     pcsg_bucket = state.indexed(ix.PCSGS_BY_PCS, (namespace, name))
@@ -383,7 +448,6 @@ def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | Non
         clique_bucket,
         pcsg_bucket,
         gang_bucket,
-        state.indexes.get(ix.PODS_BY_CLIQUE),  # membership anywhere: pods whose clique is unknown
     ]
     clique_names = {n for _, n in clique_bucket}
     for key in sorted(pcsg_bucket):
@@ -395,9 +459,11 @@ def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | Non
         clique_names.update(c.name for c in previous.cliques())
         gang_names.update(g.name for g in previous.gangs)
     for clique_name in sorted(clique_names):
-        members = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
-        refs += (cliques.get((namespace, clique_name)), members)
-        refs.extend(pods.get(k) for k in members)  # same bucket object, same order
+        refs += (cliques.get((namespace, clique_name)), clique_pods(state, namespace, clique_name))
+    # Pods of the namespace's other cliques: one labelled part-of this PCS makes its clique an orphan of it.
+    for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
+        if ns == namespace and clique_name not in clique_names:
+            refs += (clique_name, clique_pods(state, namespace, clique_name))
     for gang_name in sorted(gang_names):
         refs += (
             state.get(kinds.PODGANG, namespace, gang_name),
@@ -455,14 +521,11 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         seen.add(clique_name)
     # Pods whose PodClique is not (yet, or no longer) known but which belong to this PCS.
     orphan_cliques: dict[str, None] = {}
-    for (ns, clique_name), members in state.indexes.get(ix.PODS_BY_CLIQUE, {}).items():
+    for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
         if ns != namespace or clique_name in seen:
             continue
-        for key in members:
-            pod = state.of_kind(kinds.POD).get(key)
-            if pod is not None and f.label(pod, f.PART_OF) == name:
-                orphan_cliques[clique_name] = None
-                break
+        if name in _part_of_labels(state, namespace, clique_name):
+            orphan_cliques[clique_name] = None
     for clique_name in orphan_cliques:
         node = _clique_node(state, namespace, clique_name, None, name, gang_fallback=gang_by_clique.get(clique_name))
         clique_nodes.append(attrs.evolve(node, role=role_by_template.get(node.clique, "?") or "?"))

@@ -22,8 +22,8 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.events import latest_failed_scheduling
-from grove.reducers.gpu import NodeGpu, node_gpus
-from grove.reducers.hierarchy import GangNode, PcsNode, PodNode, build_pcs
+from grove.reducers.gpu import NodeFacts, node_facts
+from grove.reducers.hierarchy import CliqueNode, GangNode, PcsNode, PodNode, build_pcs
 from grove.reducers.state import State
 from grove.reducers.topology import UNKNOWN, TopologyInfo, node_value, resolve
 
@@ -225,23 +225,53 @@ def _template_of_pcsg(pcs: PcsNode, pcsg_name: str) -> str:
     return pcsg_name
 
 
-def _spread(domain: str, key: str, pods: Sequence[PodNode], nodes: _Nodes) -> Spread:
+_PerNode = dict[str, list[int]]  # node name -> [pods, GPUs]
+
+
+def _per_node(pods: Sequence[PodNode]) -> _PerNode:
+    """Pods and GPUs per node: a gang's pods share a few nodes, so spreads and outside lists are worked out per node
+    (once per label key) instead of per pod."""
+    out: _PerNode = {}
+    for pod in pods:
+        facts = pod.facts
+        entry = out.get(facts.node)
+        if entry is None:
+            entry = out[facts.node] = [0, 0]
+        entry[0] += 1
+        entry[1] += facts.gpus
+    return out
+
+
+def _spread(domain: str, key: str, per_node: _PerNode, nodes: _Nodes) -> Spread:
     counts: dict[str, list[int]] = {}
     column = nodes.column(key)
-    for pod in pods:
-        node = pod.facts.node
+    for node, (pods, gpus) in per_node.items():
         value = column.get(node)
         if value is None:
             value = nodes.value(node, key)
         entry = counts.get(value)
         if entry is None:
             entry = counts[value] = [0, 0]
-        entry[0] += 1
-        entry[1] += pod.facts.gpus
+        entry[0] += pods
+        entry[1] += gpus
     shares = tuple(
         DomainShare(v, c[0], c[1]) for v, c in sorted(counts.items(), key=lambda kv: (-kv[1][1], -kv[1][0], kv[0]))
     )
     return Spread(domain, key, shares)
+
+
+def _outside(pods: Sequence[PodNode], key: str, best: str, nodes: _Nodes) -> tuple[str, ...]:
+    """Names of the pods (in order) whose domain at ``key`` is not ``best``, judged once per node."""
+    away: dict[str, bool] = {}
+    out = []
+    for pod in pods:
+        node = pod.facts.node
+        outside = away.get(node)
+        if outside is None:
+            outside = away[node] = nodes.value(node, key) != best
+        if outside:
+            out.append(pod.facts.name)
+    return tuple(out)
 
 
 def _weight(pod: PodNode, by_gpu: bool) -> int:
@@ -262,26 +292,57 @@ _CARRIED: CarryOver[PcsPlacement] = CarryOver()
 
 
 def _carried_placement(state: State, namespace: str, name: str) -> PcsPlacement:
-    """Reused while the workload's hierarchy, the nodes its pods run on, the bindings and the events about its
-    unscheduled pods are the same objects (see ``carryover``)."""
+    """Reused while what placement reads is the same: the PCS and PodGang objects, the bindings, the Node objects and
+    the events about unscheduled pods (by identity, see ``carryover``), and of the hierarchy only the gangs, the
+    scaling groups' template names and what ``_clique_values`` keeps (by value: a pod turning ready makes a new
+    hierarchy, not a new placement)."""
     pcs = build_pcs(state, namespace, name)
-    node_objects = state.of_kind(kinds.NODE)
-    node_names = sorted({p.facts.node for p in pcs.pods() if p.facts.node})
-    refs: list[object] = [pcs, state.of_kind(kinds.CLUSTERTOPOLOGYBINDING)]
-    # Placement reads only the nodes' labels (not their GPU use), so the Node objects themselves are the inputs.
-    refs.extend(node_objects.get(("", n)) for n in node_names)
+    refs: list[object] = [
+        state.get(kinds.PODCLIQUESET, namespace, name),
+        state.of_kind(kinds.CLUSTERTOPOLOGYBINDING),
+        node_facts(state),  # the same map while the Node objects are
+    ]
+    refs.extend(state.get(kinds.PODGANG, g.namespace, g.name) for g in pcs.gangs)
     events = state.of_kind(kinds.EVENT)
-    for pod in pcs.pods():
-        if not pod.facts.scheduled:
-            bucket = state.indexed(ix.EVENTS_BY_OBJECT, (kinds.POD, namespace, pod.facts.name))
+    cliques = [_clique_values(c) for c in pcs.cliques()]
+    for _, unscheduled in cliques:
+        for pod_name in unscheduled:
+            bucket = state.indexed(ix.EVENTS_BY_OBJECT, (kinds.POD, namespace, pod_name))
             refs.append(bucket)
             refs.extend(events.get(k) for k in bucket)
-    return _CARRIED.get((namespace, name), tuple(refs), lambda: _placement(state, pcs))
+    values = (
+        pcs.namespace,
+        pcs.name,
+        pcs.topology_name,
+        pcs.gangs,
+        tuple((g.name, g.group) for r in pcs.replica_nodes for g in r.groups),
+        tuple(pods for pods, _ in cliques),
+    )
+    return _CARRIED.get((namespace, name), tuple(refs), lambda: _placement(state, pcs), values)
+
+
+_CLIQUE_VALUES: CarryOver[tuple[tuple[object, ...], tuple[str, ...]]] = CarryOver(max_entries=65_536)
+
+
+def _clique_values(clique: CliqueNode) -> tuple[tuple[object, ...], tuple[str, ...]]:
+    """What ``_placement`` reads of a clique (keep in step with it): its place, and each pod's name, node, GPUs,
+    scheduling state and role; and the names of its unscheduled pods (whose events it reads). Reused while the
+    clique node is the same object."""
+
+    def compute() -> tuple[tuple[object, ...], tuple[str, ...]]:
+        pods = []
+        for pod in clique.pods:
+            pf = pod.facts
+            pods.append((pf.name, pf.node, pf.gpus, pf.scheduled, pf.gated, pf.finished, pf.pending_reason, pod.role))
+        place = (clique.name, clique.clique, clique.gang, clique.pcsg, clique.pcsg_replica)
+        return (place, tuple(pods)), tuple(p.facts.name for p in clique.pods if not p.facts.scheduled)
+
+    return _CLIQUE_VALUES.get((clique.namespace, clique.name), (clique,), compute)
 
 
 def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
     topo = resolve(state, workload_topology_name(state, pcs))
-    nodes = _Nodes(node_gpus(state))
+    nodes = _nodes(node_facts(state))
     pods_by_name = _pcs_pods_by_name(pcs)
     findings: list[Finding] = []
     if topo.origin == "missing":
@@ -380,10 +441,11 @@ def _gang(
     score_domain = topo.domain_of(score_key)
     # Spreads of the gang's scheduled pods, once per label key (the score, the levels and gang-wide checks share them).
     gang_spreads: dict[str, Spread] = {}
+    scheduled_per_node = _per_node(scheduled)
 
     def gang_spread(domain: str, key: str) -> Spread:
         if key not in gang_spreads:
-            gang_spreads[key] = _spread(domain, key, scheduled, nodes)
+            gang_spreads[key] = _spread(domain, key, scheduled_per_node, nodes)
         return gang_spreads[key]
 
     score_spread = gang_spread(score_domain, score_key)
@@ -398,6 +460,8 @@ def _gang(
     member_names = {p.facts.name for p in members}
     for scope, subject, pack, pod_names in subjects:
         subject_pods = [pods_by_name[n] for n in pod_names if n in member_names and pods_by_name[n].facts.node]
+        whole_gang = scope == "gang" and len(subject_pods) == len(scheduled)
+        subject_per_node = scheduled_per_node if whole_gang else _per_node(subject_pods)
         for strength, key in (("required", pack.required), ("preferred", pack.preferred)):
             if not key:
                 continue
@@ -416,16 +480,11 @@ def _gang(
                 )
                 continue
             domain = topo.domain_of(key)
-            whole_gang = scope == "gang" and len(subject_pods) == len(scheduled)
-            spread = gang_spread(domain, key) if whole_gang else _spread(domain, key, subject_pods, nodes)
+            spread = gang_spread(domain, key) if whole_gang else _spread(domain, key, subject_per_node, nodes)
             if any(share.value == UNKNOWN for share in spread.shares):
                 continue  # cannot be judged without the nodes' labels (reported once for the PCS)
             satisfied = spread.distinct <= 1
-            outside = (
-                ()
-                if satisfied
-                else tuple(p.facts.name for p in subject_pods if _value(p, key, nodes) != spread.shares[0].value)
-            )
+            outside = () if satisfied else _outside(subject_pods, key, spread.shares[0].value, nodes)
             checks.append(ConstraintCheck(scope, subject, strength, domain, key, satisfied, spread, outside))
             if not satisfied:
                 findings.append(
@@ -433,7 +492,7 @@ def _gang(
                 )
 
     if judged and not blind and not any(c.scope == "gang" for c in checks) and score_spread.distinct > 1:
-        outside = tuple(p.facts.name for p in scheduled if _value(p, score_key, nodes) != score_spread.shares[0].value)
+        outside = _outside(scheduled, score_key, score_spread.shares[0].value, nodes)
         findings.append(
             Finding(
                 INFO,
@@ -507,18 +566,23 @@ def _visible(nodes: _Nodes, name: str) -> bool:
     return node is not None and node.known
 
 
-def _value(pod: PodNode, key: str, nodes: _Nodes) -> str:
-    return nodes.value(pod.facts.node, key)
+_NODES: CarryOver[_Nodes] = CarryOver(max_entries=4)
+
+
+def _nodes(facts: Mapping[str, NodeFacts]) -> _Nodes:
+    """One ``_Nodes`` per map of Node facts, shared by every placement while the Node objects stay the same."""
+    return _NODES.get("nodes", (facts,), lambda: _Nodes(facts))
 
 
 class _Nodes:
-    """The nodes, with each (node, label key) → domain value looked up once per placement (pods share nodes)."""
+    """The nodes, with each (node, label key) → domain value looked up once (pods share nodes, placements share
+    the nodes). Filled lazily; two threads filling it at once write the same values."""
 
-    def __init__(self, nodes: Mapping[str, NodeGpu]) -> None:
+    def __init__(self, nodes: Mapping[str, NodeFacts]) -> None:
         self._nodes = nodes
         self._columns: dict[str, dict[str, str]] = {}
 
-    def get(self, name: str) -> NodeGpu | None:
+    def get(self, name: str) -> NodeFacts | None:
         return self._nodes.get(name)
 
     def column(self, key: str) -> dict[str, str]:
@@ -561,7 +625,7 @@ def _pack_finding(
         role = pods_by_name[name].role or "?"
         roles[role] = roles.get(role, 0) + 1
     role_text = ", ".join(f"{n} {r} pod{'s' if n != 1 else ''}" for r, n in sorted(roles.items()))
-    other_values = sorted({_value(pods_by_name[n], spread.key, nodes) for n in outside})
+    other_values = sorted({nodes.value(node, spread.key) for node in {pods_by_name[n].facts.node for n in outside}})
     if strength == "required":
         return Finding(
             ERROR,

@@ -12,7 +12,7 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus
+from grove.reducers.gpu import GpuTotals, NodeFacts, NodeGpu, node_gpus
 from grove.reducers.state import State
 
 HOST_DOMAIN = "host"
@@ -108,7 +108,7 @@ def resolve(state: State, named: str | None) -> TopologyInfo:
     return TopologyInfo(None, (), "none", "no topology binding: grouping by host only")
 
 
-def node_value(node: NodeGpu, key: str) -> str:
+def node_value(node: NodeGpu | NodeFacts, key: str) -> str:
     if key == f.HOSTNAME_KEY:
         return node.labels.get(key) or node.node
     if not node.known:

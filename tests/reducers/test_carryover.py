@@ -2,20 +2,39 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from grove.events import kinds
+from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recording import Recording
-from grove.reducers import gpu, hierarchy, placement
+from grove.events.synthetic import synthetic_events
+from grove.reducers import gpu, health, hierarchy, placement
+from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce
-from grove.reducers.state import empty_state
+from grove.reducers.state import State, empty_state
+
+RACK = "network.example.com/rack"  # a level of the synthetic cluster's topology
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fresh() -> None:
-    for cache in (gpu._CARRIED, hierarchy._CARRIED, hierarchy._CARRIED_CLIQUES, placement._CARRIED):
+    for cache in (
+        gpu._CARRIED,
+        gpu._CARRIED_FACTS,
+        hierarchy._CARRIED,
+        hierarchy._CARRIED_CLIQUES,
+        hierarchy._CLIQUE_PODS,
+        hierarchy._PODGROUPS,
+        hierarchy._PART_OF,
+        placement._CARRIED,
+        placement._NODES,
+        placement._CLIQUE_VALUES,
+    ):
         cache.clear()
 
 
@@ -47,3 +66,111 @@ def test_carried_derivations_equal_fresh_ones(recording: str) -> None:
         }
         checked += 1
     assert checked > 10
+
+
+def _derived(state: State) -> tuple[object, ...]:
+    names = hierarchy.pcs_names(state)
+    return (
+        [hierarchy.build_pcs(state, ns, n) for ns, n in names],
+        [placement.placement_for(state, ns, n) for ns, n in names],
+        [health.replica_health_for(state, ns, n) for ns, n in names],
+        [health.health_for(state, ns, n) for ns, n in names],
+        dict(gpu.node_facts(state)),
+    )
+
+
+@pytest.mark.parametrize("seed", [3, 11])
+def test_carried_derivations_equal_fresh_ones_under_synthetic_churn(seed: int) -> None:
+    """Readiness flips, pod replacements, PodClique statuses and Events, folded in random-sized steps: what is carried
+    over (by identity, and placement by the value of what it reads of the hierarchy) equals a fresh computation."""
+    rng = random.Random(seed)
+    events = list(synthetic_events(48, 3, 240, 600, seed=seed))
+    state = empty_state()
+    for event in events:
+        if isinstance(event, Listed):
+            state = reduce(state, event)
+    churn = [e for e in events if not isinstance(e, Listed)]
+    _derived(state)
+    at = 0
+    checked = 0
+    while at < len(churn):
+        step = rng.choice((1, 1, 2, 3, 8, 25))
+        for event in churn[at : at + step]:
+            state = reduce(state, event)
+        at += step
+        carried = _derived(state)
+        if rng.random() < 0.5:
+            continue
+        _fresh()
+        state.memo.clear()
+        fresh = _derived(state)
+        assert carried == fresh
+        checked += 1
+    assert checked > 20
+
+
+def test_carry_over_compares_inputs_by_identity_and_values_by_equality() -> None:
+    cache: CarryOver[list[int]] = CarryOver()
+    a, b = object(), object()
+    first = cache.get("k", (a,), lambda: [1], values=("12m",))
+    assert cache.get("k", (a,), lambda: [2], values=("12m",)) is first  # equal value, same object: reused
+    assert cache.get("k", (b,), lambda: [3], values=("12m",)) == [3]  # another object
+    assert cache.get("k", (b,), lambda: [4], values=("13m",)) == [4]  # another value
+    assert cache.previous("k") == [4]
+
+
+def _odd_change(state: State, rng: random.Random, removed: list[dict[str, Any]]) -> Event:
+    """A change the synthetic churn never makes: a pod moved to another node or unscheduled, relabelled into another
+    PCS, a PodClique object gone (its pods become orphans) or back, a node moved to another rack, a pod gone."""
+    at = state.now + 0.5
+    pods = list(state.of_kind(kinds.POD).values())
+    pod = rng.choice(pods)
+    nodes = list(state.of_kind(kinds.NODE).values())
+    roll = rng.random()
+    if roll < 0.25:
+        node = rng.choice(nodes)["metadata"]["name"]
+        return Applied(at, kinds.POD, {**pod, "spec": {**pod["spec"], "nodeName": node}})
+    if roll < 0.35:
+        spec = {k: v for k, v in pod["spec"].items() if k != "nodeName"}
+        return Applied(at, kinds.POD, {**pod, "spec": spec})
+    if roll < 0.45:
+        namespace = pod["metadata"]["namespace"]
+        others = sorted(name for ns, name in state.of_kind(kinds.PODCLIQUESET) if ns == namespace)
+        labels = {**pod["metadata"].get("labels", {}), "app.kubernetes.io/part-of": rng.choice(others)}
+        return Applied(at, kinds.POD, {**pod, "metadata": {**pod["metadata"], "labels": labels}})
+    if roll < 0.55 and state.of_kind(kinds.PODCLIQUE):
+        clique = rng.choice(list(state.of_kind(kinds.PODCLIQUE).values()))
+        removed.append(clique)
+        return Removed(at, kinds.PODCLIQUE, clique)
+    if roll < 0.65 and removed:
+        return Applied(at, kinds.PODCLIQUE, removed.pop(rng.randrange(len(removed))))
+    if roll < 0.8:
+        node = rng.choice(nodes)
+        labels = {**node["metadata"].get("labels", {}), RACK: f"rack-x{rng.randrange(3)}"}
+        return Applied(at, kinds.NODE, {**node, "metadata": {**node["metadata"], "labels": labels}})
+    return Removed(at, kinds.POD, pod)
+
+
+@pytest.mark.parametrize("seed", [5, 17])
+def test_carried_derivations_equal_fresh_ones_under_odd_changes(seed: int) -> None:
+    rng = random.Random(seed)
+    events = list(synthetic_events(48, 10, 240, 300, seed=seed))  # two namespaces hold two PCS each
+    state = empty_state()
+    removed: list[dict[str, Any]] = []
+    _derived(state)
+    checked = 0
+    for i, event in enumerate(events):
+        state = reduce(state, event)
+        if isinstance(event, Listed):
+            continue
+        if rng.random() < 0.4:
+            state = reduce(state, _odd_change(state, rng, removed))
+        if i % 2:
+            _derived(state)
+            continue
+        carried = _derived(state)
+        _fresh()
+        state.memo.clear()
+        assert carried == _derived(state)
+        checked += 1
+    assert checked > 100

@@ -9,6 +9,7 @@ Everything that does I/O (the stream, fetching YAML, pod logs) is injected by ``
 from __future__ import annotations
 
 import contextlib
+import threading
 from pathlib import Path
 from typing import ClassVar
 
@@ -30,6 +31,7 @@ from grove.views.tui.screens.overlay import ShowsState
 from grove.views.tui.screens.problems import ProblemsScreen
 from grove.views.tui.session import Providers, Session
 
+HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to take a state before it goes on anyway
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 
 
@@ -48,6 +50,8 @@ class ArboristApp(App[None]):
         self.replay: ReplayStatus | None = None
         self.feed_error: str | None = None
         self._preparer: StateScreen | None = None
+        self._taken = threading.Event()  # the UI took the last state handed over
+        self._taken.set()
         self.state, self.replay = feed.initial()
 
     # ------------------------------------------------------------------------------------------ the stream
@@ -60,12 +64,18 @@ class ArboristApp(App[None]):
         self.feed.stop()
 
     def _deliver(self, state: State, status: ReplayStatus | None) -> None:
-        """On the feed's thread: prepare what the visible screen will ask for, then hand the state over."""
+        """On the feed's thread: prepare what the visible screen will ask for, then hand the state over.
+
+        Returns once the UI took it (or after ``HANDOVER_WAIT``): while the UI is busy, the feed would otherwise
+        prepare states that a newer one replaces before they are shown, taking CPU (and the GIL) from the UI.
+        """
         preparer = self._preparer
         if preparer is not None:
             with contextlib.suppress(Exception):  # the UI thread computes (and reports) it again
                 preparer.prepare(state)
+        self._taken.clear()
         self.post_message(StateChanged(state, status))
+        self._taken.wait(HANDOVER_WAIT)
 
     def _failed(self, error: BaseException) -> None:
         self.post_message(FeedFailed(str(error) or type(error).__name__))
@@ -75,6 +85,7 @@ class ArboristApp(App[None]):
 
     @on(StateChanged)
     def _state_changed(self, message: StateChanged) -> None:
+        self._taken.set()
         self.state = message.state
         if message.replay is not None:
             self.replay = message.replay

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 
-from grove.reducers.gpu import UNKNOWN_PRODUCT, NodeGpu
+from grove.reducers.gpu import UNKNOWN_PRODUCT, NodeFacts
 from grove.reducers.health import DEGRADED, HEALTHY, PENDING, PROGRESSING, UPDATING
 from grove.reducers.hierarchy import CliqueNode, PodNode
 from grove.reducers.placement import ERROR, SEVERITY_ORDER, WARNING
@@ -15,6 +16,7 @@ from grove.views.common import SEVERITY_ICON, SEVERITY_STYLE, duration, score_te
 _VENDOR_WORDS = {"nvidia", "tesla", "geforce", "quadro"}
 
 
+@functools.lru_cache(maxsize=1024)
 def short_product(product: str) -> str:
     """``NVIDIA-H100-80GB-HBM3`` → ``H100``; the node label is long and the table is not."""
     if not product or product == UNKNOWN_PRODUCT:
@@ -26,7 +28,7 @@ def short_product(product: str) -> str:
     return product
 
 
-def gpu_counts(pods: Iterable[PodNode], nodes: Mapping[str, NodeGpu]) -> tuple[dict[str, int], int]:
+def gpu_counts(pods: Iterable[PodNode], nodes: Mapping[str, NodeFacts]) -> tuple[dict[str, int], int]:
     """GPUs held per (short) product by scheduled pods, and GPUs requested by pods not placed yet."""
     placed: dict[str, int] = {}
     unplaced = 0
@@ -46,8 +48,12 @@ def gpu_counts(pods: Iterable[PodNode], nodes: Mapping[str, NodeGpu]) -> tuple[d
     return placed, unplaced
 
 
-def gpu_text(pods: Iterable[PodNode], nodes: Mapping[str, NodeGpu]) -> Text:
-    placed, unplaced = gpu_counts(pods, nodes)
+def gpu_text(pods: Iterable[PodNode], nodes: Mapping[str, NodeFacts]) -> Text:
+    return counts_text(*gpu_counts(pods, nodes))
+
+
+def counts_text(placed: Mapping[str, int], unplaced: int) -> Text:
+    """``8 H100 +4``: GPUs per product (from ``gpu_counts``), then those not placed yet."""
     text = Text()
     for i, (product, count) in enumerate(sorted(placed.items())):
         if i:

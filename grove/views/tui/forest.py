@@ -8,15 +8,15 @@ never names something that is not there. Pure: a function of the state (ages fro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 from rich.text import Text
 
 from grove.events import kinds
 from grove.reducers.carryover import CarryOver
-from grove.reducers.gpu import NodeGpu, node_gpus
-from grove.reducers.health import PcsHealth, health_for, worst
+from grove.reducers.gpu import NodeFacts, node_facts
+from grove.reducers.health import ReplicaHealth, pcs_state, replica_health_for, worst
 from grove.reducers.hierarchy import (
     CliqueNode,
     GangNode,
@@ -36,7 +36,9 @@ from grove.views.common import age, badge
 from grove.views.tui.cells import (
     clique_state,
     count_text,
+    counts_text,
     finding_cell,
+    gpu_counts,
     gpu_text,
     health_cell,
     pod_status_cell,
@@ -263,13 +265,19 @@ def _replica_ref(pcs: PcsNode, replica: PcsReplicaNode) -> Ref | None:
 class _Facts:
     """What the rows of one PCS read: placement, health, GPU products per node."""
 
+    state: State
+    pcs: PcsNode
     placement: PcsPlacement
-    health: PcsHealth
-    nodes: dict[str, NodeGpu]
+    nodes: Mapping[str, NodeFacts]  # visible nodes (a missing one is unknown)
     pod_severity: dict[str, str]
     pod_finding: dict[str, Finding]  # the most severe finding naming each pod
     gang_score: dict[str, float | None]
     gang_gpus: dict[str, int]
+
+    @property
+    def replica_health(self) -> tuple[ReplicaHealth, ...]:
+        """Computed when a row shows it (pod rows do not), memoised on the state; without the Events."""
+        return replica_health_for(self.state, self.pcs.namespace, self.pcs.name)
 
     def severity(self, pods: Iterable[PodNode]) -> str | None:
         return worst_severity(s for p in pods if (s := self.pod_severity.get(p.facts.name)) is not None)
@@ -309,9 +317,10 @@ def _facts(state: State, pcs: PcsNode) -> _Facts:
     placement = placement_for(state, pcs.namespace, pcs.name)
     severity, first = _findings_by_pod(placement)
     return _Facts(
+        state=state,
+        pcs=pcs,
         placement=placement,
-        health=health_for(state, pcs.namespace, pcs.name),
-        nodes=node_gpus(state),
+        nodes=node_facts(state),
         pod_severity=severity,
         pod_finding=first,
         gang_score={g.name: g.score for g in placement.gangs},
@@ -319,13 +328,42 @@ def _facts(state: State, pcs: PcsNode) -> _Facts:
     )
 
 
-_PCS_GPUS: CarryOver[Text] = CarryOver()
+@attrs.frozen
+class _CliqueSums:
+    """What a PCS row adds up over one clique: pods not finished, those ready, GPUs per product and not placed."""
+
+    live: int
+    ready: int
+    placed: Mapping[str, int]
+    unplaced: int
 
 
-def _pcs_gpus(state: State, pcs: PcsNode, pods: list[PodNode], nodes: dict[str, NodeGpu]) -> Text:
-    """The GPU cell of a PCS row, reused while its hierarchy and the Node objects (their products) are the same."""
-    key = (pcs.namespace, pcs.name)
-    return _PCS_GPUS.get(key, (pcs, state.of_kind(kinds.NODE)), lambda: gpu_text(pods, nodes))
+_CLIQUE_SUMS: CarryOver[_CliqueSums] = CarryOver(max_entries=65_536)
+
+
+def _clique_sums(clique: CliqueNode, nodes: Mapping[str, NodeFacts]) -> _CliqueSums:
+    """Reused while the clique node and the Node objects are the same, so a PCS row adds up cliques, not pods."""
+
+    def compute() -> _CliqueSums:
+        live = _live(clique.pods)
+        placed, unplaced = gpu_counts(live, nodes)
+        return _CliqueSums(len(live), sum(1 for p in live if p.facts.ready), placed, unplaced)
+
+    return _CLIQUE_SUMS.get((clique.namespace, clique.name), (clique, nodes), compute)
+
+
+def _pcs_sums(pcs: PcsNode, nodes: Mapping[str, NodeFacts]) -> tuple[int, int, Text]:
+    """(pods not finished, ready pods, GPU cell) of a PCS row."""
+    live = ready = unplaced = 0
+    placed: dict[str, int] = {}
+    for clique in pcs.cliques():
+        sums = _clique_sums(clique, nodes)
+        live += sums.live
+        ready += sums.ready
+        unplaced += sums.unplaced
+        for product, count in sums.placed.items():
+            placed[product] = placed.get(product, 0) + count
+    return live, ready, counts_text(placed, unplaced)
 
 
 def _live(pods: Iterable[PodNode]) -> list[PodNode]:
@@ -340,10 +378,11 @@ def _pcs_rows(state: State, namespace: str | None) -> list[Row]:
     rows = []
     for pcs in build_forest(state, namespace):
         facts = _facts(state, pcs)
-        pods = _live(pcs.pods())
-        ready = sum(1 for p in pods if p.facts.ready)
+        live, ready, gpus = _pcs_sums(pcs, facts.nodes)
         desired = sum(c.replicas for c in pcs.cliques())
-        countdowns = [r.countdown for r in facts.health.replica_health if r.countdown is not None]
+        replica_health = facts.replica_health
+        countdowns = [r.countdown for r in replica_health if r.countdown is not None]
+        health_state = pcs_state(replica_health)
         rollout = rollout_for(state, pcs.namespace, pcs.name)
         if rollout is not None and rollout.in_progress:
             update = Text(f"↻ {rollout.updated_replicas}/{rollout.replicas}", style="blue")
@@ -360,16 +399,16 @@ def _pcs_rows(state: State, namespace: str | None) -> list[Row]:
                     name,
                     plain(pcs.namespace),
                     plain(f"{pcs.available}/{pcs.replicas}"),
-                    ready_cell(ready, max(desired, len(pods))),
-                    _pcs_gpus(state, pcs, pods, facts.nodes),
+                    ready_cell(ready, max(desired, live)),
+                    gpus,
                     score_cell(facts.placement.score, severity),
-                    health_cell(facts.health.state, min(countdowns) if countdowns else None),
+                    health_cell(health_state, min(countdowns) if countdowns else None),
                     update,
                     plain(age(state.now, pcs.created)),
                 ),
                 ref=Ref(kinds.PODCLIQUESET, pcs.namespace, pcs.name),
                 drill=True,
-                search=_search(pcs.name, pcs.namespace, facts.health.state),
+                search=_search(pcs.name, pcs.namespace, health_state),
             )
         )
     return rows
@@ -425,7 +464,7 @@ def _tree_row(
 
 
 def _replica_rows(state: State, pcs: PcsNode, facts: _Facts) -> list[Row]:
-    health = {r.index: r for r in facts.health.replica_health}
+    health = {r.index: r for r in facts.replica_health}
     rows = []
     for replica in pcs.replica_nodes:
         cliques = list(replica.all_cliques())
@@ -456,7 +495,7 @@ def _replica_rows(state: State, pcs: PcsNode, facts: _Facts) -> list[Row]:
 
 def _clique_row(state: State, clique: CliqueNode, facts: _Facts, standalone: bool, kind: str = "clique") -> Row:
     child = next(
-        (c for r in facts.health.replica_health for c in r.children if c.name == clique.name),
+        (c for r in facts.replica_health for c in r.children if c.name == clique.name),
         None,
     )
     if standalone and child is not None:
@@ -487,7 +526,7 @@ def _clique_row(state: State, clique: CliqueNode, facts: _Facts, standalone: boo
 
 def _pcsg_row(state: State, group: PcsgNode, facts: _Facts) -> Row:
     cliques = list(group.cliques())
-    child = next((c for r in facts.health.replica_health for c in r.children if c.name == group.name), None)
+    child = next((c for r in facts.replica_health for c in r.children if c.name == group.name), None)
     gangs = list(dict.fromkeys(r.gang for r in group.replica_nodes if r.gang))
     pods = [p for c in cliques for p in c.pods]
     return _tree_row(
@@ -513,7 +552,7 @@ def _gangs_row(state: State, ctx: _Ctx, facts: _Facts) -> Row:
     gangs = _replica_gangs(ctx)
     names = {g.name for g in gangs}
     pods = [p for p in (ctx.pcs.pods() if ctx.pcs else ()) if p.facts.gang in names]
-    gang_health = [g for r in facts.health.replica_health for g in r.gangs if g.name in names]
+    gang_health = [g for r in facts.replica_health for g in r.gangs if g.name in names]
     return _tree_row(
         key="gangs",
         name=Text("gangs", style="bold magenta"),
@@ -563,7 +602,7 @@ def _sg_replica_rows(state: State, group: PcsgNode, facts: _Facts) -> list[Row]:
 def _gang_rows(state: State, ctx: _Ctx, facts: _Facts) -> list[Row]:
     assert ctx.pcs is not None
     cliques = {c.name: c for c in ctx.pcs.cliques()}
-    health = {g.name: g for r in facts.health.replica_health for g in r.gangs}
+    health = {g.name: g for r in facts.replica_health for g in r.gangs}
     rows = []
     for gang in _replica_gangs(ctx):
         members = [cliques[g.name] for g in gang.podgroups if g.name in cliques]
@@ -605,44 +644,60 @@ def _podgroup_rows(state: State, ctx: _Ctx, facts: _Facts) -> list[Row]:
     return rows
 
 
+_POD_ROWS: CarryOver[Row] = CarryOver(max_entries=65_536)
+
+
 def _pod_rows(state: State, clique: CliqueNode, facts: _Facts) -> list[Row]:
+    """One row per pod: the very same ``Row`` as before while what it shows is the same, so the table skips it."""
     rows = []
     for pod in clique.pods:
         pf = pod.facts
-        note = Text()
         finding = facts.pod_finding.get(pf.name)
-        if finding is not None and finding.code != "pods-pending":
-            note.append_text(finding_cell(finding.code, finding.severity))
-        if pf.pending_reason:
-            note.append("  " if note else "")
-            note.append(pf.pending_reason, style="yellow")
-        elif pod.outdated:
-            note.append("  " if note else "")
-            note.append("↻ outdated template", style="blue")
-        node = nodes_short(pf.node, facts.nodes)
+        mark = (finding.code, finding.severity) if finding is not None and finding.code != "pods-pending" else None
+        shown_age = age(state.now, pf.created)
         rows.append(
-            Row(
-                key=f"pod:{pf.name}",
-                cells=(
-                    Text(pf.name),
-                    Text(badge(pod.role), style="bold"),
-                    pod_status_cell(pod),
-                    node,
-                    gpu_text([pod], facts.nodes),
-                    note,
-                    plain(pf.restarts) if pf.restarts else dim("0"),
-                    plain(age(state.now, pf.created)),
-                    dim(pf.gang or "-"),
-                ),
-                ref=Ref(kinds.POD, pf.namespace, pf.name),
-                drill=False,
-                search=_search(pf.name, pod.role, pf.status, pf.node, pf.gang or ""),
+            _POD_ROWS.get(
+                (pf.namespace, pf.name),
+                (pf, facts.nodes),
+                lambda: _pod_row(pod, mark, facts.nodes, shown_age),  # noqa: B023 (called right away)
+                values=(pod.role, pod.outdated, mark, shown_age),
             )
         )
     return rows
 
 
-def nodes_short(node: str, nodes: dict[str, NodeGpu]) -> Text:
+def _pod_row(pod: PodNode, mark: tuple[str, str] | None, nodes: Mapping[str, NodeFacts], shown_age: str) -> Row:
+    """``mark``: (code, severity) of the most severe finding naming the pod, if the row shows one."""
+    pf = pod.facts
+    note = Text()
+    if mark is not None:
+        note.append_text(finding_cell(*mark))
+    if pf.pending_reason:
+        note.append("  " if note else "")
+        note.append(pf.pending_reason, style="yellow")
+    elif pod.outdated:
+        note.append("  " if note else "")
+        note.append("↻ outdated template", style="blue")
+    return Row(
+        key=f"pod:{pf.name}",
+        cells=(
+            Text(pf.name),
+            Text(badge(pod.role), style="bold"),
+            pod_status_cell(pod),
+            nodes_short(pf.node, nodes),
+            gpu_text([pod], nodes),
+            note,
+            plain(pf.restarts) if pf.restarts else dim("0"),
+            plain(shown_age),
+            dim(pf.gang or "-"),
+        ),
+        ref=Ref(kinds.POD, pf.namespace, pf.name),
+        drill=False,
+        search=_search(pf.name, pod.role, pf.status, pf.node, pf.gang or ""),
+    )
+
+
+def nodes_short(node: str, nodes: Mapping[str, NodeFacts]) -> Text:
     if not node:
         return dim("-")
     known = nodes.get(node)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
-from textual.widgets.data_table import RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from grove.views.tui.rows import Column, Row, cell_signature, fit_columns
 
@@ -110,9 +110,13 @@ class KeyedTable(DataTable[Text]):
             del self._rows[key]
             del self._signatures[key]
         self._order = [key for key in self._order if key in wanted]
+        changed: list[tuple[str, str, Text]] = []
         for row in rows:
-            if row.key not in self._rows:
+            shown = self._rows.get(row.key)
+            if shown is None:
                 self._add(row)
+                continue
+            if shown is row:  # the model reused the row: nothing in it changed
                 continue
             cells = self._cells(row)
             signatures = tuple(cell_signature(c) for c in cells)
@@ -120,9 +124,10 @@ class KeyedTable(DataTable[Text]):
             if signatures != old:
                 for column, cell, new_sig, old_sig in zip(self._fitted, cells, signatures, old, strict=True):
                     if new_sig != old_sig:
-                        self.update_cell(row.key, column.key, cell)
+                        changed.append((row.key, column.key, cell))
                 self._signatures[row.key] = signatures
             self._rows[row.key] = row
+        self._set_cells(changed)
         desired = [row.key for row in rows]
         if desired != self._order:
             rank = {key: i for i, key in enumerate(desired)}
@@ -130,6 +135,49 @@ class KeyedTable(DataTable[Text]):
             by_cell = {id(self.get_cell(key, first)): rank[key] for key in desired}
             self.sort(first, key=lambda cell: by_cell[id(cell)])
             self._order = desired
+
+    def _set_cells(self, changed: list[tuple[str, str, Text]]) -> None:
+        """Put new values in cells, and forget only what was rendered of their rows.
+
+        ``DataTable.update_cell`` bumps a counter that is part of every render cache key, so one changed cell makes
+        every visible cell render again (tens of milliseconds for a screenful, on the UI thread, at every state).
+        Here the changed rows' entries are dropped from those caches instead; the rest stays rendered. This reads
+        DataTable internals, so on a Textual without them it falls back to ``update_cell``.
+        """
+        if not changed:
+            return
+        try:
+            self._set_cells_in_place(changed)
+        except (AttributeError, KeyError, TypeError):
+            for row_key, column_key, cell in changed:
+                self.update_cell(row_key, column_key, cell)
+
+    def _set_cells_in_place(self, changed: list[tuple[str, str, Text]]) -> None:
+        data = self._data
+        targets = {(RowKey(row_key), ColumnKey(column_key)) for row_key, column_key, _ in changed}
+        for row_key, column_key, cell in changed:
+            data[RowKey(row_key)][ColumnKey(column_key)] = cell
+        rows = {row_key for row_key, _ in targets}
+        cells = self._cell_render_cache  # keys start with (row key, column key): only the changed cells go
+        for cell_key in [k for k in cells.keys() if (k[0], k[1]) in targets]:  # noqa: SIM118 (an LRUCache)
+            cells.discard(cell_key)
+        rendered = self._row_render_cache  # keys start with the row key
+        for rendered_key in [k for k in rendered.keys() if k[0] in rows]:  # noqa: SIM118
+            rendered.discard(rendered_key)
+        indices = {index for row in rows if (index := self._row_locations.get(row)) is not None}
+        renderables = self._row_renderable_cache  # key: (update count, row index)
+        for renderable_key in [k for k in renderables.keys() if k[1] in indices]:  # noqa: SIM118
+            renderables.discard(renderable_key)
+        lines = self._line_cache  # keys start with the line's y
+        for line_key in list(lines.keys()):
+            try:
+                line_row, _ = self._get_offsets(line_key[0])
+            except LookupError:
+                continue
+            if line_row in rows:
+                lines.discard(line_key)
+        for index in indices:
+            self.refresh_row(index)
 
     def _place_cursor(self, key: str | None, old_index: int, scroll_follow: bool) -> None:
         if not self._order:

@@ -1,0 +1,74 @@
+"""The keyed table applies a refresh as a diff that repaints only the rows that changed: what it shows afterwards is
+what a table given the new rows from the start shows."""
+
+from __future__ import annotations
+
+import random
+
+from rich.segment import Segment
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from grove.views.tui.rows import Column, Row
+from grove.views.tui.widgets.keyed_table import KeyedTable
+
+COLUMNS = (Column("name", "NAME", 12), Column("state", "STATE", 12), Column("n", "N", 4))
+STATES = ("Running", "Pending", "CrashLoop", "Done")
+STYLES = ("", "green", "yellow", "bold red")
+
+
+class _Tables(App[None]):
+    def compose(self) -> ComposeResult:
+        yield KeyedTable(id="diffed")
+        yield KeyedTable(id="fresh")
+
+
+def _rows(rng: random.Random, names: list[str]) -> list[Row]:
+    return [
+        Row(
+            key=name,
+            cells=(
+                Text(name),
+                Text(rng.choice(STATES), style=rng.choice(STYLES)),
+                Text(str(rng.randrange(3))),
+            ),
+        )
+        for name in names
+    ]
+
+
+def _screen(table: KeyedTable) -> list[list[tuple[str, object]]]:
+    lines = []
+    for y in range(table.size.height):
+        strip = table.render_line(y)
+        lines.append([(s.text, s.style) for s in strip if isinstance(s, Segment)])
+    return lines
+
+
+async def test_a_diff_shows_what_a_fresh_table_shows() -> None:
+    rng = random.Random(7)
+    names = [f"pod-{i:02d}" for i in range(30)]
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        diffed = app.query_one("#diffed", KeyedTable)
+        fresh = app.query_one("#fresh", KeyedTable)
+        diffed.show(COLUMNS, _rows(rng, names))
+        await pilot.pause()
+        _screen(diffed)  # rendered once: the caches hold every visible row
+        for step in range(12):
+            rows = _rows(rng, names)
+            if step % 4 == 3:
+                rows = rows[:-1]  # a row removed now and then
+                names = names[:-1]
+            diffed.show(COLUMNS, rows)
+            cursor = step // 3  # kept for a few refreshes: rendered lines with the cursor in place get reused
+            diffed.move_cursor(row=cursor, animate=False)
+            await fresh.remove()
+            fresh = KeyedTable(id="fresh")
+            await app.mount(fresh)
+            await pilot.pause()
+            fresh.show(COLUMNS, rows)
+            fresh.move_cursor(row=cursor, animate=False)
+            app.set_focus(None)  # the same (unfocused) look for both
+            await pilot.pause()
+            assert _screen(diffed) == _screen(fresh)
