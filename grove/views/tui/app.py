@@ -21,8 +21,9 @@ from textual.widgets import Input
 
 from grove.reducers.state import State
 from grove.views.tui import keys
-from grove.views.tui.feed import Feed, ReplayFeed, ReplayStatus
+from grove.views.tui.feed import Feed, LiveFeed, ReplayFeed, ReplayStatus
 from grove.views.tui.messages import FeedFailed, StateChanged
+from grove.views.tui.prefetch import Prefetcher
 from grove.views.tui.screens.base import StateScreen
 from grove.views.tui.screens.forest import ForestScreen
 from grove.views.tui.screens.goto import GotoScreen
@@ -50,6 +51,7 @@ class ArboristApp(App[None]):
         self.replay: ReplayStatus | None = None
         self.feed_error: str | None = None
         self._preparer: StateScreen | None = None
+        self.prefetcher = Prefetcher()  # what the next key is likely to open, computed while the UI is idle
         self._taken = threading.Event()  # the UI took the last state handed over
         self._taken.set()
         self.state, self.replay = feed.initial()
@@ -62,6 +64,7 @@ class ArboristApp(App[None]):
 
     def on_unmount(self) -> None:
         self.feed.stop()
+        self.prefetcher.stop()
 
     def _deliver(self, state: State, status: ReplayStatus | None) -> None:
         """On the feed's thread: prepare what the visible screen will ask for, then hand the state over.
@@ -79,6 +82,15 @@ class ArboristApp(App[None]):
 
     def _failed(self, error: BaseException) -> None:
         self.post_message(FeedFailed(str(error) or type(error).__name__))
+
+    def settled(self, state: State) -> bool:
+        """``state`` is the newest there is (live: nothing folded since; replay: paused), so work memoised on it
+        now will still be of use when the next key comes."""
+        if self.state is not state:
+            return False
+        if isinstance(self.feed, LiveFeed):
+            return self.feed.state is state
+        return not self.feed.status().playing
 
     def set_preparer(self, screen: StateScreen | None) -> None:
         self._preparer = screen

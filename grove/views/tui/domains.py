@@ -244,6 +244,18 @@ def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
     )
 
 
+def pods_model(state: State, request: TopologyRequest, key: str | None) -> tuple[str, tuple[Row, ...]]:
+    """The pods pane under the domain or node ``key`` of the level ``request`` shows (memoised on the state)."""
+    return state.memoised(
+        f"tui.topology-pods:{request}:{key}", state.revision, lambda: pod_rows(topology_level(state, request), key)
+    )
+
+
+def first_key(level: TopologyLevel) -> str | None:
+    """The row a level's table opens on."""
+    return level.rows[0].key if level.rows else None
+
+
 def pod_rows(level: TopologyLevel, key: str | None) -> tuple[str, tuple[Row, ...]]:
     """The title and rows of the pods pane: the pods under the domain or node ``key`` (all listed when None)."""
     report = level.report

@@ -72,3 +72,32 @@ async def test_a_diff_shows_what_a_fresh_table_shows() -> None:
             app.set_focus(None)  # the same (unfocused) look for both
             await pilot.pause()
             assert _screen(diffed) == _screen(fresh)
+
+
+async def test_batched_additions_and_removals_show_what_a_fresh_table_shows() -> None:
+    """Rows are added and removed in batches (hundreds at a time): the table ends with every row in order, the cursor
+    on its key and the same rendering as a table filled at once."""
+    rng = random.Random(11)
+    names = [f"pod-{i:04d}" for i in range(900)]
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        diffed = app.query_one("#diffed", KeyedTable)
+        fresh = app.query_one("#fresh", KeyedTable)
+        diffed.show(COLUMNS, _rows(rng, names[:700]))
+        await pilot.pause()
+        diffed.move_cursor(row=451, animate=False)
+        await pilot.pause()
+        assert diffed.current_key == "pod-0451"
+        kept = [n for i, n in enumerate(names) if i % 3 or i >= 700]  # 234 removed, 200 added
+        rows = _rows(rng, kept)
+        diffed.show(COLUMNS, rows)
+        fresh.show(COLUMNS, rows)
+        await pilot.pause()
+        assert diffed.keys == fresh.keys == tuple(kept)
+        assert diffed.row_count == len(kept)
+        assert diffed.current_key == "pod-0451"
+        fresh.move_cursor(row=diffed.cursor_row, animate=False)
+        fresh.scroll_to(y=diffed.scroll_y, animate=False)
+        app.set_focus(None)
+        await pilot.pause()
+        assert _screen(diffed) == _screen(fresh)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import attrs
@@ -14,6 +15,7 @@ from textual.widgets import DataTable, Input
 from grove.events import kinds
 from grove.reducers.state import State
 from grove.views.tui import forest, keys
+from grove.views.tui.domains import TopologyRequest, first_key, pods_model, topology_level
 from grove.views.tui.eventlist import ALL, WARNINGS_FIRST, EventList, event_list
 from grove.views.tui.eventlist import COLUMNS as EVENT_COLUMNS
 from grove.views.tui.forest import ForestRequest, Level, Step
@@ -62,6 +64,7 @@ class ForestScreen(StateScreen):
         self.level: Level | None = None
         self._pending_select: str | None = None
         self._navigated = False
+        self._prefetched: tuple[ForestRequest, str | None] | None = None
 
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
@@ -101,6 +104,7 @@ class ForestScreen(StateScreen):
         self.query_one("#crumbs").update_crumbs(crumbs, note)  # type: ignore[attr-defined]
         self.refresh_bars()
         self._show_events()
+        self._prefetch()
 
     def _show_events(self) -> None:
         state = self.arborist.state
@@ -134,6 +138,30 @@ class ForestScreen(StateScreen):
             if key is not None:
                 self.memory[self.request.path] = key
             self._show_events()
+            self._prefetch()
+
+    def _prefetch(self) -> None:
+        """Compute what Enter and ``t`` would open from the highlighted row while the UI is idle (once per row: not
+        again for every state, as the level below is carried over from state to state)."""
+        request, key = self.request, self.selected
+        if (request, key) == self._prefetched:
+            return
+        self._prefetched = (request, key)
+        state = self.arborist.state
+        tasks: list[tuple[str, Callable[[], object]]] = []
+        row = self.query_one("#resources", KeyedTable).current_row
+        if row is not None and row.drill and key is not None:
+            tasks.append((f"forest:{request}:{key}", lambda: forest.drill(state, request, key)))
+        topology = self._topology_request()
+        app = self.arborist
+
+        def topology_work() -> None:
+            if app.settled(state):  # the topology is not carried over: of no use once a newer state came
+                pods_model(state, topology, first_key(topology_level(state, topology)))
+
+        if app.settled(state):
+            tasks.append((f"topology:{topology}", topology_work))
+        app.prefetcher.request(tasks)
 
     @on(DataTable.RowSelected, "#resources")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -152,6 +180,7 @@ class ForestScreen(StateScreen):
             if row.ref is not None:
                 self._open_yaml(row.ref)
             return
+        self.arborist.prefetcher.join(f"forest:{self.request}:{row.key}")
         path = forest.drill(self.arborist.state, self.request, row.key)
         self._go(path, self.memory.get(path))
 
@@ -238,12 +267,18 @@ class ForestScreen(StateScreen):
 
         self.app.push_screen(LogsScreen(ref))
 
-    def action_topology(self) -> None:
+    def _topology_request(self) -> TopologyRequest:
+        """What ``t`` opens: the topology of the PCS the level is inside, or of the highlighted PCS."""
         focus = self.level.pcs if self.level is not None else None
         row = self.query_one("#resources", KeyedTable).current_row
         if focus is None and row is not None and row.key.startswith("pcs:"):
             ns, _, name = row.key[4:].partition("/")
             focus = (ns, name)
+        return TopologyRequest(namespace=self.arborist.session.namespace, focus=focus)
+
+    def action_topology(self) -> None:
+        request = self._topology_request()
+        self.arborist.prefetcher.join(f"topology:{request}")
         from grove.views.tui.screens.topology import TopologyScreen
 
-        self.app.push_screen(TopologyScreen(focus))
+        self.app.push_screen(TopologyScreen(request.focus))

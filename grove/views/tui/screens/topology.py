@@ -17,7 +17,15 @@ from grove.events import kinds
 from grove.reducers.state import State
 from grove.views.common import ratio_bar, score_text
 from grove.views.tui import keys
-from grove.views.tui.domains import POD_COLUMNS, TopologyLevel, TopologyRequest, findings_text, pod_rows, topology_level
+from grove.views.tui.domains import (
+    POD_COLUMNS,
+    TopologyLevel,
+    TopologyRequest,
+    findings_text,
+    first_key,
+    pods_model,
+    topology_level,
+)
 from grove.views.tui.rows import Ref
 from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
@@ -48,6 +56,7 @@ class TopologyScreen(StateScreen):
         self.memory: dict[tuple[str, ...], str] = {}
         self._pending_select: str | None = None
         self._navigated = False
+        self._pods_key: str | None = None  # the domain or node whose pods the pods pane shows
 
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
@@ -65,7 +74,9 @@ class TopologyScreen(StateScreen):
         self.set_focus(self.query_one("#domains", KeyedTable))
 
     def prepare(self, state: State) -> None:
-        topology_level(state, self.request)
+        request, key = self.request, self._pods_key
+        topology_level(state, request)
+        pods_model(state, request, key)
 
     def show_state(self) -> None:
         level = topology_level(self.arborist.state, self.request)
@@ -116,7 +127,8 @@ class TopologyScreen(StateScreen):
         if self.level is None:
             return
         key = self.query_one("#domains", KeyedTable).current_key
-        title, rows = pod_rows(self.level, key)
+        self._pods_key = key
+        title, rows = pods_model(self.arborist.state, self.request, key)
         pods = self.query_one("#pods", KeyedTable)
         pods.show(POD_COLUMNS, rows)
         pods.border_title = title
@@ -126,6 +138,26 @@ class TopologyScreen(StateScreen):
         if event.row_key.value is not None:
             self.memory[self.request.path] = event.row_key.value
         self._show_pods()
+        self._prefetch()
+
+    def _below(self, key: str) -> TopologyRequest:
+        """The request of the level below the domain row ``key``."""
+        return attrs.evolve(self.request, path=(*self.request.path, key[4:]), filter="")
+
+    def _prefetch(self) -> None:
+        """Compute the level below the highlighted domain, and the pods of its first row, while the UI is idle."""
+        row = self.query_one("#domains", KeyedTable).current_row
+        if row is None or not row.drill or not row.key.startswith("dom:"):
+            return
+        app, state, request = self.arborist, self.arborist.state, self._below(row.key)
+        if not app.settled(state):  # memoised on this state only: of no use once a newer state came
+            return
+
+        def work() -> None:
+            if app.settled(state):
+                pods_model(state, request, first_key(topology_level(state, request)))
+
+        app.prefetcher.request([(f"topology:{request}", work)])
 
     @on(DataTable.RowSelected, "#domains")
     def _selected(self, event: DataTable.RowSelected) -> None:
@@ -140,8 +172,9 @@ class TopologyScreen(StateScreen):
         if row is None:
             return
         if row.drill and row.key.startswith("dom:"):
-            path = (*self.request.path, row.key[4:])
-            self._go(path, self.memory.get(path))
+            below = self._below(row.key)
+            self.arborist.prefetcher.join(f"topology:{below}")
+            self._go(below.path, self.memory.get(below.path))
         else:
             self.set_focus(self.query_one("#pods", KeyedTable))
 

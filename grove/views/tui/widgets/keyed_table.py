@@ -4,16 +4,21 @@
 only when the order changed. The cursor stays on the same key, and the view scrolls by as many rows as were inserted
 or removed above it, so the selected line does not jump on screen. Columns are fitted to the width; a change of the
 column set (another level, a resize across a threshold) is the one case that rebuilds the table.
+
+Rows are added and removed in batches, and every column has a fixed width, so a new level of a few thousand rows
+costs its first frame only the rows on screen: ``DataTable`` would otherwise measure every new cell (for column
+widths that fixed columns never use) and update its cursor and caches once per row added or removed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey, RowKey
+from textual.widgets.data_table import CellKey, ColumnKey, DuplicateKey, RowKey
+from textual.widgets.data_table import Row as TableRow
 
 from grove.views.tui.rows import Column, Row, cell_signature, fit_columns
 
@@ -32,7 +37,8 @@ class KeyedTable(DataTable[Text]):
         self._fitted: tuple[Column, ...] = ()
         self._rows: dict[str, Row] = {}
         self._order: list[str] = []
-        self._signatures: dict[str, tuple[tuple[object, ...], ...]] = {}
+        self._signatures: dict[str, tuple[tuple[object, ...], ...]] = {}  # of the cells shown, once compared
+        self._positions: tuple[int, ...] = ()  # per fitted column: its index in the level's cells
         self._fitted_width = -1
 
     # ----------------------------------------------------------------------------------------------- reading
@@ -69,6 +75,8 @@ class KeyedTable(DataTable[Text]):
         old_index = 0 if reset else self.cursor_row
         if spec != self._spec or fitted != self._fitted:
             self._spec, self._fitted, self._fitted_width = spec, fitted, width
+            indices = {column.key: i for i, column in enumerate(spec)}
+            self._positions = tuple(indices[c.key] for c in fitted)
             self._rebuild(rows)
         else:
             self._diff(rows)
@@ -81,23 +89,89 @@ class KeyedTable(DataTable[Text]):
         return max(20, width - 2)  # the vertical scrollbar
 
     def _cells(self, row: Row) -> list[Text]:
-        indices = {column.key: i for i, column in enumerate(self._spec)}
-        return [row.cells[indices[c.key]] if indices[c.key] < len(row.cells) else Text("") for c in self._fitted]
+        cells = row.cells
+        return [cells[i] if i < len(cells) else Text("") for i in self._positions]
 
     def _rebuild(self, rows: Sequence[Row]) -> None:
         self.clear(columns=True)
         for column in self._fitted:
             self.add_column(Text(column.label, style="bold"), width=column.width, key=column.key)
         self._rows, self._order, self._signatures = {}, [], {}
-        for row in rows:
-            self._add(row)
+        self._append(rows)
 
-    def _add(self, row: Row) -> None:
-        cells = self._cells(row)
-        self.add_row(*cells, key=row.key)
-        self._rows[row.key] = row
-        self._order.append(row.key)
-        self._signatures[row.key] = tuple(cell_signature(c) for c in cells)
+    def _append(self, rows: Iterable[Row]) -> None:
+        """Add rows at the bottom, in one batch."""
+        added: list[tuple[str, list[Text]]] = []
+        for row in rows:
+            cells = self._cells(row)
+            added.append((row.key, cells))
+            self._rows[row.key] = row
+            self._order.append(row.key)
+        if not added:
+            return
+        try:
+            self._append_in_batch(added)
+        except AttributeError:  # a Textual without these internals: one row at a time
+            for key, cells in added:
+                self.add_row(*cells, key=key)
+
+    def _append_in_batch(self, added: list[tuple[str, list[Text]]]) -> None:
+        """What ``add_row`` does for each row, with the cursor and the caches updated once for all of them."""
+        locations, data, metadata = self._row_locations, self._data, self.rows
+        column_keys = [column.key for column in self.ordered_columns]
+        was_empty = self.row_count == 0
+        for key, cells in added:
+            row_key = RowKey(key)
+            if row_key in locations:
+                raise DuplicateKey(f"The row key {row_key!r} already exists.")
+            locations[row_key] = len(metadata)
+            data[row_key] = dict(zip(column_keys, cells, strict=False))
+            metadata[row_key] = TableRow(row_key, 1)
+        self._require_update_dimensions = True  # the virtual size (new rows are not measured, see below)
+        self.cursor_coordinate = self.cursor_coordinate
+        if was_empty and self.columns and self.show_cursor and self.cursor_type != "none":
+            self._highlight_cursor()
+        self._update_count += 1
+        self.check_idle()
+
+    def _remove(self, removed: list[str]) -> None:
+        """Remove rows, in one batch."""
+        for key in removed:
+            del self._rows[key]
+            self._signatures.pop(key, None)
+        gone = set(removed)
+        self._order = [key for key in self._order if key not in gone]
+        try:
+            self._remove_in_batch(removed)
+        except AttributeError:  # a Textual without these internals: one row at a time
+            for key in removed:
+                if RowKey(key) in self.rows:
+                    self.remove_row(key)
+
+    def _remove_in_batch(self, removed: list[str]) -> None:
+        """What ``remove_row`` does for each row, with the row locations rebuilt once for all of them."""
+        locations, data, metadata, updated = self._row_locations, self._data, self.rows, self._updated_cells
+        for key in removed:
+            row_key = RowKey(key)
+            for column_key in data.get(row_key, {}):
+                updated.discard(CellKey(row_key, column_key))
+            del metadata[row_key]
+            del data[row_key]
+        # ``_order`` is the order on screen, the removed keys already left out
+        self._row_locations = type(locations)({RowKey(key): i for i, key in enumerate(self._order)})
+        self._require_update_dimensions = True
+        self.check_idle()
+        self.cursor_coordinate = self.cursor_coordinate
+        self.hover_coordinate = self.hover_coordinate
+        self._update_count += 1
+        self.refresh(layout=True)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        """Every column has a fixed width and every row one line without a label, so new rows change only the
+        virtual size: skip measuring their cells (``DataTable`` measures each one, for auto-width columns)."""
+        if self.columns and not any(column.auto_width for column in self.columns.values()):
+            new_rows = ()
+        super()._update_dimensions(new_rows)
 
     def _diff(self, rows: Sequence[Row]) -> None:
         wanted = {row.key: row for row in rows}
@@ -105,28 +179,29 @@ class KeyedTable(DataTable[Text]):
         if len(removed) > REBUILD_MIN and len(removed) > REBUILD_FRACTION * len(self._order):
             self._rebuild(rows)
             return
-        for key in removed:
-            self.remove_row(key)
-            del self._rows[key]
-            del self._signatures[key]
-        self._order = [key for key in self._order if key in wanted]
+        if removed:
+            self._remove(removed)
         changed: list[tuple[str, str, Text]] = []
+        new: list[Row] = []
         for row in rows:
             shown = self._rows.get(row.key)
             if shown is None:
-                self._add(row)
+                new.append(row)
                 continue
             if shown is row:  # the model reused the row: nothing in it changed
                 continue
             cells = self._cells(row)
             signatures = tuple(cell_signature(c) for c in cells)
-            old = self._signatures[row.key]
+            old = self._signatures.get(row.key)
+            if old is None:  # worked out when first needed: most rows of a long table never change
+                old = tuple(cell_signature(c) for c in self._cells(shown))
             if signatures != old:
                 for column, cell, new_sig, old_sig in zip(self._fitted, cells, signatures, old, strict=True):
                     if new_sig != old_sig:
                         changed.append((row.key, column.key, cell))
                 self._signatures[row.key] = signatures
             self._rows[row.key] = row
+        self._append(new)
         self._set_cells(changed)
         desired = [row.key for row in rows]
         if desired != self._order:
