@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Sequence
 
 Task = tuple[str, Callable[[], object]]  # (name, work)
 
 JOIN_WAIT = 2.0  # seconds a key waits at most for the task it needs
+REST = 0.2  # seconds without a newer request before work starts: scrolling through rows (or a burst of keys while
+# events stream) computes nothing that the next move makes useless, and takes no time from the feed
 
 
 class Prefetcher:
-    def __init__(self, name: str = "arborist-prefetch") -> None:
+    def __init__(self, name: str = "arborist-prefetch", rest: float = REST) -> None:
         self._name = name
+        self._rest = rest
+        self._requested_at = 0.0
         self._cond = threading.Condition()
         self._pending: list[Task] = []
         self._running: str | None = None
@@ -32,6 +37,7 @@ class Prefetcher:
             if self._stopped:
                 return
             self._pending = [task for task in tasks if task[0] != self._running]
+            self._requested_at = time.monotonic()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
                 self._thread.start()
@@ -53,9 +59,14 @@ class Prefetcher:
     def _run(self) -> None:
         while True:
             with self._cond:
-                self._cond.wait_for(lambda: self._stopped or bool(self._pending))
-                if self._stopped:
-                    return
+                while True:
+                    self._cond.wait_for(lambda: self._stopped or bool(self._pending))
+                    if self._stopped:
+                        return
+                    resting = self._requested_at + self._rest - time.monotonic()
+                    if resting <= 0:
+                        break
+                    self._cond.wait(resting)  # a newer request moves the start on
                 (name, work), *self._pending = self._pending
                 self._running = name
             try:

@@ -53,3 +53,21 @@ def test_a_failing_task_does_not_stop_the_others() -> None:
         assert done.wait(5)
     finally:
         prefetcher.stop()
+
+
+def test_work_starts_only_once_requests_rest() -> None:
+    prefetcher = Prefetcher(rest=0.3)
+    done: list[str] = []
+    try:
+        prefetcher.request([("first", lambda: done.append("first"))])
+        threading.Event().wait(0.1)
+        prefetcher.request([("second", lambda: done.append("second"))])  # within the rest: replaces, restarts it
+        threading.Event().wait(0.1)
+        assert done == []
+        for _ in range(200):
+            if done:
+                break
+            threading.Event().wait(0.01)
+        assert done == ["second"]
+    finally:
+        prefetcher.stop()
