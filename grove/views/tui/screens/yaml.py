@@ -26,6 +26,7 @@ from grove.views.tui.screens.overlay import Overlay
 from grove.views.tui.session import LIVE
 from grove.views.tui.widgets.bars import HintBar, clock_text
 from grove.views.tui.widgets.inputs import steady_input
+from grove.views.tui.widgets.rendered import Rendered
 
 THEME = "ansi_dark"
 
@@ -133,7 +134,7 @@ class YamlScreen(Overlay):
         for i, (line, start, end) in enumerate(self.matches):
             style = "bold black on yellow" if i == self.current else "black on dark_khaki"
             syntax.stylize_range(style, (line, start), (line, end))
-        self.query_one("#yaml", Static).update(syntax)
+        self.query_one("#yaml", Static).update(Rendered(syntax))  # laid out and painted without highlighting again
         self._set_title(self.origin)
 
     def _scroll_to_current(self) -> None:
