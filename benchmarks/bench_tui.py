@@ -37,13 +37,14 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:7.1f} ms"
 
 
-def _summary(label: str, values: list[float]) -> None:
+def _summary(label: str, values: list[float], first: float | None = None) -> None:
     if not values:
         print(f"{label}: no samples")
         return
     ordered = sorted(values)
     p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
-    print(f"{label}: n={len(values):>5}  p50 {_ms(statistics.median(ordered))}  p95 {_ms(p95)}  max {_ms(ordered[-1])}")
+    line = f"{label}: n={len(values):>5}  p50 {_ms(statistics.median(ordered))}  p95 {_ms(p95)}  max {_ms(ordered[-1])}"
+    print(line + (f"  first {_ms(first)}" if first is not None else ""))
 
 
 async def _wait(pilot: Any, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
@@ -190,13 +191,21 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
             "e (events mode)": ["e", "e"],
         }
         per_key: dict[str, list[float]] = {}
-        for label, presses in keys.items():
-            for key in presses:
-                per_key.setdefault(label, []).append(await _press(pilot, app, paints, key))
-                await pilot.pause()
-        print("keypress to frame (idle stream):")
+        first: dict[str, float] = {}
+        for _ in range(args.rounds):
+            for label, presses in keys.items():
+                for key in presses:
+                    await asyncio.sleep(args.think)  # a person reads the screen before the next key
+                    took = await _press(pilot, app, paints, key)
+                    per_key.setdefault(label, []).append(took)
+                    first.setdefault(label, took)
+                    await pilot.pause()
+            for _ in range(4):  # back to the forest root for the next round
+                _send_key(app, "escape")
+                await pilot.pause(0.05)
+        print(f"keypress to frame (idle stream; {args.rounds} rounds, {args.think:g} s before each key):")
         for label, values in per_key.items():
-            _summary(f"  {label:<34}", values)
+            _summary(f"  {label:<34}", values, first=first[label])
 
         for view, setup in (("forest root", ["escape", "escape", "escape"]), ("pods of a clique", ["enter", "enter"])):
             for key in setup:
@@ -228,6 +237,8 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=200.0, help="events per second while streaming")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds of streaming per view")
     parser.add_argument("--size", default="160x48", help="terminal size, e.g. 160x48 or 80x24")
+    parser.add_argument("--rounds", type=int, default=3, help="times the idle key sequence is pressed")
+    parser.add_argument("--think", type=float, default=0.3, help="seconds between idle keys (a person reading)")
     args = parser.parse_args()
     gc.set_threshold(50_000, 50, 100)  # as the CLI does
     churn_needed = int(args.rate * args.seconds * 2) + 100
