@@ -14,6 +14,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from rich.cells import cell_len
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.events import Resize
 from textual.widgets import DataTable
@@ -24,6 +27,10 @@ from grove.views.tui.rows import Column, Row, cell_signature, fit_columns
 
 REBUILD_FRACTION = 0.5  # removing more than this share of a large table row by row costs more than a rebuild
 REBUILD_MIN = 500
+
+_NEWLINE = Text("\n")  # what ``Text.__rich_console__`` joins wrapped lines with (never changed: ``join`` copies it)
+_JUSTIFY = ("default", "left")  # justifications the fast path draws (``Text`` defaults to "default")
+_OVERFLOW = ("fold", "crop", "ellipsis")  # overflows it draws (``Text`` defaults to "fold"; no-wrap folds = crops)
 
 
 class KeyedTable(DataTable[Text]):
@@ -165,6 +172,138 @@ class KeyedTable(DataTable[Text]):
         self.hover_coordinate = self.hover_coordinate
         self._update_count += 1
         self.refresh(layout=True)
+
+    def _render_cell(
+        self,
+        row_index: int,
+        column_index: int,
+        base_style: Style,
+        width: int,
+        cursor: bool = False,
+        hover: bool = False,
+    ) -> list[list[Segment]]:
+        """Draw a cell: a one-line ``Text`` in a row of height 1 the short way, anything else as ``DataTable`` does.
+
+        ``DataTable`` renders each cell as ``Styled(Padding(cell, (0, padding)), pre_style, post_style)`` through
+        ``console.render_lines`` (about 0.2 ms a cell, most of a new screenful's cost). ``_render_text_cell`` makes
+        the same segments from the same pieces (``Text.wrap``'s truncation, ``Text.join`` and ``Text.render``,
+        ``Segment.adjust_line_length`` for the padding, the same style sums) without the generic machinery, and
+        caches them under the same key in the same cache.
+        """
+        try:
+            lines = self._render_text_cell(row_index, column_index, base_style, width, cursor, hover)
+        except AttributeError:  # a Textual without these internals
+            lines = None
+        if lines is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor=cursor, hover=hover)
+        return lines
+
+    def _render_text_cell(
+        self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool, hover: bool
+    ) -> list[list[Segment]] | None:
+        """What ``DataTable._render_cell`` returns for a one-line ``Text`` cell of a height-1 row (or header), or
+        None when the cell is not one of those."""
+        if column_index < 0:  # the row labels
+            return None
+        is_header = row_index == -1
+        row_key: RowKey | None
+        if is_header:
+            if self.header_height != 1:
+                return None
+            row_key = self._header_row_key
+        else:
+            row_key = self._row_locations.get_key(row_index)
+            row = self.rows.get(row_key) if row_key is not None else None
+            if row is None or row.height != 1:
+                return None
+        column_key = self._column_locations.get_key(column_index)
+        if row_key is None or column_key is None:
+            return None
+        cache_key = (  # DataTable's own key: its cache holds either path's rendering of a cell
+            row_key,
+            column_key,
+            base_style,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._cell_render_cache
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+        cells = self._get_row_renderables(row_index).cells
+        if column_index >= len(cells):
+            return None
+        cell = cells[column_index]
+        if type(cell) is not Text:
+            return None
+        plain = cell.plain
+        justify = cell.justify or "default"
+        overflow = cell.overflow or "fold"
+        padding = self.cell_padding
+        content = width - 2 * padding
+        if (
+            not plain.isprintable()  # no new lines, tabs or control characters
+            or cell.end not in ("\n", "")
+            or cell.no_wrap is False  # a row of height 1 does not wrap unless the text says so
+            or justify not in _JUSTIFY
+            or overflow not in _OVERFLOW
+            or content < 1
+        ):
+            return None
+
+        is_fixed = not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
+        component_style, post_style = self._get_styles_to_render_cell(
+            is_header,
+            False,
+            is_fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+
+        # Text.__rich_console__ -> Text.wrap (no wrap): a copy, justified and truncated to the content width
+        console = self.app.console
+        line = cell
+        length = cell_len(plain)
+        if length > content or (justify == "left" and length < content):
+            line = cell.copy()
+            if justify == "left":
+                line.truncate(content, overflow=overflow, pad=True)
+            line.truncate(content, overflow=overflow)
+        if line.spans:
+            segments = list(_NEWLINE.join([line]).render(console))
+        else:  # what join and render make of a text without spans: one segment, in its style joined to ""
+            text = line.plain
+            if not line.style:
+                segments = [Segment(text)]
+            elif text:
+                null = Style.null()
+                joined = Style.combine(
+                    (console.get_style("", default=null), console.get_style(line.style, default=null))
+                )
+                segments = [Segment(text, joined)]
+            else:
+                segments = []
+        # Padding: its style on the text, the line padded to the content width, and the padding on both sides
+        pad_style = console.get_style("none")
+        if pad_style:
+            segments = list(Segment.apply_style(segments, pad_style))
+        segments = Segment.adjust_line_length(segments, content, style=pad_style, pad=True)
+        if padding:
+            side = Segment(" " * padding, pad_style)
+            segments = [side, *segments, side]
+        # Styled: the cell's styles between the pre and the post style; render_lines: cropped to the cell's width
+        styled = list(Segment.apply_style(segments, pre_style, post_style))
+        lines = [Segment.adjust_line_length(styled, width, pad=True)]
+        cache[cache_key] = lines
+        return lines
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Every column has a fixed width and every row one line without a label, so new rows change only the
