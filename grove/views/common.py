@@ -99,26 +99,38 @@ def gpu_legend() -> Text:
 
 
 def age(now: float, since: float | None) -> str:
-    """kubectl-style age: 45s, 12m, 2h34m, 3d4h."""
+    """kubectl's age: 45s, 9m30s, 154m, 7h20m, 30h, 3d4h, 27d, 2y30d."""
     if since is None:
         return "-"
     return duration(max(0.0, now - since))
 
 
 def duration(seconds: float) -> str:
+    """A duration as kubectl prints ages (apimachinery's HumanDuration): at most five characters below two years."""
     s = round(seconds)
     sign = "-" if s < 0 else ""
     s = abs(s)
-    days, rem = divmod(s, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes, secs = divmod(rem, 60)
-    if days:
-        return f"{sign}{days}d{hours}h" if hours else f"{sign}{days}d"
-    if hours:
-        return f"{sign}{hours}h{minutes}m" if minutes else f"{sign}{hours}h"
-    if minutes:
-        return f"{sign}{minutes}m{secs}s" if secs and minutes < 10 else f"{sign}{minutes}m"
-    return f"{sign}{secs}s"
+    minutes, hours, days = s // 60, s // 3600, s // 86400
+    if s < 120:
+        text = f"{s}s"
+    elif minutes < 10:
+        text = f"{minutes}m{s % 60}s" if s % 60 else f"{minutes}m"
+    elif minutes < 180:
+        text = f"{minutes}m"
+    elif hours < 8:
+        text = f"{hours}h{minutes % 60}m" if minutes % 60 else f"{hours}h"
+    elif hours < 48:
+        text = f"{hours}h"
+    elif hours < 24 * 8:
+        text = f"{days}d{hours % 24}h" if hours % 24 else f"{days}d"
+    elif days < 365 * 2:
+        text = f"{days}d"
+    elif days < 365 * 8:
+        years = days // 365
+        text = f"{years}y{days % 365}d" if days % 365 else f"{years}y"
+    else:
+        text = f"{days // 365}y"
+    return sign + text
 
 
 def score_text(score: float | None) -> Text:
