@@ -22,11 +22,9 @@ import re
 from collections.abc import Iterator
 from typing import IO
 
-import orjson
-
 from grove.events import kinds
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
-from grove.events.recording import Recording, RecordingError, decode_event, object_key, open_lines
+from grove.events.recording import Recording, RecordingError, object_key, open_lines
 
 _HEAD = re.compile(
     rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(applied|removed)","kind":"([A-Za-z0-9]+)",'
@@ -60,17 +58,6 @@ class _Reader:
 
     def fail(self, number: int, reason: str) -> RecordingError:
         return RecordingError(self.recording.display, number, reason)
-
-    def decode(self, number: int, line: bytes, complete: bool = True) -> Event:
-        try:
-            raw = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            reason = "truncated line (the recording was cut off mid-event)" if not complete else f"not JSON ({exc.msg})"
-            raise self.fail(number, reason) from None
-        try:
-            return decode_event(raw, self.start)
-        except (ValueError, TypeError) as exc:
-            raise self.fail(number, str(exc)) from None
 
     # ------------------------------------------------------------------------------------------------ the pass
 
@@ -141,7 +128,7 @@ class _Reader:
 
     def _other(self, number: int, line: bytes, complete: bool = True) -> Iterator[Event]:
         """A line without a change head: decoded in full, then compacted, passed on, or ending the run."""
-        event = self.decode(number, line, complete)
+        event = self.recording.decode_line(number, line, complete)
         t = event.at - self.start
         if t > self.limit:
             raise _Past
@@ -169,7 +156,9 @@ class _Reader:
             if isinstance(where, Applied | Removed):
                 yield where
                 continue
-            event = self.decode(number, where if isinstance(where, bytes) else _read_line(self.fd, where))
+            event = self.recording.decode_line(
+                number, where if isinstance(where, bytes) else _read_line(self.fd, where)
+            )
             if not isinstance(event, Applied | Removed) or _change_key(event) != key:
                 raise self.fail(number, "'key' does not match the object's kind and metadata")
             yield event

@@ -285,30 +285,26 @@ class Recording:
 
     def events(self) -> Iterator[Event]:
         """The events in file order; raises RecordingError at the first bad line."""
-        upgrade = _UPGRADES.get(self.header.version)
-        start = self.header.start
         with open_lines(self.path) as stream:
             stream.readline()
             number = 1
             for line in stream:
                 number += 1
-                if not line.strip():
-                    continue
-                try:
-                    raw = orjson.loads(line)
-                except orjson.JSONDecodeError as exc:
-                    reason = (
-                        "truncated line (the recording was cut off mid-event)"
-                        if not line.endswith(b"\n")
-                        else f"not JSON ({exc.msg})"
-                    )
-                    raise RecordingError(self.display, number, reason) from None
-                try:
-                    if upgrade is not None:
-                        raw = upgrade(raw)
-                    yield decode_event(raw, start)
-                except (ValueError, TypeError) as exc:
-                    raise RecordingError(self.display, number, str(exc)) from None
+                if line.strip():
+                    yield self.decode_line(number, line, complete=line.endswith(b"\n"))
+
+    def decode_line(self, number: int, line: bytes, complete: bool = True) -> Event:
+        """One event line (``number`` in the file; ``complete``: a newline ended it), or ``RecordingError``."""
+        try:
+            raw = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            reason = "truncated line (the recording was cut off mid-event)" if not complete else f"not JSON ({exc.msg})"
+            raise RecordingError(self.display, number, reason) from None
+        try:
+            upgrade = _UPGRADES.get(self.header.version)
+            return decode_event(upgrade(raw) if upgrade is not None else raw, self.header.start)
+        except (ValueError, TypeError) as exc:
+            raise RecordingError(self.display, number, str(exc)) from None
 
     def load(self) -> list[Event]:
         return list(self.events())
