@@ -2,46 +2,54 @@
 
 A one-shot command (``status --replay FILE --at T``) needs the state at one moment, not every step on the way. In a
 long recording most lines are superseded: a pod changes a hundred times and only its last version matters, and
-decoding every line (then freeing the object it built) is most of the cost of a replay. The writer puts each
-change's head first (``{"t":…,"type":"applied","kind":"Pod","key":["ns","name"],"object":{…}}``), so this reader
-matches the head of each line, remembers where the newest line of each object is, and decodes only those when a run
-of changes ends (a ``listed`` line ends a run; clock and source lines do not touch objects).
+decoding every line (then freeing the object it built) is most of the cost of a replay. So the recording is skimmed
+first (grove/events/skim.py: the newest line of each object, by offset, without decoding), and only the lines that
+survive are decoded, when a run of changes ends (a ``listed`` line ends a run; clock and source lines do not touch
+objects). The file is mapped into memory (a gzipped recording is inflated into a temporary file first), so a
+surviving line is read again by its offset.
 
 Folding ``compacted_events`` gives the same state as folding every event up to the same moment (objects, indexes,
 problems, sources, clock); only the revision counter, which counts events, is lower. A property test checks that.
-Lines without that head (hand-written or older recordings) are decoded in full and compacted all the same. A
-superseded line is checked for its shape (the head, a closing brace) but not parsed in full.
+Lines without the change head (hand-written or older recordings) are decoded in full and compacted all the same. A
+superseded line is checked for its shape (the head, a closing brace) but not parsed in full. Line numbers, needed
+only to report a bad line, are counted when one is found.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
-from typing import IO
+from typing import Any, cast
+
+import orjson
 
 from grove.events import kinds
-from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
-from grove.events.recording import Recording, RecordingError, object_key, open_lines
+from grove.events.model import Applied, ClockAdvanced, Compacted, Event, KubeObject, Listed, Removed
+from grove.events.recording import CUT_OFF, Recording, RecordingError, cut_off, object_key, open_lines
+from grove.events.skim import RawKey, Run, skim_in_parallel
 
 _HEAD = re.compile(
     rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(applied|removed)","kind":"([A-Za-z0-9]+)",'
     rb'"key":\["([^"\\\n]*)","([^"\\\n]+)"\],"object":\{'
 )
-_BLOCK = 1 << 22
+_TIME = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*)[,}]')
 _CLUSTER_SCOPED = {kind.encode() for kind, info in kinds.KINDS.items() if not info.namespaced}
 
 ChangeKey = tuple[bytes, bytes, bytes]
 """(kind, namespace or b"" for cluster-scoped kinds, name): one object, as the reducer keys it."""
 
+_ByKind = dict[bytes, dict[tuple[str, str], KubeObject | None]]
+"""A run's changes being gathered: kind -> key -> newest version (None: removed)."""
 
-_REMOVED = None
-_Change = tuple[int, "int | bytes | Applied | Removed | None", float]
-"""(line number, where the newest change is, its offset in seconds): ``where`` is the line's offset in the file, the
-line itself (when the file cannot be read again there), an event already decoded, or ``_REMOVED`` (a removal needs
-only its key: the reducer drops whatever it holds there)."""
+_Pending = dict["RawKey | tuple[str, str, str]", "int | tuple[int, Applied | Removed]"]
+"""The run's newest change per object: the offset of its line (skimmed, not decoded yet), or the offset and the
+event of a line that had to be decoded in full."""
 
 
 class _Reader:
@@ -51,94 +59,82 @@ class _Reader:
         self.recording = recording
         self.start = recording.header.start
         self.limit = float("inf") if until is None else until - self.start
-        self.pending: dict[ChangeKey, _Change] = {}
-        self.latest_t = float("-inf")  # the latest offset seen: the clock once the run is folded
-        self.first = True
-        self.fd = -1  # the plain file being read: superseding lines are found again by offset
+        self.pending: _Pending = {}
+        self.latest_t = float("-inf")  # the latest offset seen: the clock once everything is folded
+        self.buffer: Any = b""
+        self.cut_off = False  # a gzip stream that ended early
+        self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
+        self._kinds = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
 
-    def fail(self, number: int, reason: str) -> RecordingError:
-        return RecordingError(self.recording.display, number, reason)
-
-    # ------------------------------------------------------------------------------------------------ the pass
+    def fail(self, offset: int, reason: str) -> RecordingError:
+        return RecordingError(self.recording.display, self._line_number(offset), reason)
 
     def events(self) -> Iterator[Event]:
         if self.recording.header.version != 1:  # older versions need their upgrades: read every event
             yield from self._every_event()
             return
         try:
-            with open_lines(self.recording.path) as stream:
-                yield from self._scan(stream)
+            with _mapped(self.recording) as (buffer, cut):
+                self.buffer, self.cut_off = buffer, cut
+                yield from self._read()
         except OSError as exc:
-            raise self.fail(0, exc.strerror or str(exc)) from None
-        if not self.first:
-            yield ClockAdvanced(self.start + self.latest_t)
+            raise RecordingError(self.recording.display, 0, exc.strerror or str(exc)) from None
+        finally:
+            self.buffer = b""
 
-    def _scan(self, stream: IO[bytes]) -> Iterator[Event]:
-        self.fd = stream.fileno() if isinstance(stream, io.BufferedReader) else -1
-        with contextlib.suppress(_Past):
-            yield from self._lines(stream)
-        yield from self._flush()
-
-    def _lines(self, stream: IO[bytes]) -> Iterator[Event]:
-        seekable = self.fd >= 0
-        header = stream.readline()
-        base = len(header)  # file offset of the block's first byte
-        number = 1
-        rest = b""
-        pending = self.pending
-        match = _HEAD.match
-        limit = self.limit
-        cluster_scoped = _CLUSTER_SCOPED
-        latest = self.latest_t
-        while True:
-            block = stream.read(_BLOCK)
-            data = rest + block if rest else block
-            if not block:  # the last line had no newline: decoded in full, so a cut-off event is reported
-                if data.strip():
-                    yield from self._other(number + 1, data, complete=False)
-                break
-            cut = data.rfind(b"\n") + 1
-            rest = data[cut:]
-            pos = 0
-            find = data.find
-            while pos < cut:
-                end = find(b"\n", pos)
-                number += 1
-                head = match(data, pos, end)
-                if head is not None and data[end - 1] == 0x7D:  # ends with "}"
-                    t_text, typ, kind, namespace, name = head.groups()
-                    t = float(t_text)
-                    if t > limit:
-                        raise _Past
-                    if self.first:  # the state's first moment is the first event's, whichever survives
-                        self.first = False
-                        yield ClockAdvanced(self.start + t)
-                    if t > latest:
-                        latest = self.latest_t = t
-                    key = (kind, b"" if kind in cluster_scoped else namespace, name)
-                    if typ == b"removed":
-                        pending[key] = (number, _REMOVED, t)
+    def _read(self) -> Iterator[Event]:
+        lo = self.buffer.find(b"\n") + 1  # after the header
+        first = self._first_time(lo) if lo > 0 else None
+        if first is None:
+            return
+        yield ClockAdvanced(self.start + first)  # the state's first moment is the first event's, whichever survives
+        self.latest_t = first
+        try:
+            for items, past in skim_in_parallel(self.buffer, lo, len(self.buffer), self.limit):
+                for item in items:
+                    if isinstance(item, tuple):
+                        self._take_run(item)
                     else:
-                        pending[key] = (number, base + pos if seekable else data[pos:end], t)
-                elif end > pos and not data[pos:end].isspace():
-                    yield from self._other(number, data[pos:end])
-                    latest = self.latest_t
-                pos = end + 1
-            base += cut
+                        yield from self._other(item)
+                if past:
+                    raise _Past
+        except _Past:
+            pass
+        else:
+            if self.cut_off:  # the whole recording was read, and it ends before its end
+                raise self.fail(len(self.buffer), CUT_OFF)
+        yield from self._flush()
+        yield ClockAdvanced(self.start + self.latest_t)
 
-    def _other(self, number: int, line: bytes, complete: bool = True) -> Iterator[Event]:
+    def _first_time(self, lo: int) -> float | None:
+        """The first event's time offset, or None when there is none up to the moment asked for."""
+        pos = lo
+        while pos < len(self.buffer):
+            line, end = self._line_at(pos)
+            if line.strip():
+                head = _TIME.match(line)
+                t = float(head.group(1)) if head is not None else self._decode(pos).at - self.start
+                return t if t <= self.limit else None
+            pos = end + 1
+        return None
+
+    def _take_run(self, run: Run) -> None:
+        changes, latest = run
+        self.pending.update(cast(_Pending, changes))  # a dict is invariant; these keys are raw keys
+        if latest > self.latest_t:
+            self.latest_t = latest
+
+    def _other(self, pos: int) -> Iterator[Event]:
         """A line without a change head: decoded in full, then compacted, passed on, or ending the run."""
-        event = self.recording.decode_line(number, line, complete)
+        event = self._decode(pos)
         t = event.at - self.start
         if t > self.limit:
             raise _Past
-        if self.first:
-            self.first = False
-            yield ClockAdvanced(event.at)
         if t > self.latest_t:
             self.latest_t = t
-        if isinstance(event, Applied | Removed) and (key := _change_key(event)) is not None:
-            self.pending[key] = (number, event, t)
+        if isinstance(event, Applied | Removed) and (key := _reducer_key(event.kind, event.object)) is not None:
+            self.pending[(event.kind, *key)] = (pos, event)
+            self.decoded_pending = True
         elif isinstance(event, Listed):  # a full set replaces what came before it: end the run first
             yield from self._flush()
             yield event
@@ -146,22 +142,92 @@ class _Reader:
             yield event
 
     def _flush(self) -> Iterator[Event]:
-        """The newest change of every object in the run, decoded now."""
-        pending = self.pending.copy()
-        self.pending.clear()  # in place: the scan holds on to this dict
-        for key, (number, where, t) in pending.items():
-            if where is _REMOVED:
-                yield _removal(self.start + t, key)
-                continue
-            if isinstance(where, Applied | Removed):
-                yield where
-                continue
-            event = self.recording.decode_line(
-                number, where if isinstance(where, bytes) else _read_line(self.fd, where)
-            )
-            if not isinstance(event, Applied | Removed) or _change_key(event) != key:
-                raise self.fail(number, "'key' does not match the object's kind and metadata")
-            yield event
+        """The run's newest change of every object, decoded now, as one ``Compacted`` event.
+
+        Lines are taken in file order (which also reads the file front to back): where two pending entries name
+        one object (a cluster-scoped object written with a namespace, or a line decoded in full), the later wins.
+        """
+        pending, self.pending = self.pending, {}
+        if not pending:
+            return
+        wheres = pending.values()
+        ordered = sorted(wheres, key=_position) if self.decoded_pending else sorted(wheres)
+        self.decoded_pending = False
+        by_kind: _ByKind = {kind: {} for kind in self._kinds}
+        unkeyed: list[Event] = []  # changes the reducer cannot key: it records them as problems, in any order
+        for where in ordered:
+            if isinstance(where, int):
+                self._take_line(where, by_kind, unkeyed)
+            else:
+                event = where[1]
+                key = _reducer_key(event.kind, event.object)
+                assert key is not None  # only keyed events are pending
+                by_kind[event.kind.encode()][key] = event.object if isinstance(event, Applied) else None
+        changes = {self._kinds[kind][0]: changed for kind, changed in by_kind.items() if changed}
+        if changes:
+            yield Compacted(self.start + self.latest_t, changes)
+        yield from unkeyed
+
+    def _take_line(self, pos: int, by_kind: _ByKind, unkeyed: list[Event]) -> None:
+        """The skimmed change line at ``pos``, into ``by_kind`` (or ``unkeyed``)."""
+        head = _HEAD.match(self.buffer, pos)
+        assert head is not None  # the skim matched this line's head
+        _, typ, kind, namespace_bytes, name_bytes = head.groups()
+        known = self._kinds.get(kind)
+        if known is None or (known[1] and not namespace_bytes):  # an unknown kind, a namespaced one without one
+            unkeyed.append(self._checked(pos, head))
+            return
+        name = name_bytes.decode()
+        namespace = namespace_bytes.decode()
+        key = (namespace if known[1] else "", name)
+        if typ == b"removed":  # a removal needs only its key: the reducer drops whatever it holds there
+            by_kind[kind][key] = None
+            return
+        # The head is known already, so only the object is taken from the decoded line; anything odd about the
+        # line goes through the full decoder, which reports it.
+        try:
+            obj = orjson.loads(self.buffer[pos : self.buffer.find(b"\n", pos)]).get("object")
+            meta = obj.get("metadata")
+            same = meta.get("name") == name and meta.get("namespace", "") == namespace
+        except (orjson.JSONDecodeError, AttributeError):
+            same = False
+        if not same or type(obj) is not dict or type(meta) is not dict:
+            obj = self._checked(pos, head).object
+        by_kind[kind][key] = obj
+
+    def _checked(self, pos: int, head: re.Match[bytes]) -> Applied | Removed:
+        """The line decoded in full, and its head's key checked against its object."""
+        event = self._decode(pos)
+        kind, namespace, name = head.group(3, 4, 5)
+        key = (kind, b"" if kind in _CLUSTER_SCOPED else namespace, name)
+        if not isinstance(event, Applied | Removed) or _change_key(event) != key:
+            raise self.fail(pos, "'key' does not match the object's kind and metadata")
+        return event
+
+    # ---------------------------------------------------------------------------------------------- lines
+
+    def _line_at(self, pos: int) -> tuple[bytes, int]:
+        """The line starting at ``pos`` (without its newline) and where it ends."""
+        end = self.buffer.find(b"\n", pos)
+        if end < 0:
+            end = len(self.buffer)
+        return self.buffer[pos:end], end
+
+    def _decode(self, pos: int, line: bytes | None = None) -> Event:
+        if line is None:
+            line, _ = self._line_at(pos)
+        complete = pos + len(line) < len(self.buffer)  # a newline ended it
+        try:
+            return self.recording.decode_line(0, line, complete)
+        except RecordingError as exc:
+            raise self.fail(pos, exc.reason) from None
+
+    def _line_number(self, pos: int) -> int:
+        """The 1-based number of the line starting at ``pos`` (counted only when a line is reported)."""
+        count, step = 1, 1 << 24
+        for lo in range(0, pos, step):
+            count += self.buffer[lo : min(pos, lo + step)].count(b"\n")
+        return count
 
     def _every_event(self) -> Iterator[Event]:
         for event in self.recording.events():
@@ -171,25 +237,47 @@ class _Reader:
 
 
 class _Past(Exception):
-    """The scan reached a line after the moment asked for."""
+    """The reader reached a line after the moment asked for."""
 
 
-def _read_line(fd: int, offset: int) -> bytes:
-    """The line starting at ``offset`` (without its newline)."""
-    size = 1 << 13
-    chunk = os.pread(fd, size, offset)
-    end = chunk.find(b"\n")
-    while end < 0 and len(chunk) == size:  # a long line: read on, in growing steps
-        size *= 4
-        chunk = os.pread(fd, size, offset)
-        end = chunk.find(b"\n")
-    return chunk if end < 0 else chunk[:end]
+@contextlib.contextmanager
+def _mapped(recording: Recording) -> Iterator[tuple[Any, bool]]:
+    """The recording's bytes (a plain file mapped into memory, a gzipped file inflated into a mapped temporary file,
+    a bundle's member in memory), and whether a gzip stream ended early."""
+    with open_lines(recording.path) as stream:
+        if isinstance(stream, io.BytesIO):
+            yield stream.getvalue(), False
+        elif isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO):
+            with _map(stream.fileno()) as mapped:
+                yield mapped, False
+        else:
+            with tempfile.TemporaryFile() as inflated:
+                shutil.copyfileobj(stream, inflated, 1 << 20)
+                inflated.flush()
+                with _map(inflated.fileno()) as mapped:
+                    yield mapped, cut_off(stream)
 
 
-def _removal(at: float, key: ChangeKey) -> Removed:
-    kind, namespace, name = (part.decode() for part in key)
-    metadata = {"name": name, "namespace": namespace} if namespace else {"name": name}
-    return Removed(at, kind, {"metadata": metadata})
+@contextlib.contextmanager
+def _map(fd: int) -> Iterator[Any]:
+    if os.fstat(fd).st_size == 0:
+        yield b""
+        return
+    with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
+        yield mapped
+
+
+def _position(where: int | tuple[int, Event]) -> int:
+    return where if isinstance(where, int) else where[0]
+
+
+def _reducer_key(kind: str, obj: KubeObject) -> tuple[str, str] | None:
+    """The key the reducer files the object under, or None when it cannot (it then records a problem)."""
+    info = kinds.KINDS.get(kind)
+    key = object_key(obj)
+    if info is None or key is None or (info.namespaced and not key[0]):
+        return None
+    return (key[0] if info.namespaced else "", key[1])
 
 
 def _change_key(event: Applied | Removed) -> ChangeKey | None:

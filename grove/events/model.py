@@ -72,4 +72,15 @@ class SourceHealthChanged:
     since: float | None = None  # for STALE/RECONNECTING: when the data was last known good
 
 
-Event: TypeAlias = Listed | Applied | Removed | ClockAdvanced | SourceHealthChanged
+@attrs.frozen(slots=True)
+class Compacted:
+    """A run of applies and removals, reduced to the newest version of each object (None: removed), keyed as the
+    reducer keys objects (namespace, or "" for a cluster-scoped kind; name). Folding it is folding the run; only the
+    revision counter, which counts events, moves less. The compacting reader gives these (events/compaction.py);
+    nothing records them."""
+
+    at: float  # the latest time in the run
+    changes: Mapping[str, Mapping[tuple[str, str], KubeObject | None]]  # kind -> key -> newest version
+
+
+Event: TypeAlias = Listed | Applied | Removed | ClockAdvanced | SourceHealthChanged | Compacted

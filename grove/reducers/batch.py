@@ -15,7 +15,7 @@ from typing import Any
 from immutables import Map
 
 from grove.events import kinds
-from grove.events.model import Applied, Event, KubeObject, Removed
+from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
 from grove.reducers.indexes import INDEX_KEYS
 from grove.reducers.reduce import reduce
 from grove.reducers.state import IndexKey, ObjKey, State, empty_state
@@ -150,6 +150,16 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
                     if first_at is None:
                         first_at = at
                     continue
+        elif typ is Compacted and all(kind in runs for kind in event.changes):  # type: ignore[union-attr]
+            for kind, changes in event.changes.items():  # type: ignore[union-attr]
+                runs[kind][1].update(changes)
+                revision += len(changes)
+            at = event.at
+            if at > now:
+                now = at
+            if first_at is None:
+                first_at = at
+            continue
         # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
         if revision != run_start:
             current = _freeze(current, _taken(runs), revision, now, first_at)

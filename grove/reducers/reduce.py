@@ -15,6 +15,7 @@ from grove.events import kinds
 from grove.events.model import (
     Applied,
     ClockAdvanced,
+    Compacted,
     Event,
     KubeObject,
     Listed,
@@ -234,12 +235,25 @@ def _clock(state: State, event: ClockAdvanced) -> State:
     return _bump(state, event.at)
 
 
+def _compacted(state: State, event: Compacted) -> State:
+    """Each change in turn, as the applies and removals it stands for (``batch.fold`` takes them in one pass)."""
+    for kind, changes in event.changes.items():
+        for (namespace, name), obj in changes.items():
+            if obj is not None:
+                state = _apply(state, Applied(event.at, kind, obj))
+            else:
+                metadata = {"name": name, "namespace": namespace} if namespace else {"name": name}
+                state = _remove(state, Removed(event.at, kind, {"metadata": metadata}))
+    return state
+
+
 _HANDLERS: dict[type, Callable[[State, Any], State]] = {
     Applied: _apply,
     Removed: _remove,
     Listed: _listed,
     SourceHealthChanged: _source,
     ClockAdvanced: _clock,
+    Compacted: _compacted,
 }
 
 

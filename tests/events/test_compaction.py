@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gzip
+import os
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from grove.events import skim
 from grove.events.compaction import compacted_events
 from grove.events.model import (
     Applied,
     ClockAdvanced,
+    Compacted,
     Event,
     Listed,
     Removed,
@@ -22,7 +26,7 @@ from grove.events.model import (
     SourceStatus,
 )
 from grove.events.recording import Header, Recording, RecordingError, write_recording
-from grove.reducers.reduce import fold
+from grove.reducers.reduce import fold, fold_one_by_one
 from grove.reducers.state import State
 from tests.support import handmade as h
 
@@ -119,6 +123,7 @@ def test_folding_the_compacted_events_gives_the_full_fold(tmp_path: Path, spec: 
     everything = [e for e in Recording(path).events() if until is None or e.at <= until]
     compacted = list(compacted_events(Recording(path), until))
     _same(fold(compacted), fold(everything))
+    _same(fold_one_by_one(compacted), fold(everything))  # the reference reducer takes a compacted run alike
 
 
 def _churn(tmp_path: Path, name: str = "r.jsonl") -> tuple[Path, list[Event]]:
@@ -131,15 +136,46 @@ def _churn(tmp_path: Path, name: str = "r.jsonl") -> tuple[Path, list[Event]]:
     return path, events
 
 
+def _changes(events: list[Event]) -> dict[tuple[str, str, str], Any]:
+    """Every change the compacted events carry: (kind, namespace, name) -> newest version (None: removed)."""
+    out: dict[tuple[str, str, str], Any] = {}
+    for event in events:
+        if isinstance(event, Compacted):
+            for kind, changes in event.changes.items():
+                out.update({(kind, *key): obj for key, obj in changes.items()})
+        elif isinstance(event, Applied | Removed):
+            meta = event.object["metadata"]
+            out[(event.kind, meta.get("namespace", ""), meta["name"])] = (
+                event.object if isinstance(event, Applied) else None
+            )
+    return out
+
+
 def test_only_the_last_change_of_each_object_is_read(tmp_path: Path) -> None:
     path, events = _churn(tmp_path)
     compacted = list(compacted_events(Recording(path)))
-    changes = [e for e in compacted if isinstance(e, Applied | Removed)]
-    assert len(changes) == 3  # pods p0 and p2 applied, p1 removed: 51 changes became 3
-    assert sorted(e.object["metadata"]["name"] for e in changes) == sorted(
-        {e.object["metadata"]["name"] for e in events[1:]}
-    )
+    last: dict[tuple[str, str, str], Any] = {}
+    for event in events[1:]:  # after the node list: 50 applies and a removal of three pods
+        assert isinstance(event, Applied | Removed)
+        key = ("Pod", "prod", event.object["metadata"]["name"])
+        last[key] = event.object if isinstance(event, Applied) else None
+    assert _changes(compacted) == last  # 51 changes became 3: two pods applied, one removed
+    assert len(last) == 3 and list(last.values()).count(None) == 1
     _same(fold(compacted), fold(events))
+    _same(fold_one_by_one(compacted), fold(events))
+
+
+@pytest.mark.parametrize("order", ["namespaced first", "plain first"])
+def test_two_lines_naming_one_cluster_scoped_object_keep_the_later(tmp_path: Path, order: str) -> None:
+    plain = _node(1, 8)
+    namespaced = {**_node(1, 4), "metadata": {"name": "n1", "namespace": "stray"}}  # the reducer ignores it
+    first, second = (namespaced, plain) if order == "namespaced first" else (plain, namespaced)
+    events: list[Event] = [Applied(START, "Node", first), Applied(START + 1, "Node", second)]
+    path = tmp_path / "r.jsonl"
+    write_recording(path, Header(start=START), events)
+    state = fold(compacted_events(Recording(path)))
+    assert dict(state.objects["Node"].items()) == {("", "n1"): second}
+    _same(state, fold(events))
 
 
 def test_a_gzipped_recording_compacts_alike(tmp_path: Path) -> None:
@@ -193,18 +229,104 @@ def test_a_bad_line_is_reported_with_its_number(tmp_path: Path, tail: bytes, rea
     assert reason in caught.value.reason
 
 
-@pytest.mark.parametrize("block", [7, 100, 4096])
-def test_lines_across_read_blocks_and_longer_than_one_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, block: int
-) -> None:
-    import grove.events.compaction as compaction
-
-    monkeypatch.setattr(compaction, "_BLOCK", block)
+def test_a_line_longer_than_any_read_is_read_whole(tmp_path: Path) -> None:
     path, events = _churn(tmp_path)
     big = _pod(7, 0, "prod", "Running")
-    big["metadata"]["annotations"] = {"note": "x" * 200_000}  # longer than a pread chunk
+    big["metadata"]["annotations"] = {"note": "x" * 200_000}
     events.append(Applied(START + 70, "Pod", big))
     write_recording(path, Header(start=START), events)
     compacted = list(compacted_events(Recording(path)))
-    assert any(isinstance(e, Applied) and e.object == big for e in compacted)
+    assert _changes(compacted)[("Pod", "prod", big["metadata"]["name"])] == big
     _same(fold(compacted), fold(events))
+
+
+@pytest.fixture
+def two_cores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Skim every recording on two cores, however small; the list counts the forks."""
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def counting_fork() -> int:
+        pid = real_fork()
+        if pid:
+            forks.append(pid)
+        return pid
+
+    monkeypatch.setattr(skim, "PARALLEL_MIN_BYTES", 0)
+    # Other tests' servers may still be winding down threads; the child only skims bytes, so forking is safe here.
+    monkeypatch.setattr(skim, "_can_fork", lambda: True)
+    monkeypatch.setattr(skim.os, "fork", counting_fork)
+    return forks
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps, st.one_of(st.none(), st.integers(0, 30)))
+def test_two_cores_give_the_full_fold(tmp_path: Path, two_cores: list[int], spec: list[Any], cut: int | None) -> None:
+    events = _events(spec)
+    path = tmp_path / "r.jsonl"
+    write_recording(path, Header(start=START), events)
+    until = None if cut is None else START + cut * 0.5
+    everything = [e for e in Recording(path).events() if until is None or e.at <= until]
+    _same(fold(compacted_events(Recording(path), until)), fold(everything))
+
+
+def test_a_bad_line_in_the_second_half_keeps_its_number(tmp_path: Path, two_cores: list[int]) -> None:
+    path, _ = _churn(tmp_path)
+    lines = path.read_bytes().splitlines()
+    lines[-3] = b"this is not json"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(RecordingError) as caught:
+        list(compacted_events(Recording(path)))
+    assert two_cores  # the second half was skimmed by a child
+    assert (caught.value.line, caught.value.reason.split(" (")[0]) == (len(lines) - 2, "not JSON")
+
+
+def test_a_failed_child_is_replaced_by_skimming_here(
+    tmp_path: Path, two_cores: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, events = _churn(tmp_path)
+
+    def broken_pipe(*args: Any, **kwargs: Any) -> None:
+        raise OSError("the pipe broke")
+
+    monkeypatch.setattr(skim.pickle, "dump", broken_pipe)  # only the child sends
+    _same(fold(compacted_events(Recording(path))), fold(events))
+    assert two_cores
+
+
+@pytest.mark.parametrize("reader", ["compacted", "every event"])
+@pytest.mark.parametrize("keep", [0.5, 0.75, 1.0])
+def test_a_cut_off_gzip_stream_is_reported_where_it_ends(tmp_path: Path, reader: str, keep: float) -> None:
+    path, _ = _churn(tmp_path)
+    lines = path.read_bytes().splitlines(keepends=True)
+    packed = gzip.compress(b"".join(lines))
+    gz = tmp_path / "cut.jsonl.gz"
+    cut = packed[: int(len(packed) * keep) - 9]  # the last 8 bytes are the trailer
+    gz.write_bytes(cut)
+    inflated = zlib.decompressobj(wbits=31).decompress(cut)
+    recording = Recording(gz)
+    with pytest.raises(RecordingError) as caught:
+        list(compacted_events(recording) if reader == "compacted" else recording.events())
+    # the line after the last whole one: cut mid-way (truncated), or the first line the cut removed
+    assert caught.value.line == inflated.count(b"\n") + 1
+    ends_whole = inflated.endswith(b"\n")
+    assert caught.value.reason.startswith("the gzip stream ends early" if ends_whole else "truncated line")
+
+
+def test_a_gzip_stream_cut_off_after_the_moment_asked_for_is_no_error(tmp_path: Path) -> None:
+    path, events = _churn(tmp_path)
+    packed = gzip.compress(path.read_bytes())
+    gz = tmp_path / "cut.jsonl.gz"
+    gz.write_bytes(packed[: len(packed) - 20])
+    until = START + 10
+    _same(fold(compacted_events(Recording(gz), until)), fold([e for e in events if e.at <= until]))
+
+
+def test_concatenated_gzip_members_read_as_one_recording(tmp_path: Path) -> None:
+    path, events = _churn(tmp_path)
+    data = path.read_bytes()
+    half = data.index(b"\n", len(data) // 2) + 1
+    gz = tmp_path / "two.jsonl.gz"
+    gz.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
+    _same(fold(compacted_events(Recording(gz))), fold(events))
+    assert list(Recording(gz).events()) == list(Recording(path).events())

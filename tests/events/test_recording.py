@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import random
 import tarfile
 from pathlib import Path
 
@@ -68,6 +69,37 @@ def test_gzip_and_bundle_are_read_transparently(tmp_path: Path) -> None:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     assert len(Recording(bundle).load()) == 6
+
+
+def _bundle(path: Path, members: list[tuple[str, bytes]]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(f"grove-diagnostics-x/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_a_bundle_cut_off_after_its_recording_still_gives_it(tmp_path: Path) -> None:
+    plain = tmp_path / "r.jsonl"
+    write_recording(plain, Header(start=START), _events())
+    noise = random.Random(0).randbytes(1 << 21)  # bytes gzip cannot shrink: the cut falls inside them
+    whole = _bundle(tmp_path / "whole.tgz", [("recording.jsonl", plain.read_bytes()), ("noise.bin", noise)])
+    cut = tmp_path / "cut.tgz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert len(Recording(cut).load()) == 6
+
+
+def test_a_bundle_cut_off_before_its_recording_is_one_clear_error(tmp_path: Path) -> None:
+    plain = tmp_path / "r.jsonl"
+    write_recording(plain, Header(start=START), _events())
+    noise = random.Random(0).randbytes(1 << 21)
+    whole = _bundle(tmp_path / "whole.tgz", [("noise.bin", noise), ("recording.jsonl", plain.read_bytes())])
+    cut = tmp_path / "cut.tgz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    with pytest.raises(RecordingError) as caught:
+        Recording(cut)
+    assert "damaged or cut off before its recording.jsonl" in caught.value.reason
 
 
 def _write_lines(path: Path, lines: list[bytes]) -> Path:
