@@ -2,9 +2,15 @@
 time. Prints figures; never fails on time (goals: an event on screen within 250 ms at 200 events/s, a key within 50 ms).
 
 The app runs headless (``App.run_test``) with the real live feed: events are pushed on a producer thread at ``--rate``,
-folded there (as the live source's thread does), prepared on the feed's thread and applied by the UI. "On screen" is
-the first repaint of the resources table after the UI applied the state that contains the event. Keypress-to-frame is
-the time from sending a key to the first repaint after the key was handled (the cursor moved, the screen changed).
+folded there (as the live source's thread does), prepared on the feed's thread and applied by the UI. Times are taken
+when a frame is done: the compositor's update turned into what a terminal would be sent (a headless app skips that last
+step, so the benchmark does it). "On screen" is the first frame that repainted the resources table after the UI
+applied the state that contains the event. A key (idle stream) is on screen at the first frame that shows everything
+the key changed: the benchmark waits until no frame has come for a while and takes the first frame that already showed
+what the last one shows (the screen, each widget's place, each table's cursor, scroll, rows and columns), so a repaint
+that comes before the key's effect does not count, nor does a first frame that is redrawn once the layout settles.
+While events stream, the screen never settles: a key is on screen at the first frame that repainted the focused table
+with the cursor where the key put it.
 
     .venv/bin/python benchmarks/bench_tui.py [--pods 10000] [--nodes 1000] [--pcs 10] [--rate 200] [--seconds 5]
 """
@@ -20,17 +26,23 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from reactivex.subject import Subject
 from textual import events
+from textual._compositor import CompositorUpdate
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from grove.events.model import Event, Listed
 from grove.events.synthetic import synthetic_events
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import LiveFeed
 from grove.views.tui.session import LIVE, Session
+from grove.views.tui.widgets.bars import Bar
 from grove.views.tui.widgets.keyed_table import KeyedTable
+
+QUIET = 0.25  # seconds without a frame after which a key's effect is taken as all on screen
 
 
 def _ms(seconds: float) -> str:
@@ -75,7 +87,7 @@ class _Stream:
 
 
 def _latencies(pushed: list[tuple[int, float]], shown: list[tuple[int, float]], painted: list[float]) -> list[float]:
-    """For each pushed revision: the first paint after the first applied state that contains it."""
+    """For each pushed revision: the first frame with a repaint after the first applied state that contains it."""
     out = []
     j = k = 0
     for revision, at in pushed:
@@ -91,50 +103,110 @@ def _latencies(pushed: list[tuple[int, float]], shown: list[tuple[int, float]], 
     return out
 
 
-class _Paints:
-    """When widgets repainted: ``render_lines`` of every widget (Widget and DataTable), patched for the benchmark."""
+@attrs.frozen
+class _Frame:
+    at: float  # when it was done
+    painted: tuple[tuple[Widget, object], ...]  # widgets repainted, each with its cursor (row, key) if a KeyedTable
+    signature: object  # what the screen showed (None unless the benchmark asked)
 
-    def __init__(self) -> None:
-        self.times: list[float] = []  # paints of the resources table (for event-to-screen)
-        self.log: list[tuple[float, Widget, object]] = []  # (time, widget, its cursor (row, key) when it has one)
+
+class _Frames:
+    """Every frame the app finished, patched in for the benchmark (``App._display`` and ``render_lines``)."""
+
+    def __init__(self, app: ArboristApp) -> None:
+        self.log: list[_Frame] = []
+        self.signatures = False  # note what each frame showed (costs a walk over the screen's widgets)
+        self._painted: list[tuple[Widget, object]] = []
         for cls in (Widget, DataTable):
-            self._patch(cls)
+            self._patch_paint(cls)
+        display = app._display
+        frames = self
 
-    def _patch(self, cls: type[Widget]) -> None:
+        def displayed(screen: Screen[object], renderable: Any) -> None:
+            display(screen, renderable)
+            if not isinstance(renderable, CompositorUpdate) or app._batch_count:
+                return
+            renderable.render_segments(app.console)  # what the driver does before it writes to the terminal
+            now = time.perf_counter()
+            signature = _signature(app) if frames.signatures else None
+            frames.log.append(_Frame(now, tuple(frames._painted), signature))
+            frames._painted = []
+
+        app._display = displayed  # type: ignore[method-assign]
+
+    def _patch_paint(self, cls: type[Widget]) -> None:
         original = cls.render_lines
-        paints = self
+        frames = self
 
         def render_lines(widget: Widget, crop: Any) -> Any:
             lines = original(widget, crop)
-            now = time.perf_counter()
             cursor = (widget.cursor_row, widget.current_key) if isinstance(widget, KeyedTable) else None
-            paints.log.append((now, widget, cursor))
-            if widget.id == "resources":
-                paints.times.append(now)
+            frames._painted.append((widget, cursor))
             return lines
 
         cls.render_lines = render_lines  # type: ignore[method-assign]
 
+    def painted(self, widget_id: str) -> list[float]:
+        return [f.at for f in self.log if any(w.id == widget_id for w, _ in f.painted)]
 
-async def _press(pilot: Any, app: ArboristApp, paints: _Paints, key: str, timeout: float = 30.0) -> float:
-    """Seconds from sending ``key`` to the first repaint that shows its effect."""
-    screen, cursor = app.screen, _cursor(app)
+
+def _signature(app: ArboristApp) -> object:
+    """What the screen shows, as far as a key can change it: the screen, the focus, where each widget is, and what
+    each table and text holds."""
+    screen = app.screen
+    parts: list[object] = [id(screen), id(app.focused)]
+    for widget in screen.walk_children(Widget):
+        if not widget.display:
+            continue
+        part: tuple[object, ...] = (id(widget), widget.region, widget.scroll_offset)
+        if isinstance(widget, KeyedTable):
+            keys = widget.keys
+            part += (widget.cursor_row, widget.current_key, hash(keys), widget.border_title, widget._fitted)
+        elif isinstance(widget, Static):
+            part += (id(widget.content),)
+        elif isinstance(widget, Bar):
+            part += (widget.render().plain,)
+        parts.append(part)
+    return tuple(parts)
+
+
+async def _press(app: ArboristApp, frames: _Frames, key: str, quiet: float, timeout: float = 30.0) -> float | None:
+    """Seconds from sending ``key`` to the first frame that shows all it changed (None: the key changed nothing)."""
+    mark = len(frames.log)
+    frames.signatures = True
     start = time.perf_counter()
-    mark = len(paints.log)
     _send_key(app, key)
-    deadline = start + timeout
+    try:
+        while True:
+            await asyncio.sleep(0.005)
+            last = frames.log[-1].at if len(frames.log) > mark else start
+            if time.perf_counter() - last > quiet:
+                break
+            if time.perf_counter() - start > timeout:
+                return float("nan")
+    finally:
+        frames.signatures = False
+    after = frames.log[mark:]
+    if not after:
+        return None
+    final = after[-1].signature
+    first = next(f for f in after if f.signature == final)
+    return first.at - start
+
+
+async def _press_streaming(app: ArboristApp, frames: _Frames, key: str, timeout: float = 30.0) -> float:
+    """Seconds from sending ``key`` to the first frame that repainted the focused table with the cursor it moved."""
+    cursor = _cursor(app)
+    mark = len(frames.log)
+    start = time.perf_counter()
+    _send_key(app, key)
     while True:
-        new_screen, new_cursor = app.screen, _cursor(app)
-        for at, widget, row in paints.log[mark:]:
-            if new_screen is not screen:
-                if widget.screen is new_screen:
-                    return at - start
-            elif new_cursor != cursor and new_cursor is not None:
-                if widget is app.focused and row == new_cursor:
-                    return at - start
-            else:
-                return at - start
-        if time.perf_counter() > deadline:
+        moved = _cursor(app)
+        if moved is not None and moved != cursor:
+            for frame in frames.log[mark:]:
+                if any(widget is app.focused and row == moved for widget, row in frame.painted):
+                    return frame.at - start
+        if time.perf_counter() - start > timeout:
             return float("nan")
         await asyncio.sleep(0.001)
 
@@ -167,7 +239,8 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
         shown.append((app.state.revision, time.perf_counter()))
 
     app.refresh_screens = timed  # type: ignore[method-assign]
-    paints = _Paints()
+    frames = _Frames(app)
+    quiet = min(args.think, QUIET)
     width, height = (int(x) for x in args.size.split("x"))
     async with app.run_test(size=(width, height)) as pilot:
         table = app.screen.query_one("#resources", KeyedTable)
@@ -192,18 +265,21 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
         }
         per_key: dict[str, list[float]] = {}
         first: dict[str, float] = {}
+        await asyncio.sleep(args.think)
         for _ in range(args.rounds):
             for label, presses in keys.items():
                 for key in presses:
-                    await asyncio.sleep(args.think)  # a person reads the screen before the next key
-                    took = await _press(pilot, app, paints, key)
+                    took = await _press(app, frames, key, quiet)  # waits ``quiet`` after the last frame
+                    await asyncio.sleep(args.think - quiet)  # a person reads the screen before the next key
+                    if took is None:
+                        continue
                     per_key.setdefault(label, []).append(took)
                     first.setdefault(label, took)
-                    await pilot.pause()
             for _ in range(4):  # back to the forest root for the next round
                 _send_key(app, "escape")
                 await pilot.pause(0.05)
-        print(f"keypress to frame (idle stream; {args.rounds} rounds, {args.think:g} s before each key):")
+            await asyncio.sleep(args.think)
+        print(f"keypress to frame (idle stream; {args.rounds} rounds, {args.think:g} s between keys):")
         for label, values in per_key.items():
             _summary(f"  {label:<34}", values, first=first[label])
 
@@ -218,12 +294,12 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
             stream.thread.start()
             during: list[float] = []
             while stream.thread.is_alive():
-                during.append(await _press(pilot, app, paints, "down" if len(during) % 2 == 0 else "up"))
+                during.append(await _press_streaming(app, frames, "down" if len(during) % 2 == 0 else "up"))
                 await asyncio.sleep(0.05)
             last = feed.state.revision
             await _wait(pilot, lambda: bool(shown) and shown[-1][0] >= last)  # noqa: B023
             await pilot.pause()
-            latencies = _latencies(stream.pushed, shown, paints.times)
+            latencies = _latencies(stream.pushed, shown, frames.painted("resources"))
             print(f"streaming {len(batch)} events at {args.rate:g}/s, viewing {view}: {len(shown)} states applied")
             _summary("  event to screen", latencies)
             _summary("  keypress to frame while streaming", during)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import threading
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import App
@@ -31,6 +31,11 @@ from grove.views.tui.screens.help import HelpScreen
 from grove.views.tui.screens.overlay import ShowsState
 from grove.views.tui.screens.problems import ProblemsScreen
 from grove.views.tui.session import Providers, Session
+
+if TYPE_CHECKING:
+    from grove.views.tui.rows import Ref
+    from grove.views.tui.screens.topology import TopologyScreen
+    from grove.views.tui.screens.yaml import YamlScreen
 
 HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to take a state before it goes on anyway
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
@@ -54,6 +59,8 @@ class ArboristApp(App[None]):
         self.prefetcher = Prefetcher()  # what the next key is likely to open, computed while the UI is idle
         self._taken = threading.Event()  # the UI took the last state handed over
         self._taken.set()
+        self._topology: TopologyScreen | None = None
+        self._yaml: YamlScreen | None = None
         self.state, self.replay = feed.initial()
 
     # ------------------------------------------------------------------------------------------ the stream
@@ -126,6 +133,31 @@ class ArboristApp(App[None]):
             if action == "step" and (isinstance(self.focused, Input) or isinstance(self.screen, ModalScreen)):
                 return False
         return True
+
+    def topology_screen(self, focus: tuple[str, str] | None) -> TopologyScreen:
+        """The topology screen, opened on ``focus``: made once and kept installed, so ``t`` opens it again as it is
+        (composed, styled, laid out) rather than build a new one."""
+        from grove.views.tui.screens.topology import TopologyScreen
+
+        screen = self._topology
+        if screen is None:
+            screen = self._topology = TopologyScreen(focus)
+            self.install_screen(screen, name="topology")
+        else:
+            screen.reopen(focus)
+        return screen
+
+    def yaml_screen(self, ref: Ref) -> YamlScreen:
+        """The YAML overlay, opened on ``ref``: made once and kept installed, as the topology screen is."""
+        from grove.views.tui.screens.yaml import YamlScreen
+
+        screen = self._yaml
+        if screen is None:
+            screen = self._yaml = YamlScreen(ref)
+            self.install_screen(screen, name="yaml")
+        else:
+            screen.reopen(ref)
+        return screen
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

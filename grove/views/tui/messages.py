@@ -41,8 +41,9 @@ class LogLines(Message):
 class YamlLoaded(Message):
     """The YAML overlay's text, fetched on a worker thread."""
 
-    def __init__(self, text: str, origin: str, error: str | None = None) -> None:
+    def __init__(self, text: str, origin: str, error: str | None = None, ref: object = None) -> None:
         super().__init__()
         self.text = text
         self.origin = origin
         self.error = error
+        self.ref = ref  # what was fetched (the overlay is reused: a late answer for another object is dropped)

@@ -1,9 +1,11 @@
-"""The keyed table draws one-line text cells the short way: segment for segment (text, style, meta) what
-``DataTable._render_cell`` draws, for every kind of cell, width, padding and cursor, hover, header and fixed styles."""
+"""The keyed table draws one-line text cells and whole lines the short way: segment for segment (text, style, meta)
+what ``DataTable._render_cell`` and ``_render_line_in_row`` draw, for every kind of cell, width, padding and cursor,
+hover, header and fixed styles."""
 
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from rich.segment import Segment
 from rich.style import Style
@@ -150,16 +152,28 @@ async def test_the_screen_is_what_datatable_draws() -> None:
         _fill(table)
         await pilot.pause()
 
+        lines_drawn: list[bool] = []
+        plain_line = table._render_plain_line
+
+        def counted(*args: Any) -> Any:
+            lines = plain_line(*args)
+            lines_drawn.append(lines is not None)
+            return lines
+
         def screen(short: bool) -> list[list[tuple[object, ...]]]:
             table._clear_caches()
             table._line_cache.clear()
-            if not short:
+            if short:
+                table._render_plain_line = counted  # type: ignore[method-assign]
+            else:  # neither cells nor lines the short way
                 table._render_text_cell = lambda *args: None  # type: ignore[method-assign]
+                table._render_plain_line = lambda *args: None  # type: ignore[method-assign]
             try:
                 strips = [table.render_line(y) for y in range(table.size.height)]
             finally:
                 if not short:
                     del table._render_text_cell
+                del table._render_plain_line
             return [[(s.text, s.style, s.style.meta if s.style else None) for s in strip] for strip in strips]
 
         for fixed, zebra, row in itertools.product((0, 1), (False, True), (0, 2, 5)):
@@ -169,4 +183,7 @@ async def test_the_screen_is_what_datatable_draws() -> None:
             table.hover_coordinate = table.cursor_coordinate.down()
             table._show_hover_cursor = True
             await pilot.pause()
+            lines_drawn.clear()
             assert screen(short=True) == screen(short=False), (fixed, zebra, row)
+            # lines the short way without fixed columns (DataTable's own way with them)
+            assert lines_drawn and all(lines_drawn) == (fixed == 0) and any(lines_drawn) == (fixed == 0)

@@ -346,3 +346,61 @@ async def test_replay_keys_are_off_in_live_mode(live_rig: Any) -> None:
         await pilot.press("space", "plus", "g", "G")
         await pilot.pause()
         assert isinstance(app.screen, ForestScreen)
+
+
+async def test_t_opens_the_kept_topology_screen_afresh() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, TopologyScreen)
+        await pilot.press("down", "enter")  # into rack-2
+        await pilot.pause()
+        assert screen.request.path == ("rack-2",)
+        await pilot.press("slash", *"zz")
+        await pilot.pause()
+        assert screen.request.filter == "zz"
+        await pilot.press("enter", "t")  # keep the filter, back to the forest
+        await pilot.pause()
+        assert isinstance(app.screen, ForestScreen)
+        await pilot.press("t")
+        await pilot.pause()
+        assert app.screen is screen  # the same screen, not built again
+        assert screen.request.path == () and screen.request.filter == ""
+        assert not screen.query_one("#tfilter", Input).display
+        assert _table(app, "#domains").keys == ("dom:rack-1", "dom:rack-2")
+        assert _table(app, "#domains").current_key == "dom:rack-1"
+        assert "rack-1" in str(_table(app, "#pods").border_title)
+
+
+async def test_y_opens_the_kept_overlay_on_each_object() -> None:
+    from grove.views.tui.messages import YamlLoaded
+
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        overlay = app.screen
+        assert isinstance(overlay, YamlScreen) and overlay.ref.kind == "PodCliqueSet"
+        await pilot.press("slash", *"replicas", "enter")
+        await pilot.pause()
+        assert overlay.matches
+        await pilot.press("escape")
+        await pilot.pause()
+        await _into_decode(pilot)
+        await pilot.press("escape")  # back to the cliques: the decode clique under the cursor
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert app.screen is overlay
+        assert overlay.ref.kind == "PodClique" and overlay.ref.name == DECODE.partition(":")[2]
+        assert "kind: PodClique\n" in overlay.yaml_text and not overlay.matches
+        assert not overlay.query_one("#search", Input).display
+        # a late answer about the object shown before is dropped
+        text = overlay.yaml_text
+        overlay.post_message(YamlLoaded("kind: Stale\n", "fetched from the API server", ref=object()))
+        await pilot.pause()
+        assert overlay.yaml_text == text

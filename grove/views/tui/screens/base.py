@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING, cast
 
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
+from textual.timer import Timer
 
 from grove.reducers.state import State
+from grove.views.tui import frames
 from grove.views.tui.widgets.bars import CrumbBar, HeaderBar, HintBar, TimelineBar
 
 if TYPE_CHECKING:
@@ -23,6 +25,10 @@ class StateScreen(Screen[None]):
     def arborist(self) -> ArboristApp:
         return cast("ArboristApp", self.app)
 
+    @property
+    def _update_timer(self) -> Timer:
+        return frames.update_timer(self) or super()._update_timer
+
     def prepare(self, state: State) -> None:
         """Compute (and memoise on ``state``) the models ``show_state`` will ask for; no widget access here."""
 
@@ -35,6 +41,9 @@ class StateScreen(Screen[None]):
             header.update_from(app.state, app.replay, app.feed_error)
         for timeline in self.query(TimelineBar):
             timeline.update_status(app.replay)
+
+    def on_mount(self) -> None:
+        self.set_class(self.app.size.width < self.STACK_BELOW, "narrow")  # before the first layout, not after it
 
     def on_screen_resume(self) -> None:
         if not isinstance(self, ModalScreen):

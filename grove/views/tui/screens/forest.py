@@ -76,7 +76,9 @@ class ForestScreen(StateScreen):
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
-        self.set_focus(self.query_one("#resources", KeyedTable))
+        resources = self.query_one("#resources", KeyedTable)
+        resources.on_cursor_moved = self._cursor_moved
+        self.set_focus(resources)
 
     # ------------------------------------------------------------------------------------------ models
 
@@ -132,7 +134,10 @@ class ForestScreen(StateScreen):
 
     @on(DataTable.RowHighlighted, "#resources")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        key = event.row_key.value
+        self._cursor_moved(event.row_key.value)
+
+    def _cursor_moved(self, key: str | None) -> None:
+        """The events pane follows the cursor (in the frame that shows the cursor's move, see ``on_cursor_moved``)."""
         if key != self.selected:
             self.selected = key
             if key is not None:
@@ -254,9 +259,7 @@ class ForestScreen(StateScreen):
         self._open_yaml(ref)
 
     def _open_yaml(self, ref: Ref) -> None:
-        from grove.views.tui.screens.yaml import YamlScreen
-
-        self.app.push_screen(YamlScreen(ref))
+        self.app.push_screen(self.arborist.yaml_screen(ref))
 
     def action_logs(self) -> None:
         ref = self._selected_ref()
@@ -279,6 +282,4 @@ class ForestScreen(StateScreen):
     def action_topology(self) -> None:
         request = self._topology_request()
         self.arborist.prefetcher.join(f"topology:{request}")
-        from grove.views.tui.screens.topology import TopologyScreen
-
-        self.app.push_screen(TopologyScreen(request.focus))
+        self.app.push_screen(self.arborist.topology_screen(request.focus))

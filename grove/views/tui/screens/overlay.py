@@ -6,8 +6,9 @@ from typing import TYPE_CHECKING, ClassVar, Protocol, cast, runtime_checkable
 
 from textual.binding import BindingType
 from textual.screen import ModalScreen
+from textual.timer import Timer
 
-from grove.views.tui import keys
+from grove.views.tui import frames, keys
 
 if TYPE_CHECKING:
     from grove.views.tui.app import ArboristApp
@@ -24,6 +25,10 @@ class Overlay(ModalScreen[None]):
     @property
     def arborist(self) -> ArboristApp:
         return cast("ArboristApp", self.app)
+
+    @property
+    def _update_timer(self) -> Timer:
+        return frames.update_timer(self) or super()._update_timer
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -58,6 +58,20 @@ class TopologyScreen(StateScreen):
         self._navigated = False
         self._pods_key: str | None = None  # the domain or node whose pods the pods pane shows
 
+    def reopen(self, focus: tuple[str, str] | None) -> None:
+        """Start afresh on ``focus``: the screen is kept (installed) between openings, so that opening it again costs
+        no compose, styling and first layout, and its tables are filled once, for the width they already have."""
+        self.request = TopologyRequest(namespace=self.arborist.session.namespace, focus=focus)
+        self.memory = {}
+        self._pending_select = None
+        self._navigated = True
+        self._pods_key = None
+        if self.is_mounted:
+            filter_input = self.query_one("#tfilter", Input)
+            filter_input.value = ""
+            filter_input.display = False
+            self.set_focus(self.query_one("#domains", KeyedTable))
+
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
         yield Static(id="summary")
@@ -71,7 +85,9 @@ class TopologyScreen(StateScreen):
 
     def on_mount(self) -> None:
         self.query_one("#tfilter", Input).display = False
-        self.set_focus(self.query_one("#domains", KeyedTable))
+        domains = self.query_one("#domains", KeyedTable)
+        domains.on_cursor_moved = self._cursor_moved
+        self.set_focus(domains)
 
     def prepare(self, state: State) -> None:
         request, key = self.request, self._pods_key
@@ -102,6 +118,8 @@ class TopologyScreen(StateScreen):
         self.query_one("#findings", VerticalScroll).border_title = f"Findings ({len(level.findings)})"
         self.refresh_bars()
         self._show_pods()
+        if navigated:  # the cursor may not have moved (a kept screen opened again): no highlight would prefetch
+            self._prefetch()
 
     def _summary(self, level: TopologyLevel) -> Text:
         """The workload and its placement first (they must survive 80 columns), then the binding's levels."""
@@ -135,9 +153,14 @@ class TopologyScreen(StateScreen):
 
     @on(DataTable.RowHighlighted, "#domains")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key.value is not None:
-            self.memory[self.request.path] = event.row_key.value
-        self._show_pods()
+        self._cursor_moved(event.row_key.value)
+
+    def _cursor_moved(self, key: str | None) -> None:
+        """The pods pane follows the cursor (in the frame that shows the cursor's move, see ``on_cursor_moved``)."""
+        if key is not None:
+            self.memory[self.request.path] = key
+        if key != self._pods_key:
+            self._show_pods()
         self._prefetch()
 
     def _below(self, key: str) -> TopologyRequest:
@@ -244,9 +267,7 @@ class TopologyScreen(StateScreen):
         if ref is None:
             self.notify("y: select a node (host level) or a pod", severity="warning")
             return
-        from grove.views.tui.screens.yaml import YamlScreen
-
-        self.app.push_screen(YamlScreen(ref))
+        self.app.push_screen(self.arborist.yaml_screen(ref))
 
     def action_logs(self) -> None:
         ref = self._selected_ref()

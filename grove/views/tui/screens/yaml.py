@@ -75,11 +75,25 @@ class YamlScreen(Overlay):
             )
 
     def on_mount(self) -> None:
+        self._open()
+
+    def reopen(self, ref: Ref) -> None:
+        """Show ``ref`` afresh: the overlay is kept (installed) between openings, so that opening it again costs no
+        compose, styling and first layout."""
+        self.ref = ref
+        self.yaml_text, self.origin, self.matches, self.current = "", "", [], 0
+        if self.is_mounted:
+            self.query_one("#search", Input).value = ""
+            self.query_one("#yaml-body", VerticalScroll).scroll_home(animate=False)
+            self._open()
+
+    def _open(self) -> None:
         self.query_one("#search", Input).display = False
         app = self.arborist
         if app.session.mode == LIVE and app.providers.fetch_yaml is not None:
+            self.query_one("#yaml", Static).update("")
             self._set_title("fetching from the API server…")
-            self._fetch()
+            self._fetch(self.ref)
         else:
             self._load_recorded()
         self.set_focus(self.query_one("#yaml-body"))
@@ -98,18 +112,20 @@ class YamlScreen(Overlay):
             self._show(text, origin)
 
     @work(thread=True, exclusive=True)
-    def _fetch(self) -> None:
+    def _fetch(self, ref: Ref) -> None:
         provider = self.arborist.providers.fetch_yaml
         assert provider is not None
         try:
-            text = provider(self.ref.kind, self.ref.namespace, self.ref.name)
+            text = provider(ref.kind, ref.namespace, ref.name)
         except Exception as exc:
-            self.post_message(YamlLoaded("", "", error=str(exc) or type(exc).__name__))
+            self.post_message(YamlLoaded("", "", error=str(exc) or type(exc).__name__, ref=ref))
             return
-        self.post_message(YamlLoaded(text, "fetched from the API server"))
+        self.post_message(YamlLoaded(text, "fetched from the API server", ref=ref))
 
     @on(YamlLoaded)
     def _loaded(self, message: YamlLoaded) -> None:
+        if message.ref != self.ref:
+            return
         if message.error is not None:
             self._load_recorded(f"fetch failed: {message.error}")
         else:

@@ -12,13 +12,17 @@ widths that fixed columns never use) and update its cursor and caches once per r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+import attrs
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.coordinate import Coordinate
 from textual.events import Resize
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, DuplicateKey, RowKey
 from textual.widgets.data_table import Row as TableRow
@@ -31,6 +35,20 @@ REBUILD_MIN = 500
 _NEWLINE = Text("\n")  # what ``Text.__rich_console__`` joins wrapped lines with (never changed: ``join`` copies it)
 _JUSTIFY = ("default", "left")  # justifications the fast path draws (``Text`` defaults to "default")
 _OVERFLOW = ("fold", "crop", "ellipsis")  # overflows it draws (``Text`` defaults to "fold"; no-wrap folds = crops)
+
+
+@attrs.frozen
+class _Pending:
+    columns: tuple[Column, ...]
+    rows: dict[str, Row]  # in order
+    select: str | None
+
+    @property
+    def key(self) -> str | None:
+        """Where the cursor will be."""
+        if self.select is not None and self.select in self.rows:
+            return self.select
+        return next(iter(self.rows), None)
 
 
 class KeyedTable(DataTable[Text]):
@@ -47,11 +65,22 @@ class KeyedTable(DataTable[Text]):
         self._signatures: dict[str, tuple[tuple[object, ...], ...]] = {}  # of the cells shown, once compared
         self._positions: tuple[int, ...] = ()  # per fitted column: its index in the level's cells
         self._fitted_width = -1
+        self._pending: _Pending | None = None  # rows given before the table was laid out
+        self._showing = False
+        self._painting = False
+        self._paint_style: Style | None = None
+        self._drawn_with: tuple[Style, ...] | None = None  # component styles the caches were drawn with
+        # Called with the key under the cursor when a key or a click moves it to another row, before the frame that
+        # shows the move: what follows the cursor (another pane) is painted in the same frame. ``RowHighlighted``
+        # comes after that frame; ``show`` moving the cursor calls nothing (the caller knows).
+        self.on_cursor_moved: Callable[[str | None], None] | None = None
 
     # ----------------------------------------------------------------------------------------------- reading
 
     @property
     def current_key(self) -> str | None:
+        if self._pending is not None:
+            return self._pending.key
         if not self._order or not 0 <= self.cursor_row < len(self._order):
             return None
         return self._order[self.cursor_row]
@@ -59,13 +88,17 @@ class KeyedTable(DataTable[Text]):
     @property
     def current_row(self) -> Row | None:
         key = self.current_key
-        return self._rows.get(key) if key is not None else None
+        return self.row_model(key) if key is not None else None
 
     @property
     def keys(self) -> tuple[str, ...]:
+        if self._pending is not None:
+            return tuple(self._pending.rows)
         return tuple(self._order)
 
     def row_model(self, key: str) -> Row | None:
+        if self._pending is not None:
+            return self._pending.rows.get(key)
         return self._rows.get(key)
 
     # ----------------------------------------------------------------------------------------------- writing
@@ -75,19 +108,42 @@ class KeyedTable(DataTable[Text]):
     ) -> None:
         """Apply ``rows`` (in order); put the cursor on ``select`` if given (else on the first row when ``reset``),
         otherwise keep it on its key."""
+        if not self._spec and not self.size.width:
+            # Not laid out yet (a screen being put up): filled once it knows its width (``on_resize``), rather than
+            # filled and drawn for a guessed width, then again. Until then it reads as it will be.
+            if select is None and self._pending is not None:
+                select = self._pending.select
+            self._pending = _Pending(tuple(columns), {row.key: row for row in rows}, select)
+            return
         spec = tuple(columns)
         width = self._available_width()
         fitted = fit_columns(spec, width)
         keep = select if select is not None else (None if reset else self.current_key)
         old_index = 0 if reset else self.cursor_row
-        if spec != self._spec or fitted != self._fitted:
-            self._spec, self._fitted, self._fitted_width = spec, fitted, width
-            indices = {column.key: i for i, column in enumerate(spec)}
-            self._positions = tuple(indices[c.key] for c in fitted)
-            self._rebuild(rows)
-        else:
-            self._diff(rows)
-        self._place_cursor(keep, old_index, scroll_follow=select is None and not reset)
+        self._showing = True
+        try:
+            if spec != self._spec or fitted != self._fitted:
+                self._spec, self._fitted, self._fitted_width = spec, fitted, width
+                indices = {column.key: i for i, column in enumerate(spec)}
+                self._positions = tuple(indices[c.key] for c in fitted)
+                self._rebuild(rows)
+            else:
+                self._diff(rows)
+            self._place_cursor(keep, old_index, scroll_follow=select is None and not reset)
+        finally:
+            self._showing = False
+
+    def watch_cursor_coordinate(self, old_coordinate: Coordinate, new_coordinate: Coordinate) -> None:
+        super().watch_cursor_coordinate(old_coordinate, new_coordinate)
+        if old_coordinate.row != new_coordinate.row and not self._showing and self.on_cursor_moved is not None:
+            self.on_cursor_moved(self.current_key)
+
+    def _set_hover_cursor(self, active: bool) -> None:
+        """Every key switches the hover cursor off, and ``DataTable`` repaints its row even when it was off: a frame
+        of its own before the key's effect, which then waits for the next frame. Off already, nothing changes."""
+        if not active and getattr(self, "_show_hover_cursor", None) is False:
+            return
+        super()._set_hover_cursor(active)
 
     def _available_width(self) -> int:
         width = self.content_region.width or self.size.width
@@ -172,6 +228,133 @@ class KeyedTable(DataTable[Text]):
         self.hover_coordinate = self.hover_coordinate
         self._update_count += 1
         self.refresh(layout=True)
+
+    def notify_style_update(self) -> None:
+        """Keep what was drawn when a style update changed none of the table's styles.
+
+        ``DataTable`` forgets every rendered cell and line at each style update, and a screen's styles are updated
+        whenever it comes back (closing an overlay, leaving the topology): the whole table was drawn again although
+        nothing changed. Its own style is part of every cache key already; its component styles (cursor, header,
+        hover, rows) are compared here, and when one changed the caches go as ``DataTable`` lets them go.
+        """
+        try:
+            super(DataTable, self).notify_style_update()
+            components = tuple(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES))
+            if components == self._drawn_with:
+                self._styles_cache.clear()
+                self.refresh()
+                return
+            self._drawn_with = components
+        except (AttributeError, KeyError):  # not mounted yet (no component styles), or a Textual without these
+            self._drawn_with = None
+        super().notify_style_update()
+
+    # ----------------------------------------------------------------------------------------------- drawing
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        """One paint: the table's own style is worked out once for it, not once per line (``DataTable`` asks for
+        it at every line, and each time it is combined anew from every ancestor's styles)."""
+        self._paint_style = None
+        self._painting = True
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._painting = False
+
+    @property
+    def rich_style(self) -> Style:
+        if not self._painting:
+            return super().rich_style
+        if self._paint_style is None:
+            self._paint_style = super().rich_style
+        return self._paint_style
+
+    def _render_line_in_row(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]]:
+        """What ``DataTable._render_line_in_row`` returns, for a table without row labels or fixed columns (these
+        take ``DataTable``'s own way), without working out the header and fixed-column styles only those use."""
+        try:
+            lines = self._render_plain_line(row_key, line_no, base_style, cursor_location, hover_location)
+        except AttributeError:  # a Textual without these internals
+            lines = None
+        if lines is None:
+            return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
+        return lines
+
+    def _render_plain_line(
+        self,
+        row_key: RowKey,
+        line_no: int,
+        base_style: Style,
+        cursor_location: Coordinate,
+        hover_location: Coordinate,
+    ) -> tuple[list[list[Segment]], list[list[Segment]]] | None:
+        cursor_type = self.cursor_type
+        if self.fixed_columns or (self._labelled_row_exists and self.show_row_labels) or cursor_type != "row":
+            return None  # what these draw (row labels, fixed columns, a faded row background): DataTable's own way
+        cache_key = (  # DataTable's own key: its cache holds either way's rendering of a line
+            row_key,
+            line_no,
+            base_style,
+            cursor_location,
+            hover_location,
+            cursor_type,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self._update_count,
+            self._pseudo_class_state,
+        )
+        cache = self._row_render_cache
+        cached = cache.get(cache_key)
+        if cached is not None:
+            return cached
+        should_highlight = self._should_highlight
+        row_index = self._row_locations.get(row_key)
+        if row_index is None:
+            row_index = -1
+        row_style = self._get_row_style(row_index, base_style)
+        columns = self.ordered_columns
+        scrollable_row: list[list[Segment]] = []
+        table_width = self._row_label_column_width
+        for column_index, column in enumerate(columns):
+            width = column.get_render_width(self)
+            table_width += width
+            cell_location = Coordinate(row_index, column_index)
+            scrollable_row.append(
+                self._render_cell(
+                    row_index,
+                    column_index,
+                    row_style,
+                    width,
+                    cursor=should_highlight(cursor_location, cell_location, cursor_type),
+                    hover=should_highlight(hover_location, cell_location, cursor_type),
+                )[line_no]
+            )
+        # the rest of the line, as DataTable extends it
+        remaining_space = max(0, self.size.width - table_width)
+        extend_style, _ = self._get_styles_to_render_cell(
+            row_index == -1,
+            False,
+            False,
+            should_highlight(hover_location, Coordinate(row_index or 0, 0), cursor_type),
+            row_index == cursor_location.row,
+            self.show_cursor,
+            self._show_hover_cursor,
+            False,
+            False,
+        )
+        extend_style = row_style + extend_style
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        scrollable_row.append([Segment(" " * remaining_space, extend_style)])
+        lines: tuple[list[list[Segment]], list[list[Segment]]] = ([], scrollable_row)
+        cache[cache_key] = lines
+        return lines
 
     def _render_cell(
         self,
@@ -409,6 +592,11 @@ class KeyedTable(DataTable[Text]):
             self.move_cursor(row=index, animate=False, scroll=True)
 
     def on_resize(self, event: Resize) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None and self.size.width:
+            self.show(pending.columns, list(pending.rows.values()), select=pending.select)
+            return
+        self._pending = pending
         if self._spec and self._available_width() != self._fitted_width:
             rows = [self._rows[key] for key in self._order]
             self.show(self._spec, rows)
