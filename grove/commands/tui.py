@@ -79,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from grove.commands.source import open_recording, parse_offset
+    from grove.events.event_lines import EventLines
     from grove.events.recording import RecordingError
     from grove.reducers.timeline import Timeline
     from grove.views.tui.feed import ReplayFeed
@@ -86,14 +87,18 @@ def _replay(args: argparse.Namespace) -> tuple[Any, Any, Any]:
 
     recording = open_recording(args.replay)
     try:
-        events = recording.load()
+        events = EventLines(recording)  # decoded as the replay reaches them: a long recording opens at once
     except RecordingError as exc:
         raise UserError(str(exc)) from None
-    timeline = Timeline(events, recording.header.start)
+    timeline = Timeline(events, recording.header.start, times=events.times)
     at = parse_offset(args.at) if args.at else None
     if at is not None and at > timeline.duration + 1e-6:
         raise UsageError(f"--at {args.at} is past the end of {args.replay} (it lasts {timeline.duration:.0f}s)")
     feed = ReplayFeed(timeline, speed=args.speed, playing=not args.paused and at is None, at=at)
+    try:
+        feed.initial()  # folded here, so that a bad line before the starting point ends the command cleanly
+    except RecordingError as exc:
+        raise UserError(str(exc)) from None
     namespace = None if args.all_namespaces else args.namespace
     session = Session(REPLAY, namespace, context=recording.header.context, label=str(args.replay))
     return session, feed, Providers()

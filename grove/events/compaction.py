@@ -17,21 +17,16 @@ only to report a bad line, are counted when one is found.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import mmap
-import os
 import re
-import shutil
-import tempfile
 from collections.abc import Iterator
 from typing import Any, cast
 
 import orjson
 
 from grove.events import kinds
+from grove.events.mapped import line_number, mapped
 from grove.events.model import Applied, ClockAdvanced, Compacted, Event, KubeObject, Listed, Removed
-from grove.events.recording import CUT_OFF, Recording, RecordingError, cut_off, object_key, open_lines
+from grove.events.recording import CUT_OFF, Recording, RecordingError, object_key
 from grove.events.skim import RawKey, Run, skim_in_parallel
 
 _HEAD = re.compile(
@@ -67,14 +62,14 @@ class _Reader:
         self._kinds = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
 
     def fail(self, offset: int, reason: str) -> RecordingError:
-        return RecordingError(self.recording.display, self._line_number(offset), reason)
+        return RecordingError(self.recording.display, line_number(self.buffer, offset), reason)
 
     def events(self) -> Iterator[Event]:
         if self.recording.header.version != 1:  # older versions need their upgrades: read every event
             yield from self._every_event()
             return
         try:
-            with _mapped(self.recording) as (buffer, cut):
+            with mapped(self.recording) as (buffer, cut):
                 self.buffer, self.cut_off = buffer, cut
                 yield from self._read()
         except OSError as exc:
@@ -222,13 +217,6 @@ class _Reader:
         except RecordingError as exc:
             raise self.fail(pos, exc.reason) from None
 
-    def _line_number(self, pos: int) -> int:
-        """The 1-based number of the line starting at ``pos`` (counted only when a line is reported)."""
-        count, step = 1, 1 << 24
-        for lo in range(0, pos, step):
-            count += self.buffer[lo : min(pos, lo + step)].count(b"\n")
-        return count
-
     def _every_event(self) -> Iterator[Event]:
         for event in self.recording.events():
             if event.at - self.start > self.limit:
@@ -238,33 +226,6 @@ class _Reader:
 
 class _Past(Exception):
     """The reader reached a line after the moment asked for."""
-
-
-@contextlib.contextmanager
-def _mapped(recording: Recording) -> Iterator[tuple[Any, bool]]:
-    """The recording's bytes (a plain file mapped into memory, a gzipped file inflated into a mapped temporary file,
-    a bundle's member in memory), and whether a gzip stream ended early."""
-    with open_lines(recording.path) as stream:
-        if isinstance(stream, io.BytesIO):
-            yield stream.getvalue(), False
-        elif isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO):
-            with _map(stream.fileno()) as mapped:
-                yield mapped, False
-        else:
-            with tempfile.TemporaryFile() as inflated:
-                shutil.copyfileobj(stream, inflated, 1 << 20)
-                inflated.flush()
-                with _map(inflated.fileno()) as mapped:
-                    yield mapped, cut_off(stream)
-
-
-@contextlib.contextmanager
-def _map(fd: int) -> Iterator[Any]:
-    if os.fstat(fd).st_size == 0:
-        yield b""
-        return
-    with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
-        yield mapped
 
 
 def _position(where: int | tuple[int, Event]) -> int:

@@ -7,30 +7,25 @@ ones in a dict: most lines of a long recording are superseded and are never look
 the clock. Any other line (a list, a source's health, a line without that head, a broken line) ends the current run
 and is left, by its offset, for the reader to decode in order (grove/events/compaction.py).
 
-Large recordings are skimmed on two cores: a forked child skims the second half while this process skims the first,
-and sends its result back through a pipe. Skimming is the only step that looks at every line, so this halves the
-wall time of the scan of a long recording; the rest of the reading (decoding the few surviving lines) stays here.
+Large recordings are skimmed on two cores (grove/events/two_cores.py); the rest of the reading (decoding the few
+surviving lines) stays in this process.
 """
 
 from __future__ import annotations
 
 import array
-import contextlib
-import os
-import pickle
 import re
-import signal
-import threading
 from typing import Any
 
-_CHANGE = re.compile(
+from grove.events.two_cores import in_two_halves
+
+CHANGE_HEAD = re.compile(
     rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(?:applied|removed)",'
     rb'("kind":"[A-Za-z0-9]+","key":\["[^"\\\n]*","[^"\\\n]+"\]),"object":\{'
 )
-_CLOCK = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"clock"\}')
-
-PARALLEL_MIN_BYTES = 64 << 20
-"""Spans smaller than this are skimmed here: forking costs more than it saves."""
+"""A change line's head: group 1 its time offset, group 2 its raw key (the line goes on with the object)."""
+CLOCK_LINE = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"clock"\}')
+"""A clock line, whole when the match ends where the line does: group 1 its time offset."""
 
 RawKey = bytes
 """A change line's ``"kind":"…","key":["…","…"]`` bytes: one object, as the writer names it."""
@@ -49,7 +44,7 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
     run: dict[RawKey, int] = {}
     latest = float("-inf")
     find = buffer.find
-    change = _CHANGE.match
+    change = CHANGE_HEAD.match
     pos = lo
     while pos < hi:
         end = find(b"\n", pos)
@@ -67,7 +62,7 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
             if t > latest:
                 latest = t
             run[key] = pos
-        elif (clock := _CLOCK.match(buffer, pos, end)) is not None and clock.end() == end:
+        elif (clock := CLOCK_LINE.match(buffer, pos, end)) is not None and clock.end() == end:
             t = float(clock.group(1))
             if t > limit:
                 items.append((run, latest))
@@ -85,38 +80,9 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
 
 def skim_in_parallel(buffer: Any, lo: int, hi: int, limit: float) -> list[Skim]:
     """The skims of ``[lo, hi)`` in file order: two halves on two cores when the span is large, else one."""
-    mid = buffer.find(b"\n", lo + (hi - lo) // 2) + 1
-    if hi - lo < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
-        return [skim(buffer, lo, hi, limit)]
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: skim the second half, send it, and leave without running any of the parent's exits
-        code = 1
-        try:
-            os.close(read_end)
-            with os.fdopen(write_end, "wb") as out:
-                pickle.dump(_packed(skim(buffer, mid, hi, limit)), out, protocol=pickle.HIGHEST_PROTOCOL)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write_end)
-    try:
-        first = skim(buffer, lo, mid, limit)
-        if first[1]:  # the moment asked for lies in the first half: the second half is not needed
-            return [first]
-        with os.fdopen(read_end, "rb") as received:
-            read_end = -1
-            try:
-                second = _unpacked(pickle.load(received))
-            except (EOFError, pickle.UnpicklingError, ValueError):  # the child failed: skim its half here
-                second = skim(buffer, mid, hi, limit)
-        return [first, second]
-    finally:
-        if read_end >= 0:
-            os.close(read_end)
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+    return in_two_halves(
+        buffer, lo, hi, lambda b, start, stop: skim(b, start, stop, limit), _packed, _unpacked, lambda first: first[1]
+    )
 
 
 def _packed(result: Skim) -> tuple[list[tuple[bytes, bytes, float] | int], bool]:
@@ -143,8 +109,3 @@ def _unpacked(packed: tuple[list[tuple[bytes, bytes, float] | int], bool]) -> Sk
         else:
             items.append(item)
     return items, packed[1]
-
-
-def _can_fork() -> bool:
-    # Forking a process that runs other threads can copy a lock in a held state; the one-shot commands run none.
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1

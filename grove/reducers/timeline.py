@@ -1,8 +1,16 @@
-"""A seekable replay: a recording's events plus periodic snapshots of the folded state.
+"""A seekable replay: a recording's events plus snapshots of the folded state.
 
-``state_at(i)`` is the state after the first ``i`` events. Every ``every`` events the fold is kept as a snapshot, so a
-seek or a step back costs at most ``every`` reduces from the nearest snapshot instead of a fold from the start.
-Snapshots are taken lazily, the first time the fold passes them, so opening a long recording costs nothing up front.
+``state_at(i)`` is the state after the first ``i`` events. Snapshots are taken lazily, the first time the fold passes
+them, so opening a long recording costs nothing up front:
+
+- every ``coarse`` events a snapshot is kept for good. ``coarse`` is ``every`` on a short recording and grows on a
+  long one so that at most ``MAX_SNAPSHOTS`` are kept: each snapshot holds on to the objects that changed since,
+  and a million-event recording snapshotted every 256 events would hold most of its decoded events in memory;
+- every ``every`` events a recent snapshot is kept, the latest ``RECENT_SNAPSHOTS`` of them, so stepping back near
+  where the replay has been folds at most ``every`` events.
+
+The fold between snapshots is ``batch.fold`` (the same state as ``reduce`` one event at a time, built once per
+stretch). ``events`` may be any sequence, such as ``EventLines``, which decodes an event when it is asked for.
 
 Times: ``offset`` is seconds from the recording's ``start`` (its header), the unit the user types (``--at 90s``).
 Event times are not guaranteed to be sorted in a file written by several threads, so positions are looked up on the
@@ -13,15 +21,19 @@ from __future__ import annotations
 
 import bisect
 import itertools
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 
 import attrs
 
 from grove.events.model import ClockAdvanced, Event
+from grove.reducers.batch import fold
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 
 DEFAULT_SNAPSHOT_EVERY = 256
+MAX_SNAPSHOTS = 16
+RECENT_SNAPSHOTS = 32
 
 
 @attrs.frozen
@@ -35,14 +47,23 @@ class Position:
 class Timeline:
     """Events of one recording, foldable to any position."""
 
-    def __init__(self, events: Sequence[Event], start: float, every: int = DEFAULT_SNAPSHOT_EVERY) -> None:
+    def __init__(
+        self,
+        events: Sequence[Event],
+        start: float,
+        every: int = DEFAULT_SNAPSHOT_EVERY,
+        times: Iterable[float] | None = None,
+    ) -> None:
+        """``times``: each event's time, when reading them off ``events`` would decode every event."""
         if every < 1:
             raise ValueError("snapshot interval must be at least 1")
-        self.events: tuple[Event, ...] = tuple(events)
+        self.events: Sequence[Event] = tuple(events) if isinstance(events, list) else events
         self.start = start
         self.every = every
-        self._times = list(itertools.accumulate((e.at for e in self.events), max))
-        self._snapshots: dict[int, State] = {0: empty_state()}
+        self.coarse = every * max(1, -(-len(self.events) // (every * MAX_SNAPSHOTS)))  # a multiple of ``every``
+        self._times = list(itertools.accumulate(times if times is not None else (e.at for e in self.events), max))
+        self._snapshots: dict[int, State] = {0: empty_state()}  # at multiples of ``coarse``, kept
+        self._recent: OrderedDict[int, State] = OrderedDict()  # at multiples of ``every``, the latest few
         self._last: tuple[int, State] | None = None  # the latest answer: a paused replay asks for it again
 
     def __len__(self) -> int:
@@ -55,7 +76,8 @@ class Timeline:
 
     @property
     def snapshot_count(self) -> int:
-        return len(self._snapshots)
+        """Snapshots held now, kept and recent."""
+        return len(self._snapshots) + len(self._recent)
 
     def offset_of(self, index: int) -> float:
         """The clock offset right after the first ``index`` events."""
@@ -71,19 +93,47 @@ class Timeline:
         index = self._clamp(index)
         if self._last is not None and self._last[0] == index:
             return self._last[1]
-        base = (index // self.every) * self.every
+        base = (index // self.coarse) * self.coarse
         while base not in self._snapshots:
-            base -= self.every
+            base -= self.coarse
         state = self._snapshots[base]
-        for i in range(base, index):
-            state = reduce(state, self.events[i])
-            if (i + 1) % self.every == 0 and (i + 1) not in self._snapshots:
-                self._snapshots[i + 1] = state
-        if index in self._snapshots:
+        nearer = max((i for i in self._recent if base < i <= index), default=None)
+        if nearer is not None:
+            base, state = nearer, self._recent[nearer]
+            self._recent.move_to_end(nearer)
+        # The last stretch before ``index`` is folded in small steps and kept as recent snapshots. Before it, one
+        # step goes to the last place of a kept snapshot (kept there: the next seek nearby starts from it), and one
+        # more to the stretch: a compacted step decodes each object once, however many events it spans.
+        recent_start = max(0, index - RECENT_SNAPSHOTS * self.every) // self.every * self.every
+        while base < index:
+            if base < recent_start:  # one step to the last kept snapshot's place before the stretch, then to it
+                boundary = recent_start // self.coarse * self.coarse
+                stop = boundary if boundary > base else recent_start
+            else:
+                stop = min(index, (base // self.every + 1) * self.every)
+            state = fold(self._stretch(base, stop), state)
+            base = stop
+            if base % self.every == 0:
+                self._remember(base, state)
+        if index in self._snapshots or index in self._recent:
             # A fresh root over the same maps: derivations memoised by the caller stay off the shared snapshot.
             state = state._replace(memo={})
         self._last = (index, state)
         return state
+
+    def _stretch(self, lo: int, hi: int) -> Sequence[Event]:
+        """Events ``lo`` to ``hi``, compacted when the sequence can (``EventLines`` skips superseded changes)."""
+        compacted = getattr(self.events, "compacted", None)
+        return compacted(lo, hi) if compacted is not None and hi - lo > 1 else self.events[lo:hi]
+
+    def _remember(self, index: int, state: State) -> None:
+        if index % self.coarse == 0:
+            self._snapshots.setdefault(index, state)
+            return
+        self._recent[index] = state
+        self._recent.move_to_end(index)
+        if len(self._recent) > RECENT_SNAPSHOTS:
+            self._recent.popitem(last=False)
 
     def state_at_position(self, position: Position) -> State:
         """The state after ``position.index`` events, its clock moved on to ``position.offset`` when that is later."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import os
+import pickle
 import zlib
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grove.events import skim
 from grove.events.compaction import compacted_events
 from grove.events.model import (
     Applied,
@@ -240,28 +239,9 @@ def test_a_line_longer_than_any_read_is_read_whole(tmp_path: Path) -> None:
     _same(fold(compacted), fold(events))
 
 
-@pytest.fixture
-def two_cores(monkeypatch: pytest.MonkeyPatch) -> list[int]:
-    """Skim every recording on two cores, however small; the list counts the forks."""
-    forks: list[int] = []
-    real_fork = os.fork
-
-    def counting_fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(skim, "PARALLEL_MIN_BYTES", 0)
-    # Other tests' servers may still be winding down threads; the child only skims bytes, so forking is safe here.
-    monkeypatch.setattr(skim, "_can_fork", lambda: True)
-    monkeypatch.setattr(skim.os, "fork", counting_fork)
-    return forks
-
-
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps, st.one_of(st.none(), st.integers(0, 30)))
-def test_two_cores_give_the_full_fold(tmp_path: Path, two_cores: list[int], spec: list[Any], cut: int | None) -> None:
+def test_two_cores_give_the_full_fold(tmp_path: Path, forks: list[int], spec: list[Any], cut: int | None) -> None:
     events = _events(spec)
     path = tmp_path / "r.jsonl"
     write_recording(path, Header(start=START), events)
@@ -270,28 +250,28 @@ def test_two_cores_give_the_full_fold(tmp_path: Path, two_cores: list[int], spec
     _same(fold(compacted_events(Recording(path), until)), fold(everything))
 
 
-def test_a_bad_line_in_the_second_half_keeps_its_number(tmp_path: Path, two_cores: list[int]) -> None:
+def test_a_bad_line_in_the_second_half_keeps_its_number(tmp_path: Path, forks: list[int]) -> None:
     path, _ = _churn(tmp_path)
     lines = path.read_bytes().splitlines()
     lines[-3] = b"this is not json"
     path.write_bytes(b"\n".join(lines) + b"\n")
     with pytest.raises(RecordingError) as caught:
         list(compacted_events(Recording(path)))
-    assert two_cores  # the second half was skimmed by a child
+    assert forks  # the second half was skimmed by a child
     assert (caught.value.line, caught.value.reason.split(" (")[0]) == (len(lines) - 2, "not JSON")
 
 
 def test_a_failed_child_is_replaced_by_skimming_here(
-    tmp_path: Path, two_cores: list[int], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, forks: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, events = _churn(tmp_path)
 
     def broken_pipe(*args: Any, **kwargs: Any) -> None:
         raise OSError("the pipe broke")
 
-    monkeypatch.setattr(skim.pickle, "dump", broken_pipe)  # only the child sends
+    monkeypatch.setattr(pickle, "dump", broken_pipe)  # only the child sends
     _same(fold(compacted_events(Recording(path))), fold(events))
-    assert two_cores
+    assert forks
 
 
 @pytest.mark.parametrize("reader", ["compacted", "every event"])

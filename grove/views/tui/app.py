@@ -30,7 +30,7 @@ from grove.views.tui.screens.goto import GotoScreen
 from grove.views.tui.screens.help import HelpScreen
 from grove.views.tui.screens.overlay import ShowsState
 from grove.views.tui.screens.problems import ProblemsScreen
-from grove.views.tui.session import Providers, Session
+from grove.views.tui.session import REPLAY, Providers, Session
 
 if TYPE_CHECKING:
     from grove.views.tui.rows import Ref
@@ -112,8 +112,9 @@ class ArboristApp(App[None]):
 
     @on(FeedFailed)
     def _feed_failed(self, message: FeedFailed) -> None:
-        self.feed_error = message.error
-        self.notify(f"the live stream ended: {message.error}", severity="error", timeout=10)
+        what = "the replay stopped at a line it cannot read" if self.session.mode == REPLAY else "the live stream ended"
+        self.feed_error = f"{what}: {message.error}"
+        self.notify(self.feed_error, severity="error", timeout=10)
         self.refresh_screens()
 
     def refresh_screens(self) -> None:

@@ -21,7 +21,8 @@ class StateChanged(Message):
 
 
 class FeedFailed(Message):
-    """The live stream ended with an error (shown in the header and the problems pane)."""
+    """The feed stopped on an error: the live stream ended, or a replay reached a line it cannot read (shown in the
+    header and the problems pane)."""
 
     def __init__(self, error: str) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from reactivex.subject import Subject
 
+from grove.events.event_lines import EventLines
 from grove.events.model import Event
 from grove.events.recording import Recording
 from grove.reducers.timeline import Timeline
@@ -23,8 +24,10 @@ FRAGMENTED = "disagg-fragmented.jsonl"
 
 
 def load_timeline(name: str) -> Timeline:
+    """A bundled recording's timeline, read as ``kubectl grove tui --replay`` reads it (events decoded on demand)."""
     recording = Recording(REPLAYS / name)
-    return Timeline(recording.load(), recording.header.start)
+    events = EventLines(recording)
+    return Timeline(events, recording.header.start, times=events.times)
 
 
 def replay_app(
@@ -37,7 +40,7 @@ def replay_app(
 ) -> ArboristApp:
     """An app over a bundled recording, paused at ``at`` (default: its end) unless ``playing``."""
     recording = Recording(REPLAYS / name)
-    timeline = Timeline(recording.load(), recording.header.start)
+    timeline = load_timeline(name)
     feed = ReplayFeed(
         timeline,
         playing=playing,

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import math
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 from grove.commands.main import main
+from grove.events.event_lines import EventLines
+from grove.events.recording import Recording, RecordingError
+from grove.reducers.timeline import Timeline
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import ReplayFeed
 from tests.views.tui.conftest import FRAGMENTED, REPLAYS
@@ -83,3 +90,52 @@ def test_missing_file_and_not_a_recording(tmp_path: Path, capsys: pytest.Capture
 def test_usage_errors_exit_2(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def _broken_inside(tmp_path: Path) -> tuple[Path, int]:
+    """The fragmented recording with one applied object broken behind an intact head (found only when decoded)."""
+    lines = (REPLAYS / FRAGMENTED).read_bytes().splitlines()
+    number = next(i for i, line in enumerate(lines) if i > len(lines) // 2 and b'"type":"applied"' in line) + 1
+    lines[number - 1] = lines[number - 1].replace(b'"metadata":{', b'"metadata":[', 1)
+    path = tmp_path / "broken.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    return path, number
+
+
+def test_a_broken_line_before_the_starting_point_is_one_line_and_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], started: list[ArboristApp]
+) -> None:
+    path, number = _broken_inside(tmp_path)
+    broken_at = orjson.loads((REPLAYS / FRAGMENTED).read_bytes().splitlines()[number - 1])["t"]
+    assert main(["replay", str(path), "--at", f"{math.ceil(broken_at)}s"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"broken.jsonl:{number}: not JSON" in err
+    assert not started
+
+
+def test_a_broken_line_reached_while_playing_pauses_and_reports_it(tmp_path: Path) -> None:
+    path, number = _broken_inside(tmp_path)
+    recording = Recording(path)
+    events = EventLines(recording)
+    feed = ReplayFeed(Timeline(events, recording.header.start, times=events.times), speed=64, playing=True)
+    failures: list[BaseException] = []
+    delivered: list[int] = []
+    done = threading.Event()
+
+    def failed(error: BaseException) -> None:
+        failures.append(error)
+        done.set()
+
+    feed.start(lambda state, status: delivered.append(status.position.index if status else -1), failed)
+    try:
+        assert done.wait(20), "the replay reached the broken line"
+        assert isinstance(failures[0], RecordingError) and failures[0].line == number
+        assert not feed.status().playing
+        delivered.clear()
+        feed.seek(0)  # the keys still work: back to the start, before the broken line
+        deadline = time.monotonic() + 10
+        while not delivered and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert delivered == [feed.timeline.position_at(0).index] and len(failures) == 1
+    finally:
+        feed.stop()

@@ -218,7 +218,7 @@ async def test_source_problems_and_a_failed_stream(live_rig: LiveRig) -> None:
         await pilot.pause()
         assert isinstance(rig.app.screen, ProblemsScreen)
         rig.subject.on_error(RuntimeError("connection reset"))
-        await wait_until(pilot, lambda: rig.app.feed_error == "connection reset")
+        await wait_until(pilot, lambda: rig.app.feed_error == "the live stream ended: connection reset")
         content = rig.app.screen.query_one("#problems", Static).content
         console = Console(width=150, record=True, file=io.StringIO())
         console.print(content)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import overload
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grove.events.model import ClockAdvanced
+from grove.events.model import ClockAdvanced, Event
 from grove.reducers.reduce import fold
-from grove.reducers.timeline import Position, Timeline
+from grove.reducers.timeline import MAX_SNAPSHOTS, RECENT_SNAPSHOTS, Position, Timeline
 from tests.support import fragmented
 from tests.views.tui.conftest import FRAGMENTED, load_timeline
 
@@ -75,3 +78,54 @@ def test_snapshots_are_not_handed_out_with_their_memo() -> None:
 def test_rejects_a_zero_interval() -> None:
     with pytest.raises(ValueError):
         Timeline([], 0.0, every=0)
+
+
+class _Counting(Sequence[Event]):
+    """Events that count how many of them are read (an EventLines decodes each one it is asked for)."""
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.read = 0
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @overload
+    def __getitem__(self, index: int) -> Event: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Event]: ...
+
+    def __getitem__(self, index: int | slice) -> Event | list[Event]:
+        got = self.events[index]
+        self.read += len(got) if isinstance(got, list) else 1
+        return got
+
+
+def _long() -> list[Event]:
+    events = fragmented.events()
+    return events + [ClockAdvanced(events[-1].at + i) for i in range(1, 5000)]
+
+
+def test_a_long_recording_keeps_a_bounded_number_of_snapshots() -> None:
+    events = _long()
+    timeline = Timeline(events, events[0].at, every=8)
+    assert timeline.coarse > timeline.every and timeline.coarse % timeline.every == 0
+    for index in range(0, len(events) + 1, 5):  # playing through the whole recording
+        timeline.state_at(index)
+    assert timeline.snapshot_count <= MAX_SNAPSHOTS + 1 + RECENT_SNAPSHOTS
+    assert _same(timeline.state_at(len(events)), fold(events))
+    assert _same(timeline.state_at(1234), fold(events[:1234]))
+
+
+def test_stepping_back_reads_only_from_a_recent_snapshot() -> None:
+    events = _long()
+    counting = _Counting(events)
+    timeline = Timeline(counting, events[0].at, every=8, times=[e.at for e in events])
+    assert counting.read == 0, "times are given: nothing is decoded up front"
+    timeline.state_at(3000)
+    for back in range(1, 20):
+        counting.read = 0
+        state = timeline.state_at(3000 - back)
+        assert counting.read < timeline.every
+        assert _same(state, fold(events[: 3000 - back]))

@@ -25,7 +25,7 @@ _OK = {SourceStatus.LIVE, SourceStatus.REPLAY}
 def problems_view(state: State, feed_error: str | None, empty_note: str) -> RenderableType:
     parts: list[RenderableType] = []
     if feed_error:
-        parts.append(Text(f"✖ the live stream ended: {feed_error}", style="bold red"))
+        parts.append(Text(f"✖ {feed_error}", style="bold red"))
     sources = Table(box=None, pad_edge=False, show_header=True, header_style="bold", expand=True)
     sources.add_column("KIND", no_wrap=True)
     sources.add_column("SOURCE", no_wrap=True)

@@ -55,7 +55,7 @@ def header_text(
     mode = source_state(state, session.mode)
     status = Text("● ", style=_STATE_STYLE.get(mode, "bold yellow"))
     if feed_error is not None:
-        status = Text("● stream failed", style="bold red")
+        status = Text("● read failed" if session.mode == REPLAY else "● stream failed", style="bold red")
     else:
         status.append(mode, style=_STATE_STYLE.get(mode, "bold yellow"))
         since = stale_since(state) if session.mode == LIVE else None

@@ -1,0 +1,74 @@
+"""Working through a large buffer on two cores: a forked child takes the second half and sends its result back.
+
+Reading a long recording's heads (skimming for the newest line of each object, or indexing every event) looks at
+every line, and nothing else in the read comes close in cost; both halves of the file can be read at once. The
+child shares the mapped file with this process (fork copies nothing until written), works on the lines that start
+in the second half, and sends its result through a pipe, ``pack``ed into a few large objects: a dict or list of
+many small ones pickles slowly. If the child fails, its half is worked through here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+PARALLEL_MIN_BYTES = 64 << 20
+"""Spans smaller than this are worked through here: forking costs more than it saves."""
+
+T = TypeVar("T")
+
+
+def in_two_halves(
+    buffer: Any,
+    lo: int,
+    hi: int,
+    work: Callable[[Any, int, int], T],
+    pack: Callable[[T], Any] = lambda result: result,
+    unpack: Callable[[Any], T] = lambda packed: packed,
+    enough: Callable[[T], bool] = lambda result: False,
+) -> list[T]:
+    """``work`` on the lines starting in ``[lo, hi)``: one result, or two (first half, second half) when the span
+    is large. ``enough(first)``: the first half's result makes the second unnecessary (it is then not waited for)."""
+    mid = buffer.find(b"\n", lo + (hi - lo) // 2) + 1
+    if hi - lo < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
+        return [work(buffer, lo, hi)]
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: work, send, and leave without running any of the parent's exit handlers
+        code = 1
+        try:
+            os.close(read_end)
+            with os.fdopen(write_end, "wb") as out:
+                pickle.dump(pack(work(buffer, mid, hi)), out, protocol=pickle.HIGHEST_PROTOCOL)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    try:
+        first = work(buffer, lo, mid)
+        if enough(first):
+            return [first]
+        with os.fdopen(read_end, "rb") as received:
+            read_end = -1
+            try:
+                second = unpack(pickle.load(received))
+            except (EOFError, pickle.UnpicklingError, ValueError):  # the child failed: its half is done here
+                second = work(buffer, mid, hi)
+        return [first, second]
+    finally:
+        if read_end >= 0:
+            os.close(read_end)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def _can_fork() -> bool:
+    # Forking a process that runs other threads can copy a lock in a held state; the one-shot commands run none,
+    # and the TUI opens its recording before it starts any.
+    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
