@@ -35,6 +35,7 @@ class Column:
     width: int  # width in cells (the minimum, for a flexible column)
     priority: int = 0  # 0 is never dropped; higher numbers are dropped first when the table is too narrow
     flex: int = 0  # share of the width the columns leave (0: fixed width)
+    most: int = 0  # grows up to this width to show its widest cell whole (0: stays at ``width``)
 
 
 @attrs.frozen(eq=False)
@@ -55,6 +56,20 @@ class Row:
 def cell_signature(cell: Text) -> tuple[object, ...]:
     """What makes two cells look different (``Text.__eq__`` ignores the base style)."""
     return (cell.plain, str(cell.style), tuple(cell.spans))
+
+
+def fit_content(columns: Sequence[Column], rows: Sequence[Row]) -> tuple[Column, ...]:
+    """``columns`` with each growing one (``most``) as wide as its widest cell needs, within its bounds: a number
+    cut short reads as another number ("96 B200 40" for "96 B200 404 H200")."""
+    out = []
+    for i, column in enumerate(columns):
+        if column.most > column.width:
+            needed = max((row.cells[i].cell_len for row in rows if i < len(row.cells)), default=0)
+            width = min(column.most, max(column.width, needed))
+            if width != column.width:
+                column = attrs.evolve(column, width=width)
+        out.append(column)
+    return tuple(out)
 
 
 def fit_columns(columns: Sequence[Column], available: int) -> tuple[Column, ...]:

@@ -101,3 +101,31 @@ async def test_batched_additions_and_removals_show_what_a_fresh_table_shows() ->
         app.set_focus(None)
         await pilot.pause()
         assert _screen(diffed) == _screen(fresh)
+
+
+def _width(table: KeyedTable, key: str) -> int:
+    return next(column.width for column in table.ordered_columns if column.key.value == key)
+
+
+def _line_texts(table: KeyedTable) -> list[str]:
+    return ["".join(text for text, _ in line) for line in _screen(table)]
+
+
+async def test_a_growing_column_shows_its_widest_cell_whole_and_no_more() -> None:
+    columns = (Column("name", "NAME", 10, flex=1), Column("gpus", "GPUS", 8, most=20), Column("age", "AGE", 4))
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        table = app.query_one("#diffed", KeyedTable)
+        table.show(columns, [Row("a", (Text("a"), Text("8 H100"), Text("3m")))])
+        await pilot.pause()
+        assert _width(table, "gpus") == 8  # its own width fits "8 H100"
+        wide = "96 B200 404 H200"
+        table.show(
+            columns, [Row("a", (Text("a"), Text("8 H100"), Text("3m"))), Row("b", (Text("b"), Text(wide), Text("1h")))]
+        )
+        await pilot.pause()
+        assert _width(table, "gpus") == len(wide)
+        assert any(wide in line for line in _line_texts(table))
+        table.show(columns, [Row("c", (Text("c"), Text("1 H100 2 B200 3 H200 4 GB200 5 L40S"), Text("1h")))])
+        await pilot.pause()
+        assert _width(table, "gpus") == 20  # never wider than it may grow

@@ -27,7 +27,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, DuplicateKey, RowKey
 from textual.widgets.data_table import Row as TableRow
 
-from grove.views.tui.rows import Column, Row, cell_signature, fit_columns
+from grove.views.tui.rows import Column, Row, cell_signature, fit_columns, fit_content
 
 REBUILD_FRACTION = 0.5  # removing more than this share of a large table row by row costs more than a rebuild
 REBUILD_MIN = 500
@@ -115,7 +115,7 @@ class KeyedTable(DataTable[Text]):
                 select = self._pending.select
             self._pending = _Pending(tuple(columns), {row.key: row for row in rows}, select)
             return
-        spec = tuple(columns)
+        spec = fit_content(columns, rows)
         width = self._available_width()
         fitted = fit_columns(spec, width)
         keep = select if select is not None else (None if reset else self.current_key)
