@@ -9,7 +9,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from grove.events.model import Applied, ClockAdvanced, Listed, Removed, SourceHealthChanged, SourceStatus
+from grove.events.model import Applied, ClockAdvanced, Compacted, Listed, Removed, SourceHealthChanged, SourceStatus
 from grove.events.recording import Header, Recording, RecordingError, RecordingWriter, write_recording
 
 START = 1_793_610_000.0
@@ -133,3 +133,8 @@ def test_corrupt_recordings_name_file_and_line(tmp_path: Path, lines: list[bytes
     assert err.value.line == line_no
     assert str(err.value).startswith(f"{path}:{line_no}: ")
     assert reason in str(err.value)
+
+
+def test_a_compacted_run_is_not_recorded(tmp_path: Path) -> None:
+    with RecordingWriter(tmp_path / "r.jsonl", Header(start=START)) as writer, pytest.raises(TypeError):
+        writer.write(Compacted(START, {"Pod": {("prod", "p"): None}}))

@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+import attrs
 from textual import on
 from textual.app import App
 from textual.binding import BindingType
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
     from grove.views.tui.screens.topology import TopologyScreen
     from grove.views.tui.screens.yaml import YamlScreen
 
+FOLDING_HINT_AFTER = 0.25  # seconds a seek may take before the timeline says it is still folding
 HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to take a state before it goes on anyway
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 
@@ -174,7 +176,14 @@ class ArboristApp(App[None]):
     def _after_control(self) -> None:
         feed = self._replay_feed()
         if feed is not None:
-            self.replay = feed.status()
+            asked = self.replay = feed.status()
+            self.refresh_screens()
+            self.set_timer(FOLDING_HINT_AFTER, lambda: self._still_folding(asked))
+
+    def _still_folding(self, asked: ReplayStatus) -> None:
+        """No state has come since the control that asked for ``asked``: the timeline says it is on its way."""
+        if self.replay is asked:
+            self.replay = attrs.evolve(asked, folding=True)
             self.refresh_screens()
 
     def action_toggle_play(self) -> None:

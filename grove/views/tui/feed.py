@@ -34,6 +34,7 @@ class ReplayStatus:
     duration: float
     speed: float
     playing: bool
+    folding: bool = False  # the replay is still folding its way to ``position`` (a long seek)
 
     @property
     def at_end(self) -> bool:

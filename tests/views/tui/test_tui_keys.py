@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from textual.widgets import Input
 
-from grove.views.tui.app import ArboristApp
+from grove.views.tui.app import FOLDING_HINT_AFTER, ArboristApp
 from grove.views.tui.eventlist import ALL, WARNINGS_FIRST
 from grove.views.tui.feed import ReplayFeed
 from grove.views.tui.screens.forest import ForestScreen
@@ -16,6 +17,7 @@ from grove.views.tui.screens.logs import LogsScreen
 from grove.views.tui.screens.problems import ProblemsScreen
 from grove.views.tui.screens.topology import TopologyScreen
 from grove.views.tui.screens.yaml import YamlScreen
+from grove.views.tui.widgets.bars import TimelineBar
 from grove.views.tui.widgets.keyed_table import KeyedTable
 from tests.views.tui.conftest import replay_app, wait_until
 
@@ -404,3 +406,31 @@ async def test_y_opens_the_kept_overlay_on_each_object() -> None:
         overlay.post_message(YamlLoaded("kind: Stale\n", "fetched from the API server", ref=object()))
         await pilot.pause()
         assert overlay.yaml_text == text
+
+
+async def test_a_long_seek_says_it_is_folding_until_the_state_comes() -> None:
+    app = replay_app(at=0)
+    timeline = _feed(app).timeline
+    release = threading.Event()
+    real_state_at = timeline.state_at
+
+    def slow_state_at(index: int) -> Any:  # a fold that takes as long as the test says
+        if index == len(timeline):
+            release.wait(10)
+        return real_state_at(index)
+
+    timeline.state_at = slow_state_at  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("G")
+        await wait_until(pilot, lambda: app.replay is not None and app.replay.folding)
+        bar = app.screen.query_one(TimelineBar)
+        assert "folding the recording to here" in bar.text(SIZE[0]).plain
+        assert app.replay is not None and app.replay.position.index == len(timeline)
+        release.set()
+        await wait_until(pilot, lambda: app.replay is not None and not app.replay.folding and app.replay.at_end)
+        await pilot.pause()
+        assert "folding" not in bar.text(SIZE[0]).plain
+        await pilot.press("left")  # a quick step never says it
+        await pilot.pause(FOLDING_HINT_AFTER + 0.1)
+        assert app.replay is not None and not app.replay.folding

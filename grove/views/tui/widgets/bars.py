@@ -118,7 +118,10 @@ def timeline_text(status: ReplayStatus, width: int) -> Text:
     head.append(f"{_speed(status.speed):>4}", style="cyan")
     tail = Text(f" {clock_text(status.position.offset)} / {clock_text(status.duration)}")
     tail.append(f"  event {status.position.index}/{status.events}", style="dim")
-    hints = Text(REPLAY_HINTS, style="dim") if width >= 110 else Text("")
+    if status.folding:
+        hints = Text("  folding the recording to here…", style="bold yellow")
+    else:
+        hints = Text(REPLAY_HINTS, style="dim") if width >= 110 else Text("")
     bar_width = max(8, width - head.cell_len - tail.cell_len - hints.cell_len - 2)
     fraction = status.position.offset / status.duration if status.duration else 1.0
     filled = min(bar_width - 1, round(fraction * (bar_width - 1)))
