@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from grove.events.compaction import compacted_events
+from grove.commands.source import fold_recording
 from grove.events.model import Event
 from grove.events.recording import Header, Recording, write_recording
 from grove.events.synthetic import synthetic_events
@@ -47,7 +47,7 @@ def main() -> None:
 
         # What `status --replay FILE` does: skim every line, decode only the last change of each object, fold.
         t0 = time.perf_counter()
-        compacted = fold(compacted_events(recording))
+        compacted = fold_recording(recording, None)
         replay_s = time.perf_counter() - t0
 
         # Every event decoded and folded, streamed (the recording never sits in memory as a whole), and the

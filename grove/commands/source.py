@@ -15,6 +15,7 @@ import attrs
 
 from grove.commands.errors import UsageError, UserError
 from grove.events.compaction import compacted_events
+from grove.events.gc_pause import cyclic_gc_paused
 from grove.events.model import Event, SourceStatus
 from grove.events.recording import Recording, RecordingError
 from grove.reducers.reduce import fold, reduce
@@ -56,7 +57,8 @@ def open_recording(path: str) -> Recording:
 def fold_recording(recording: Recording, at: float | None) -> State:
     """The recording's state ``at`` seconds from its start (the end when None), reading only what survives."""
     try:
-        return fold(compacted_events(recording, None if at is None else recording.header.start + at))
+        with cyclic_gc_paused():
+            return fold(compacted_events(recording, None if at is None else recording.header.start + at))
     except RecordingError as exc:
         raise UserError(str(exc)) from None
 

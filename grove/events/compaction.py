@@ -27,12 +27,14 @@ from grove.events import kinds
 from grove.events.mapped import line_number, mapped
 from grove.events.model import Applied, ClockAdvanced, Compacted, Event, KubeObject, Listed, Removed
 from grove.events.recording import CUT_OFF, Recording, RecordingError, object_key
-from grove.events.skim import RawKey, Run, skim_in_parallel
+from grove.events.skim import CHANGE_HEAD, CLOCK_LINE, RawKey, Run, skim_in_parallel
 
 _HEAD = re.compile(
     rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(applied|removed)","kind":"([A-Za-z0-9]+)",'
     rb'"key":\["([^"\\\n]*)","([^"\\\n]+)"\],"object":\{'
 )
+_DECODE_COST = 8  # decoding a byte costs about as much as skimming this many
+_MAX_LEADING = 64
 _TIME = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*)[,}]')
 _CLUSTER_SCOPED = {kind.encode() for kind, info in kinds.KINDS.items() if not info.namespaced}
 
@@ -59,6 +61,7 @@ class _Reader:
         self.buffer: Any = b""
         self.cut_off = False  # a gzip stream that ended early
         self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
+        self._early: dict[int, Event | RecordingError] = {}  # lines decoded ahead of their turn, by offset
         self._kinds = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
 
     def fail(self, offset: int, reason: str) -> RecordingError:
@@ -84,8 +87,19 @@ class _Reader:
             return
         yield ClockAdvanced(self.start + first)  # the state's first moment is the first event's, whichever survives
         self.latest_t = first
+        body, leading = self._leading_lines(lo)
         try:
-            for items, past in skim_in_parallel(self.buffer, lo, len(self.buffer), self.limit):
+            skims = skim_in_parallel(
+                self.buffer,
+                body,
+                len(self.buffer),
+                self.limit,
+                before=lambda: self._decode_early(leading),
+                before_bytes=_DECODE_COST * (body - lo),
+            )
+            for pos in leading:
+                yield from self._other(pos)
+            for items, past in skims:
                 for item in items:
                     if isinstance(item, tuple):
                         self._take_run(item)
@@ -113,6 +127,29 @@ class _Reader:
             pos = end + 1
         return None
 
+    def _leading_lines(self, lo: int) -> tuple[int, list[int]]:
+        """Where the first change (or clock) line starts, and the other lines before it: a recording starts with
+        the lists of every kind, most of its bytes that need decoding (they are decoded while a child skims)."""
+        leading: list[int] = []
+        pos = lo
+        while pos < len(self.buffer) and len(leading) < _MAX_LEADING:
+            line, end = self._line_at(pos)
+            if CHANGE_HEAD.match(line) is not None or CLOCK_LINE.match(line) is not None or end == len(self.buffer):
+                break
+            if line.strip():
+                leading.append(pos)
+            pos = end + 1
+        return pos, leading
+
+    def _decode_early(self, positions: list[int]) -> None:
+        """Decode these lines now (errors too: they are raised when the lines' turn comes, if it does)."""
+        for pos in positions:
+            try:
+                self._early[pos] = self._decode(pos)
+            except RecordingError as exc:
+                self._early[pos] = exc
+                return
+
     def _take_run(self, run: Run) -> None:
         changes, latest = run
         self.pending.update(cast(_Pending, changes))  # a dict is invariant; these keys are raw keys
@@ -121,7 +158,10 @@ class _Reader:
 
     def _other(self, pos: int) -> Iterator[Event]:
         """A line without a change head: decoded in full, then compacted, passed on, or ending the run."""
-        event = self._decode(pos)
+        early = self._early.pop(pos, None)
+        if isinstance(early, RecordingError):
+            raise early
+        event = early if early is not None else self._decode(pos)
         t = event.at - self.start
         if t > self.limit:
             raise _Past

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import array
 import re
+from collections.abc import Callable
 from typing import Any
 
 from grove.events.two_cores import in_two_halves
@@ -78,10 +79,21 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
     return items, False
 
 
-def skim_in_parallel(buffer: Any, lo: int, hi: int, limit: float) -> list[Skim]:
-    """The skims of ``[lo, hi)`` in file order: two halves on two cores when the span is large, else one."""
+def skim_in_parallel(
+    buffer: Any, lo: int, hi: int, limit: float, before: Callable[[], None] = lambda: None, before_bytes: int = 0
+) -> list[Skim]:
+    """The skims of ``[lo, hi)`` in file order: two halves on two cores when the span is large, else one. ``before``
+    runs here while the child skims (see ``two_cores.in_two_halves``)."""
     return in_two_halves(
-        buffer, lo, hi, lambda b, start, stop: skim(b, start, stop, limit), _packed, _unpacked, lambda first: first[1]
+        buffer,
+        lo,
+        hi,
+        lambda b, start, stop: skim(b, start, stop, limit),
+        _packed,
+        _unpacked,
+        lambda first: first[1],
+        before,
+        before_bytes,
     )
 
 

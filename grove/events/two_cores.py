@@ -31,11 +31,16 @@ def in_two_halves(
     pack: Callable[[T], Any] = lambda result: result,
     unpack: Callable[[Any], T] = lambda packed: packed,
     enough: Callable[[T], bool] = lambda result: False,
+    before: Callable[[], None] = lambda: None,
+    before_bytes: int = 0,
 ) -> list[T]:
     """``work`` on the lines starting in ``[lo, hi)``: one result, or two (first half, second half) when the span
-    is large. ``enough(first)``: the first half's result makes the second unnecessary (it is then not waited for)."""
-    mid = buffer.find(b"\n", lo + (hi - lo) // 2) + 1
+    is large. ``enough(first)``: the first half's result makes the second unnecessary (it is then not waited for).
+    ``before`` runs here first, while the child works: the first part is made smaller by ``before_bytes`` (what
+    ``before`` costs, in bytes of ``work``), so that both finish together."""
+    mid = buffer.find(b"\n", lo + max((hi - lo) // 10, (hi - lo - before_bytes) // 2)) + 1
     if hi - lo < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
+        before()
         return [work(buffer, lo, hi)]
     read_end, write_end = os.pipe()
     pid = os.fork()
@@ -50,6 +55,7 @@ def in_two_halves(
             os._exit(code)
     os.close(write_end)
     try:
+        before()
         first = work(buffer, lo, mid)
         if enough(first):
             return [first]

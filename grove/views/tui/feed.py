@@ -7,7 +7,6 @@ memoised on the state) and posts a ``StateChanged`` message that replaces any ol
 
 from __future__ import annotations
 
-import gc
 import threading
 import time
 from collections.abc import Callable
@@ -15,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from grove.events.gc_pause import cyclic_gc_paused
 from grove.events.model import ClockAdvanced, Event
 from grove.events.recording import RecordingError
 from grove.reducers.reduce import reduce
@@ -209,16 +209,8 @@ class ReplayFeed:
         return self._fold(position), status
 
     def _fold(self, position: Position) -> State:
-        """The state at ``position``. A long fold builds millions of objects that live on in snapshots and hold no
-        reference cycles: the cyclic collector would scan the whole heap again and again while it runs (a third of
-        a seek across a 1M-event recording), so it waits until the fold is done."""
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with cyclic_gc_paused():  # a long seek folds most of a recording
             return self.timeline.state_at_position(position)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _move(self, position: Position | None = None, playing: bool | None = None) -> None:
         with self._cond:
