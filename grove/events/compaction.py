@@ -21,28 +21,15 @@ import re
 from collections.abc import Iterator
 from typing import Any, cast
 
-import orjson
-
-from grove.events import kinds
-from grove.events.mapped import line_number, mapped
-from grove.events.model import Applied, ClockAdvanced, Compacted, Event, KubeObject, Listed, Removed
-from grove.events.recording import CUT_OFF, Recording, RecordingError, object_key
+from grove.events.lines import Lines, compacted, new_run, reducer_key
+from grove.events.mapped import mapped
+from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
+from grove.events.recording import CUT_OFF, Recording, RecordingError
 from grove.events.skim import CHANGE_HEAD, CLOCK_LINE, RawKey, Run, skim_in_parallel
 
-_HEAD = re.compile(
-    rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(applied|removed)","kind":"([A-Za-z0-9]+)",'
-    rb'"key":\["([^"\\\n]*)","([^"\\\n]+)"\],"object":\{'
-)
 _DECODE_COST = 8  # decoding a byte costs about as much as skimming this many
 _MAX_LEADING = 64
 _TIME = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*)[,}]')
-_CLUSTER_SCOPED = {kind.encode() for kind, info in kinds.KINDS.items() if not info.namespaced}
-
-ChangeKey = tuple[bytes, bytes, bytes]
-"""(kind, namespace or b"" for cluster-scoped kinds, name): one object, as the reducer keys it."""
-
-_ByKind = dict[bytes, dict[tuple[str, str], KubeObject | None]]
-"""A run's changes being gathered: kind -> key -> newest version (None: removed)."""
 
 _Pending = dict["RawKey | tuple[str, str, str]", "int | tuple[int, Applied | Removed]"]
 """The run's newest change per object: the offset of its line (skimmed, not decoded yet), or the offset and the
@@ -59,13 +46,10 @@ class _Reader:
         self.pending: _Pending = {}
         self.latest_t = float("-inf")  # the latest offset seen: the clock once everything is folded
         self.buffer: Any = b""
+        self.lines = Lines(recording, b"")
         self.cut_off = False  # a gzip stream that ended early
         self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
         self._early: dict[int, Event | RecordingError] = {}  # lines decoded ahead of their turn, by offset
-        self._kinds = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
-
-    def fail(self, offset: int, reason: str) -> RecordingError:
-        return RecordingError(self.recording.display, line_number(self.buffer, offset), reason)
 
     def events(self) -> Iterator[Event]:
         if self.recording.header.version != 1:  # older versions need their upgrades: read every event
@@ -74,11 +58,13 @@ class _Reader:
         try:
             with mapped(self.recording) as (buffer, cut):
                 self.buffer, self.cut_off = buffer, cut
+                self.lines = Lines(self.recording, buffer)
                 yield from self._read()
         except OSError as exc:
             raise RecordingError(self.recording.display, 0, exc.strerror or str(exc)) from None
         finally:
             self.buffer = b""
+            self.lines = Lines(self.recording, b"")
 
     def _read(self) -> Iterator[Event]:
         lo = self.buffer.find(b"\n") + 1  # after the header
@@ -111,7 +97,7 @@ class _Reader:
             pass
         else:
             if self.cut_off:  # the whole recording was read, and it ends before its end
-                raise self.fail(len(self.buffer), CUT_OFF)
+                raise self.lines.fail(len(self.buffer), CUT_OFF)
         yield from self._flush()
         yield ClockAdvanced(self.start + self.latest_t)
 
@@ -119,10 +105,10 @@ class _Reader:
         """The first event's time offset, or None when there is none up to the moment asked for."""
         pos = lo
         while pos < len(self.buffer):
-            line, end = self._line_at(pos)
+            line, end = self.lines.line_at(pos)
             if line.strip():
                 head = _TIME.match(line)
-                t = float(head.group(1)) if head is not None else self._decode(pos).at - self.start
+                t = float(head.group(1)) if head is not None else self.lines.decode(pos).at - self.start
                 return t if t <= self.limit else None
             pos = end + 1
         return None
@@ -133,7 +119,7 @@ class _Reader:
         leading: list[int] = []
         pos = lo
         while pos < len(self.buffer) and len(leading) < _MAX_LEADING:
-            line, end = self._line_at(pos)
+            line, end = self.lines.line_at(pos)
             if CHANGE_HEAD.match(line) is not None or CLOCK_LINE.match(line) is not None or end == len(self.buffer):
                 break
             if line.strip():
@@ -145,7 +131,7 @@ class _Reader:
         """Decode these lines now (errors too: they are raised when the lines' turn comes, if it does)."""
         for pos in positions:
             try:
-                self._early[pos] = self._decode(pos)
+                self._early[pos] = self.lines.decode(pos)
             except RecordingError as exc:
                 self._early[pos] = exc
                 return
@@ -161,13 +147,13 @@ class _Reader:
         early = self._early.pop(pos, None)
         if isinstance(early, RecordingError):
             raise early
-        event = early if early is not None else self._decode(pos)
+        event = early if early is not None else self.lines.decode(pos)
         t = event.at - self.start
         if t > self.limit:
             raise _Past
         if t > self.latest_t:
             self.latest_t = t
-        if isinstance(event, Applied | Removed) and (key := _reducer_key(event.kind, event.object)) is not None:
+        if isinstance(event, Applied | Removed) and (key := reducer_key(event.kind, event.object)) is not None:
             self.pending[(event.kind, *key)] = (pos, event)
             self.decoded_pending = True
         elif isinstance(event, Listed):  # a full set replaces what came before it: end the run first
@@ -188,74 +174,20 @@ class _Reader:
         wheres = pending.values()
         ordered = sorted(wheres, key=_position) if self.decoded_pending else sorted(wheres)
         self.decoded_pending = False
-        by_kind: _ByKind = {kind: {} for kind in self._kinds}
+        by_kind = new_run()
         unkeyed: list[Event] = []  # changes the reducer cannot key: it records them as problems, in any order
         for where in ordered:
             if isinstance(where, int):
-                self._take_line(where, by_kind, unkeyed)
+                self.lines.take_change(where, by_kind, unkeyed)
             else:
                 event = where[1]
-                key = _reducer_key(event.kind, event.object)
+                key = reducer_key(event.kind, event.object)
                 assert key is not None  # only keyed events are pending
                 by_kind[event.kind.encode()][key] = event.object if isinstance(event, Applied) else None
-        changes = {self._kinds[kind][0]: changed for kind, changed in by_kind.items() if changed}
-        if changes:
-            yield Compacted(self.start + self.latest_t, changes)
+        run = compacted(self.start + self.latest_t, by_kind)
+        if run is not None:
+            yield run
         yield from unkeyed
-
-    def _take_line(self, pos: int, by_kind: _ByKind, unkeyed: list[Event]) -> None:
-        """The skimmed change line at ``pos``, into ``by_kind`` (or ``unkeyed``)."""
-        head = _HEAD.match(self.buffer, pos)
-        assert head is not None  # the skim matched this line's head
-        _, typ, kind, namespace_bytes, name_bytes = head.groups()
-        known = self._kinds.get(kind)
-        if known is None or (known[1] and not namespace_bytes):  # an unknown kind, a namespaced one without one
-            unkeyed.append(self._checked(pos, head))
-            return
-        name = name_bytes.decode()
-        namespace = namespace_bytes.decode()
-        key = (namespace if known[1] else "", name)
-        if typ == b"removed":  # a removal needs only its key: the reducer drops whatever it holds there
-            by_kind[kind][key] = None
-            return
-        # The head is known already, so only the object is taken from the decoded line; anything odd about the
-        # line goes through the full decoder, which reports it.
-        try:
-            obj = orjson.loads(self.buffer[pos : self.buffer.find(b"\n", pos)]).get("object")
-            meta = obj.get("metadata")
-            same = meta.get("name") == name and meta.get("namespace", "") == namespace
-        except (orjson.JSONDecodeError, AttributeError):
-            same = False
-        if not same or type(obj) is not dict or type(meta) is not dict:
-            obj = self._checked(pos, head).object
-        by_kind[kind][key] = obj
-
-    def _checked(self, pos: int, head: re.Match[bytes]) -> Applied | Removed:
-        """The line decoded in full, and its head's key checked against its object."""
-        event = self._decode(pos)
-        kind, namespace, name = head.group(3, 4, 5)
-        key = (kind, b"" if kind in _CLUSTER_SCOPED else namespace, name)
-        if not isinstance(event, Applied | Removed) or _change_key(event) != key:
-            raise self.fail(pos, "'key' does not match the object's kind and metadata")
-        return event
-
-    # ---------------------------------------------------------------------------------------------- lines
-
-    def _line_at(self, pos: int) -> tuple[bytes, int]:
-        """The line starting at ``pos`` (without its newline) and where it ends."""
-        end = self.buffer.find(b"\n", pos)
-        if end < 0:
-            end = len(self.buffer)
-        return self.buffer[pos:end], end
-
-    def _decode(self, pos: int, line: bytes | None = None) -> Event:
-        if line is None:
-            line, _ = self._line_at(pos)
-        complete = pos + len(line) < len(self.buffer)  # a newline ended it
-        try:
-            return self.recording.decode_line(0, line, complete)
-        except RecordingError as exc:
-            raise self.fail(pos, exc.reason) from None
 
     def _every_event(self) -> Iterator[Event]:
         for event in self.recording.events():
@@ -270,24 +202,6 @@ class _Past(Exception):
 
 def _position(where: int | tuple[int, Event]) -> int:
     return where if isinstance(where, int) else where[0]
-
-
-def _reducer_key(kind: str, obj: KubeObject) -> tuple[str, str] | None:
-    """The key the reducer files the object under, or None when it cannot (it then records a problem)."""
-    info = kinds.KINDS.get(kind)
-    key = object_key(obj)
-    if info is None or key is None or (info.namespaced and not key[0]):
-        return None
-    return (key[0] if info.namespaced else "", key[1])
-
-
-def _change_key(event: Applied | Removed) -> ChangeKey | None:
-    key = object_key(event.object)
-    if key is None:
-        return None
-    kind = event.kind.encode()
-    namespace, name = key
-    return (kind, b"" if kind in _CLUSTER_SCOPED else namespace.encode(), name.encode())
 
 
 def compacted_events(recording: Recording, until: float | None = None) -> Iterator[Event]:

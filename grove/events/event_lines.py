@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, overload
 
+from grove.events.lines import Lines, compacted, new_run
 from grove.events.mapped import line_number, map_recording
 from grove.events.model import ClockAdvanced, Event
 from grove.events.recording import CUT_OFF, Recording, RecordingError
@@ -73,6 +74,7 @@ class EventLines(Sequence[Event]):
         self.objects = array.array("l")  # which object each change line changes (CLOCK, OTHER: not a change line)
         self._decoded: dict[int, Event] = {}  # events decoded while opening: lists, sources, lines with other heads
         self._buffer, cut = map_recording(recording)  # no file stays open: the mapping goes when this object goes
+        self._lines = Lines(recording, self._buffer)
         size = len(self._buffer)
         lo = self._buffer.find(b"\n") + 1 if size else 0  # after the header
         object_ids: dict[bytes, int] = {}  # a change line's raw key -> its object's number
@@ -91,18 +93,9 @@ class EventLines(Sequence[Event]):
         self.times.extend(times)
         self.objects.extend(numbers[n] if n >= 0 else n for n in objects)
         for index in others:
-            pos = offsets[index]
-            end = self._buffer.find(b"\n", pos)
-            line = self._buffer[pos:] if end < 0 else self._buffer[pos:end]
-            event = self._decode(pos, line, complete=end >= 0)  # a last line with no newline may be cut off
+            event = self._lines.decode(offsets[index])
             self._decoded[base + index] = event
             self.times[base + index] = event.at
-
-    def _decode(self, pos: int, line: bytes, complete: bool = True) -> Event:
-        try:
-            return self.recording.decode_line(0, line, complete)
-        except RecordingError as exc:  # numbered here: counting lines costs a pass, paid only for a bad one
-            raise RecordingError(self.recording.display, line_number(self._buffer, pos), exc.reason) from None
 
     def __len__(self) -> int:
         return len(self.offsets)
@@ -123,31 +116,43 @@ class EventLines(Sequence[Event]):
         kept = self._decoded.get(index)
         if kept is not None:
             return kept
-        pos = self.offsets[index]
-        return self._decode(pos, self._buffer[pos : self._buffer.find(b"\n", pos)])
+        return self._lines.decode(self.offsets[index])
 
     def compacted(self, lo: int, hi: int) -> list[Event]:
-        """Events whose fold is the fold of events ``lo`` to ``hi`` (any state before): in each run of change lines
-        only the newest line of each object is decoded (as ``compaction`` does for a whole recording); lines of any
-        other kind end a run and are kept in place. Only the revision counter, which counts events, moves less."""
+        """Events whose fold is the fold of events ``lo`` to ``hi`` (any state before): each run of change lines
+        becomes one ``Compacted`` event, for which only the newest line of each object is decoded (as the compacting
+        reader does for a whole recording); lines of any other kind end a run and are kept in place. Only the
+        revision counter, which counts events, moves less."""
         lo, hi = max(0, lo), min(hi, len(self))
         if lo >= hi:
             return []
         objects = self.objects
         out: list[Event] = [ClockAdvanced(self.times[lo])]  # the first moment, in case this is the first stretch
         newest: dict[int, int] = {}  # object -> the index of its newest change line in the run
+        start = lo
         for index in range(lo, hi):
             changes = objects[index]
             if changes >= 0:
                 newest[changes] = index
             elif changes == OTHER:
-                out.extend(self[i] for i in sorted(newest.values()))
+                out.extend(self._run(start, index, newest))
                 newest.clear()
                 out.append(self[index])
-        # In file order: two raw keys can name one object (a cluster-scoped object written with a namespace).
-        out.extend(self[i] for i in sorted(newest.values()))
+                start = index + 1
+        out.extend(self._run(start, hi, newest))
         out.append(ClockAdvanced(max(self.times[lo:hi])))  # superseded lines still moved the clock
         return out
+
+    def _run(self, lo: int, hi: int, newest: dict[int, int]) -> list[Event]:
+        if not newest:
+            return []
+        by_kind = new_run()
+        unkeyed: list[Event] = []
+        # In file order: two raw keys can name one object (a cluster-scoped object written with a namespace).
+        for index in sorted(newest.values()):
+            self._lines.take_change(self.offsets[index], by_kind, unkeyed)
+        run = compacted(max(self.times[lo:hi]), by_kind)
+        return [run, *unkeyed] if run is not None else unkeyed
 
     def __iter__(self) -> Iterator[Event]:
         for index in range(len(self)):
