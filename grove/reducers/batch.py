@@ -154,11 +154,8 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
             for kind, changes in event.changes.items():  # type: ignore[union-attr]
                 runs[kind][1].update(changes)
                 revision += len(changes)
-            at = event.at
-            if at > now:
-                now = at
-            if first_at is None:
-                first_at = at
+            now = max(now, event.at)
+            first_at = event.at if first_at is None else first_at
             continue
         # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
         if revision != run_start:

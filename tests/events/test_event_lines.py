@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import io
-import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from grove.events.model import (
 from grove.events.recording import Header, Recording, RecordingError, write_recording
 from grove.reducers.reduce import fold
 from tests.events import test_compaction as compaction
+from tests.events.test_recording import _bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 START = 1_793_610_000.0
@@ -63,12 +62,7 @@ def test_gzip_and_bundle_read_alike(tmp_path: Path) -> None:
     plain = _recording(tmp_path)
     gz = tmp_path / "r.jsonl.gz"
     gz.write_bytes(gzip.compress(plain.read_bytes()))
-    bundle = tmp_path / "diag.tgz"
-    with tarfile.open(bundle, "w:gz") as tar:
-        data = plain.read_bytes()
-        info = tarfile.TarInfo("grove-diagnostics-x/recording.jsonl")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
+    bundle = _bundle(tmp_path / "diag.tgz", [("recording.jsonl", plain.read_bytes())])
     expected = Recording(plain).load()
     assert list(EventLines(Recording(gz))) == expected
     assert list(EventLines(Recording(bundle))) == expected
