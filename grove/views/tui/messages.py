@@ -48,3 +48,12 @@ class YamlLoaded(Message):
         self.origin = origin
         self.error = error
         self.ref = ref  # what was fetched (the overlay is reused: a late answer for another object is dropped)
+
+
+class BuildAhead(Message):
+    """The topology of the workload under the cursor is computed for ``state`` (on the prefetch thread): the app may
+    now build the screens a first ``t`` and ``y`` would otherwise build (see ``ArboristApp._build_ahead``)."""
+
+    def __init__(self, state: State) -> None:
+        super().__init__()
+        self.state = state

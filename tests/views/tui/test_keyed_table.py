@@ -129,3 +129,64 @@ async def test_a_growing_column_shows_its_widest_cell_whole_and_no_more() -> Non
         table.show(columns, [Row("c", (Text("c"), Text("1 H100 2 B200 3 H200 4 GB200 5 L40S"), Text("1h")))])
         await pilot.pause()
         assert _width(table, "gpus") == 20  # never wider than it may grow
+
+
+async def test_a_diff_that_changes_rows_off_screen_repaints_only_those_on_screen() -> None:
+    """Changed rows far off screen are not repainted (drawn anew when scrolled to): the same result."""
+    rng = random.Random(5)
+    names = [f"pod-{i:04d}" for i in range(600)]
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        diffed = app.query_one("#diffed", KeyedTable)
+        fresh = app.query_one("#fresh", KeyedTable)
+        diffed.show(COLUMNS, _rows(rng, names))
+        await pilot.pause()
+        _screen(diffed)  # drawn once: the caches hold every visible row
+        repainted: list[int] = []
+        original = diffed.refresh_row
+
+        def spy(row_index: int) -> KeyedTable:
+            repainted.append(row_index)
+            return original(row_index)
+
+        diffed.refresh_row = spy  # type: ignore[assignment,method-assign]
+        rows = _rows(rng, names)  # nearly every row changes
+        diffed.show(COLUMNS, rows)
+        fresh.show(COLUMNS, rows)
+        app.set_focus(None)
+        await pilot.pause()
+        assert repainted and max(repainted) < 3 * diffed.size.height  # not the 600 rows
+        assert _screen(diffed) == _screen(fresh)
+        diffed.scroll_to(y=400, animate=False)  # rows changed while off screen, drawn when scrolled to
+        fresh.scroll_to(y=400, animate=False)
+        await pilot.pause()
+        assert diffed.scroll_y == 400
+        assert _screen(diffed) == _screen(fresh)
+        repainted.clear()
+        changed = Row(key=names[3], cells=(Text(names[3]), Text("Gone", style="bold red"), Text("9")))
+        diffed.show(COLUMNS, [*rows[:3], changed, *rows[4:]])  # one row changes, far above the screen
+        assert repainted == []
+        diffed.scroll_to(y=0, animate=False)
+        await pilot.pause()
+        assert any("Gone" in text for line in _screen(diffed) for text, _ in line)
+
+
+async def test_fresh_rows_are_filled_anew_from_the_top_and_show_what_a_fresh_table_shows() -> None:
+    rng = random.Random(3)
+    app = _Tables()
+    async with app.run_test(size=(60, 40)) as pilot:
+        diffed = app.query_one("#diffed", KeyedTable)
+        fresh = app.query_one("#fresh", KeyedTable)
+        names = [f"pod-{i:04d}" for i in range(300)]
+        diffed.show(COLUMNS, _rows(rng, names))
+        await pilot.pause()
+        diffed.move_cursor(row=200, animate=False)
+        await pilot.pause()
+        others = _rows(rng, names[150:])  # another domain's pods: the cursor's pod among them
+        diffed.show(COLUMNS, others, reset=True, fresh=True)
+        fresh.show(COLUMNS, others)
+        app.set_focus(None)
+        await pilot.pause()
+        assert diffed.keys == fresh.keys == tuple(names[150:])
+        assert diffed.cursor_row == 0 and diffed.current_key == "pod-0150" and diffed.scroll_y == 0
+        assert _screen(diffed) == _screen(fresh)

@@ -434,3 +434,23 @@ async def test_a_long_seek_says_it_is_folding_until_the_state_comes() -> None:
         await pilot.press("left")  # a quick step never says it
         await pilot.pause(FOLDING_HINT_AFTER + 0.1)
         assert app.replay is not None and not app.replay.folding
+
+
+async def test_the_pods_of_another_domain_show_from_their_top() -> None:
+    app = replay_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("t")
+        await pilot.pause()
+        pods = _table(app, "#pods")
+        rack = pods.keys
+        await pilot.press("tab", *["down"] * (len(rack) - 1))  # the last pod of rack-1
+        await pilot.pause()
+        assert pods.current_key == rack[-1] and pods.cursor_row == len(rack) - 1 > 0
+        await pilot.press("tab", "enter")  # into rack-1: its first host's pods
+        await pilot.pause()
+        assert _table(app, "#domains").current_key is not None
+        assert _table(app, "#domains").current_key.startswith("node:")
+        host = pods.keys
+        assert host and set(host) < set(rack)
+        assert pods.cursor_row == 0 and pods.current_key == host[0] and pods.scroll_y == 0

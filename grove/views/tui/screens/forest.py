@@ -19,6 +19,7 @@ from grove.views.tui.domains import TopologyRequest, first_key, pods_model, topo
 from grove.views.tui.eventlist import ALL, WARNINGS_FIRST, EventList, event_list
 from grove.views.tui.eventlist import COLUMNS as EVENT_COLUMNS
 from grove.views.tui.forest import ForestRequest, Level, Step
+from grove.views.tui.messages import BuildAhead
 from grove.views.tui.rows import Ref
 from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
@@ -157,12 +158,14 @@ class ForestScreen(StateScreen):
         row = self.query_one("#resources", KeyedTable).current_row
         if row is not None and row.drill and key is not None:
             tasks.append((f"forest:{request}:{key}", lambda: forest.drill(state, request, key)))
-        topology = self._topology_request()
+        topology = self.topology_request()
         app = self.arborist
 
         def topology_work() -> None:
             if app.settled(state):  # the topology is not carried over: of no use once a newer state came
                 pods_model(state, topology, first_key(topology_level(state, topology)))
+                if app.build_ahead:
+                    app.post_message(BuildAhead(state))
 
         if app.settled(state):
             tasks.append((f"topology:{topology}", topology_work))
@@ -241,7 +244,7 @@ class ForestScreen(StateScreen):
         self.event_mode = ALL if self.event_mode == WARNINGS_FIRST else WARNINGS_FIRST
         self._show_events()
 
-    def _selected_ref(self) -> Ref | None:
+    def selected_ref(self) -> Ref | None:
         focused = self.focused
         if isinstance(focused, KeyedTable):
             row = focused.current_row
@@ -252,7 +255,7 @@ class ForestScreen(StateScreen):
         return self.level.subject if self.level is not None else None
 
     def action_yaml(self) -> None:
-        ref = self._selected_ref()
+        ref = self.selected_ref()
         if ref is None:
             self.notify("nothing to show: this row is not a Kubernetes object", severity="warning")
             return
@@ -262,7 +265,7 @@ class ForestScreen(StateScreen):
         self.app.push_screen(self.arborist.yaml_screen(ref))
 
     def action_logs(self) -> None:
-        ref = self._selected_ref()
+        ref = self.selected_ref()
         if ref is None or ref.kind != kinds.POD:
             self.notify("logs: select a pod first (drill into a clique)", severity="warning")
             return
@@ -270,7 +273,7 @@ class ForestScreen(StateScreen):
 
         self.app.push_screen(LogsScreen(ref))
 
-    def _topology_request(self) -> TopologyRequest:
+    def topology_request(self) -> TopologyRequest:
         """What ``t`` opens: the topology of the PCS the level is inside, or of the highlighted PCS."""
         focus = self.level.pcs if self.level is not None else None
         row = self.query_one("#resources", KeyedTable).current_row
@@ -280,6 +283,6 @@ class ForestScreen(StateScreen):
         return TopologyRequest(namespace=self.arborist.session.namespace, focus=focus)
 
     def action_topology(self) -> None:
-        request = self._topology_request()
+        request = self.topology_request()
         self.arborist.prefetcher.join(f"topology:{request}")
         self.app.push_screen(self.arborist.topology_screen(request.focus))

@@ -57,6 +57,8 @@ class TopologyScreen(StateScreen):
         self._pending_select: str | None = None
         self._navigated = False
         self._pods_key: str | None = None  # the domain or node whose pods the pods pane shows
+        self._pods_shows: tuple[TopologyRequest, str | None] | None = None  # (request, domain) the pods are of
+        self._texts: dict[str, Text] = {}  # what each Static shows
 
     def reopen(self, focus: tuple[str, str] | None) -> None:
         """Start afresh on ``focus``: the screen is kept (installed) between openings, so that opening it again costs
@@ -71,6 +73,12 @@ class TopologyScreen(StateScreen):
             filter_input.value = ""
             filter_input.display = False
             self.set_focus(self.query_one("#domains", KeyedTable))
+
+    @property
+    def filled(self) -> bool:
+        """It showed the state and its tables are filled (they wait for their first layout to know their width):
+        the next refresh draws all of it."""
+        return self.level is not None and all(table.filled for table in self.query(KeyedTable))
 
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
@@ -112,14 +120,19 @@ class TopologyScreen(StateScreen):
         if self.request.filter:
             notes.append(f"filter: {self.request.filter}")
         self.query_one("#crumbs").update_crumbs(crumbs, "  ".join(notes))  # type: ignore[attr-defined]
-        self.query_one("#summary", Static).update(self._summary(level))
-        findings = self.query_one("#findings-text", Static)
-        findings.update(findings_text(level))
+        self._update_text("#summary", self._summary(level))
+        self._update_text("#findings-text", findings_text(level))
         self.query_one("#findings", VerticalScroll).border_title = f"Findings ({len(level.findings)})"
         self.refresh_bars()
         self._show_pods()
         if navigated:  # the cursor may not have moved (a kept screen opened again): no highlight would prefetch
             self._prefetch()
+
+    def _update_text(self, selector: str, text: Text) -> None:
+        """``Static.update`` lays the screen out again (the text may take other lines): only when it changed."""
+        if self._texts.get(selector) != text:
+            self._texts[selector] = text
+            self.query_one(selector, Static).update(text)
 
     def _summary(self, level: TopologyLevel) -> Text:
         """The workload and its placement first (they must survive 80 columns), then the binding's levels."""
@@ -148,7 +161,10 @@ class TopologyScreen(StateScreen):
         self._pods_key = key
         title, rows = pods_model(self.arborist.state, self.request, key)
         pods = self.query_one("#pods", KeyedTable)
-        pods.show(POD_COLUMNS, rows)
+        shows = (attrs.evolve(self.request, filter=""), key)
+        fresh = shows != self._pods_shows  # another domain's pods: filled anew (not diffed), from the top
+        pods.show(POD_COLUMNS, rows, reset=fresh, fresh=fresh)
+        self._pods_shows = shows
         pods.border_title = title
 
     @on(DataTable.RowHighlighted, "#domains")

@@ -56,9 +56,10 @@ def find_matches(text: str, query: str) -> list[tuple[int, int, int]]:
 class YamlScreen(Overlay):
     BINDINGS: ClassVar[list[BindingType]] = list(keys.YAML)
 
-    def __init__(self, ref: Ref) -> None:
+    def __init__(self, ref: Ref, load: bool = True) -> None:
         super().__init__()
         self.ref = ref
+        self._open_on_mount = load  # False: built ahead, not opened (nor fetched) until ``reopen``
         self.yaml_text = ""
         self.origin = ""
         self.matches: list[tuple[int, int, int]] = []
@@ -75,12 +76,16 @@ class YamlScreen(Overlay):
             )
 
     def on_mount(self) -> None:
-        self._open()
+        if self._open_on_mount:
+            self._open()
+        else:  # built ahead: laid out on the copy in the state (never fetched), as a first opening will look
+            self.query_one("#search", Input).display = False
+            self._load_recorded()
 
     def reopen(self, ref: Ref) -> None:
         """Show ``ref`` afresh: the overlay is kept (installed) between openings, so that opening it again costs no
         compose, styling and first layout."""
-        self.ref = ref
+        self.ref, self._open_on_mount = ref, True
         self.yaml_text, self.origin, self.matches, self.current = "", "", [], 0
         if self.is_mounted:
             self.query_one("#search", Input).value = ""

@@ -191,6 +191,8 @@ class HeaderBar(Bar):
         self.feed_error: str | None = None
 
     def update_from(self, state: State, replay: ReplayStatus | None, feed_error: str | None) -> None:
+        if state is self.state and replay == self.replay and feed_error == self.feed_error:
+            return  # a key that changed no state: drawn as it was
         self.state, self.replay, self.feed_error = state, replay, feed_error
         self.refresh()
 

@@ -91,6 +91,11 @@ class KeyedTable(DataTable[Text]):
         return self.row_model(key) if key is not None else None
 
     @property
+    def filled(self) -> bool:
+        """The rows given are in the table (not waiting for its first layout)."""
+        return self._pending is None
+
+    @property
     def keys(self) -> tuple[str, ...]:
         if self._pending is not None:
             return tuple(self._pending.rows)
@@ -104,10 +109,16 @@ class KeyedTable(DataTable[Text]):
     # ----------------------------------------------------------------------------------------------- writing
 
     def show(
-        self, columns: Sequence[Column], rows: Sequence[Row], select: str | None = None, reset: bool = False
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Row],
+        select: str | None = None,
+        reset: bool = False,
+        fresh: bool = False,
     ) -> None:
         """Apply ``rows`` (in order); put the cursor on ``select`` if given (else on the first row when ``reset``),
-        otherwise keep it on its key."""
+        otherwise keep it on its key. ``fresh``: the rows are mostly others (another domain's pods), filled anew
+        rather than compared row by row."""
         if not self._spec and not self.size.width:
             # Not laid out yet (a screen being put up): filled once it knows its width (``on_resize``), rather than
             # filled and drawn for a guessed width, then again. Until then it reads as it will be.
@@ -122,7 +133,7 @@ class KeyedTable(DataTable[Text]):
         old_index = 0 if reset else self.cursor_row
         self._showing = True
         try:
-            if spec != self._spec or fitted != self._fitted:
+            if fresh or spec != self._spec or fitted != self._fitted:
                 self._spec, self._fitted, self._fitted_width = spec, fitted, width
                 indices = {column.key: i for i, column in enumerate(spec)}
                 self._positions = tuple(indices[c.key] for c in fitted)
@@ -573,8 +584,13 @@ class KeyedTable(DataTable[Text]):
                 continue
             if line_row in rows:
                 lines.discard(line_key)
+        # Only rows on screen (with a screenful of margin) are repainted now, the others when scrolled to (their
+        # lines are forgotten above): ``refresh_row`` sums the heights of the rows above each one it is given.
+        height = max(1, self.size.height)
+        top = int(self.scroll_y)
         for index in indices:
-            self.refresh_row(index)
+            if top - height <= index < top + 2 * height:
+                self.refresh_row(index)
 
     def _place_cursor(self, key: str | None, old_index: int, scroll_follow: bool) -> None:
         if not self._order:
