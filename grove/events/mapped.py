@@ -10,8 +10,6 @@ import contextlib
 import io
 import mmap
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -36,6 +34,9 @@ def map_recording(recording: Recording) -> tuple[Any, bool]:
             return stream.getvalue(), False
         if isinstance(stream, io.BufferedReader) and isinstance(stream.raw, io.FileIO):
             return _map(stream.fileno()), False
+        import shutil  # only here: both take a few milliseconds to import, and a plain file needs neither
+        import tempfile
+
         with tempfile.TemporaryFile() as inflated:  # unlinked already: its bytes live as long as the mapping
             shutil.copyfileobj(stream, inflated, 1 << 20)
             inflated.flush()

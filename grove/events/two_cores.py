@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import pickle
-import signal
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -42,6 +40,9 @@ def in_two_halves(
     if hi - lo < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
         before()
         return [work(buffer, lo, hi)]
+    import pickle  # only here: a small recording (most commands' start-up time) needs neither
+    import signal
+
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: work, send, and leave without running any of the parent's exit handlers
