@@ -21,11 +21,11 @@ import re
 from collections.abc import Iterator
 from typing import Any, cast
 
-from grove.events.lines import Lines, compacted, new_run, reducer_key
+from grove.events.lines import ByKind, Lines, compacted, new_run, reducer_key
 from grove.events.mapped import mapped
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.skim import CHANGE_HEAD, CLOCK_LINE, RawKey, Run, skim_in_parallel
+from grove.events.skim import CHANGE_HEAD, CLOCK_LINE, RawKey, Run, Skim, skim_in_parallel
 
 _DECODE_COST = 8  # decoding a byte costs about as much as skimming this many
 _MAX_LEADING = 64
@@ -50,6 +50,7 @@ class _Reader:
         self.cut_off = False  # a gzip stream that ended early
         self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
         self._early: dict[int, Event | RecordingError] = {}  # lines decoded ahead of their turn, by offset
+        self._last_run: tuple[set[int], ByKind, list[Event]] | None = None  # see _decode_last_run
 
     def events(self) -> Iterator[Event]:
         if self.recording.header.version != 1:  # older versions need their upgrades: read every event
@@ -81,6 +82,7 @@ class _Reader:
                 len(self.buffer),
                 self.limit,
                 before=lambda: self._decode_early(leading),
+                after=self._decode_last_run,
                 before_bytes=_DECODE_COST * (body - lo),
             )
             for pos in leading:
@@ -94,11 +96,11 @@ class _Reader:
                 if past:
                     raise _Past
         except _Past:
-            pass
+            self._last_run = None  # it lies after the moment asked for
         else:
             if self.cut_off:  # the whole recording was read, and it ends before its end
                 raise self.lines.fail(len(self.buffer), CUT_OFF)
-        yield from self._flush()
+        yield from self._flush(last=True)
         yield ClockAdvanced(self.start + self.latest_t)
 
     def _first_time(self, lo: int) -> float | None:
@@ -136,6 +138,22 @@ class _Reader:
                 self._early[pos] = exc
                 return
 
+    def _decode_last_run(self, last_part: Skim) -> None:
+        """Decode the survivors of the recording's last run (nothing follows them, so they are final) while the child
+        skims the first part. A bad line among them is left for ``_flush`` to report in its turn."""
+        items, past = last_part
+        if past or not items or not isinstance(items[-1], tuple):
+            return
+        by_kind = new_run()
+        unkeyed: list[Event] = []
+        positions = sorted(items[-1][0].values())
+        try:
+            for pos in positions:
+                self.lines.take_change(pos, by_kind, unkeyed)
+        except RecordingError:
+            return
+        self._last_run = (set(positions), by_kind, unkeyed)
+
     def _take_run(self, run: Run) -> None:
         changes, latest = run
         self.pending.update(cast(_Pending, changes))  # a dict is invariant; these keys are raw keys
@@ -162,15 +180,20 @@ class _Reader:
         elif not isinstance(event, ClockAdvanced):  # source health, objects with no key: order does not matter
             yield event
 
-    def _flush(self) -> Iterator[Event]:
+    def _flush(self, last: bool = False) -> Iterator[Event]:
         """The run's newest change of every object, decoded now, as one ``Compacted`` event.
 
         Lines are taken in file order (which also reads the file front to back): where two pending entries name
         one object (a cluster-scoped object written with a namespace, or a line decoded in full), the later wins.
+        The recording's ``last`` run may have been decoded already, in part (``_decode_last_run``): those lines come
+        after every other line of the run, so they are taken last.
         """
         pending, self.pending = self.pending, {}
         if not pending:
             return
+        done, early_by_kind, early_unkeyed = (
+            self._last_run if last and self._last_run is not None else (set[int](), new_run(), list[Event]())
+        )
         wheres = pending.values()
         ordered = sorted(wheres, key=_position) if self.decoded_pending else sorted(wheres)
         self.decoded_pending = False
@@ -178,12 +201,16 @@ class _Reader:
         unkeyed: list[Event] = []  # changes the reducer cannot key: it records them as problems, in any order
         for where in ordered:
             if isinstance(where, int):
-                self.lines.take_change(where, by_kind, unkeyed)
+                if where not in done:
+                    self.lines.take_change(where, by_kind, unkeyed)
             else:
                 event = where[1]
                 key = reducer_key(event.kind, event.object)
                 assert key is not None  # only keyed events are pending
                 by_kind[event.kind.encode()][key] = event.object if isinstance(event, Applied) else None
+        for kind, changes in early_by_kind.items():
+            by_kind[kind].update(changes)
+        unkeyed.extend(early_unkeyed)
         run = compacted(self.start + self.latest_t, by_kind)
         if run is not None:
             yield run

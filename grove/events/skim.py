@@ -80,10 +80,17 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
 
 
 def skim_in_parallel(
-    buffer: Any, lo: int, hi: int, limit: float, before: Callable[[], None] = lambda: None, before_bytes: int = 0
+    buffer: Any,
+    lo: int,
+    hi: int,
+    limit: float,
+    before: Callable[[], None] = lambda: None,
+    after: Callable[[Skim], None] = lambda result: None,
+    before_bytes: int = 0,
 ) -> list[Skim]:
-    """The skims of ``[lo, hi)`` in file order: two halves on two cores when the span is large, else one. ``before``
-    runs here while the child skims (see ``two_cores.in_two_halves``)."""
+    """The skims of ``[lo, hi)`` in file order: two parts on two cores when the span is large, else one. ``before``
+    and ``after`` (given the skim of the last part) run here while the child skims the first part (see
+    ``two_cores.in_two_halves``)."""
     return in_two_halves(
         buffer,
         lo,
@@ -91,9 +98,10 @@ def skim_in_parallel(
         lambda b, start, stop: skim(b, start, stop, limit),
         _packed,
         _unpacked,
-        lambda first: first[1],
         before,
-        before_bytes,
+        after,
+        share=0.4,  # this process also decodes the last part's survivors meanwhile (``after``)
+        before_bytes=before_bytes,
     )
 
 

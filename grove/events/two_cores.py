@@ -1,10 +1,10 @@
-"""Working through a large buffer on two cores: a forked child takes the second half and sends its result back.
+"""Working through a large buffer on two cores: a forked child takes the first part and sends its result back.
 
 Reading a long recording's heads (skimming for the newest line of each object, or indexing every event) looks at
 every line, and nothing else in the read comes close in cost; both halves of the file can be read at once. The
 child shares the mapped file with this process (fork copies nothing until written), works on the lines that start
-in the second half, and sends its result through a pipe, ``pack``ed into a few large objects: a dict or list of
-many small ones pickles slowly. If the child fails, its half is worked through here.
+in the first part, and sends its result through a pipe, ``pack``ed into a few large objects: a dict or list of
+many small ones pickles slowly. If the child fails, its part is worked through here.
 """
 
 from __future__ import annotations
@@ -28,18 +28,24 @@ def in_two_halves(
     work: Callable[[Any, int, int], T],
     pack: Callable[[T], Any] = lambda result: result,
     unpack: Callable[[Any], T] = lambda packed: packed,
-    enough: Callable[[T], bool] = lambda result: False,
     before: Callable[[], None] = lambda: None,
+    after: Callable[[T], None] = lambda result: None,
+    share: float = 0.5,
     before_bytes: int = 0,
 ) -> list[T]:
-    """``work`` on the lines starting in ``[lo, hi)``: one result, or two (first half, second half) when the span
-    is large. ``enough(first)``: the first half's result makes the second unnecessary (it is then not waited for).
-    ``before`` runs here first, while the child works: the first part is made smaller by ``before_bytes`` (what
-    ``before`` costs, in bytes of ``work``), so that both finish together."""
-    mid = buffer.find(b"\n", lo + max((hi - lo) // 10, (hi - lo - before_bytes) // 2)) + 1
-    if hi - lo < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
+    """``work`` on the lines starting in ``[lo, hi)``: one result, or two in file order when the span is large.
+
+    A forked child works through the first part; this process runs ``before``, works through the last part and runs
+    ``after`` on that result, all while the child works: what ``after`` does may rely on nothing following its lines
+    in the span. ``share`` is the part of the span this process takes, less ``before_bytes`` (what ``before`` costs,
+    in bytes of ``work``), so that both finish together."""
+    size = hi - lo
+    mid = buffer.find(b"\n", hi - max(size // 10, int(size * share) - before_bytes)) + 1
+    if size < PARALLEL_MIN_BYTES or not _can_fork() or not lo < mid < hi:
         before()
-        return [work(buffer, lo, hi)]
+        whole = work(buffer, lo, hi)
+        after(whole)
+        return [whole]
     import pickle  # only here: a small recording (most commands' start-up time) needs neither
     import signal
 
@@ -50,23 +56,22 @@ def in_two_halves(
         try:
             os.close(read_end)
             with os.fdopen(write_end, "wb") as out:
-                pickle.dump(pack(work(buffer, mid, hi)), out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(pack(work(buffer, lo, mid)), out, protocol=pickle.HIGHEST_PROTOCOL)
             code = 0
         finally:
             os._exit(code)
     os.close(write_end)
     try:
         before()
-        first = work(buffer, lo, mid)
-        if enough(first):
-            return [first]
+        last = work(buffer, mid, hi)
+        after(last)
         with os.fdopen(read_end, "rb") as received:
             read_end = -1
             try:
-                second = unpack(pickle.load(received))
-            except (EOFError, pickle.UnpicklingError, ValueError):  # the child failed: its half is done here
-                second = work(buffer, mid, hi)
-        return [first, second]
+                first = unpack(pickle.load(received))
+            except (EOFError, pickle.UnpicklingError, ValueError):  # the child failed: its part is done here
+                first = work(buffer, lo, mid)
+        return [first, last]
     finally:
         if read_end >= 0:
             os.close(read_end)

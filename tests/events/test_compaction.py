@@ -310,3 +310,37 @@ def test_concatenated_gzip_members_read_as_one_recording(tmp_path: Path) -> None
     gz.write_bytes(gzip.compress(data[:half]) + gzip.compress(data[half:]))
     _same(fold(compacted_events(Recording(gz))), fold(events))
     assert list(Recording(gz).events()) == list(Recording(path).events())
+
+
+def _with_bad_survivor(tmp_path: Path) -> tuple[Path, list[bytes]]:
+    path, _ = _churn(tmp_path)
+    lines = path.read_bytes().splitlines()
+    raw = orjson.loads(lines[-2])  # the last apply of a pod: it survives, in the last part
+    raw["key"] = ["prod", "someone-else"]
+    lines[-2] = orjson.dumps(raw)
+    return path, lines
+
+
+def test_a_bad_survivor_in_the_last_part_is_reported_with_its_number(tmp_path: Path, forks: list[int]) -> None:
+    path, lines = _with_bad_survivor(tmp_path)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(RecordingError) as caught:
+        list(compacted_events(Recording(path)))
+    assert forks and caught.value.line == len(lines) - 1 and "'key' does not match" in caught.value.reason
+
+
+def test_the_first_bad_line_is_the_one_reported(tmp_path: Path, forks: list[int]) -> None:
+    path, lines = _with_bad_survivor(tmp_path)
+    lines[3] = b"this is not json"  # in the first part, skimmed by the child
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    with pytest.raises(RecordingError) as caught:
+        list(compacted_events(Recording(path)))
+    assert forks and caught.value.line == 4 and "not JSON" in caught.value.reason
+
+
+def test_a_bad_survivor_after_the_moment_asked_for_is_no_error(tmp_path: Path, forks: list[int]) -> None:
+    path, lines = _with_bad_survivor(tmp_path)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    until = START + 30
+    everything = [e for e in Recording(_churn(tmp_path, "clean.jsonl")[0]).events() if e.at <= until]
+    _same(fold(compacted_events(Recording(path), until)), fold(everything))
