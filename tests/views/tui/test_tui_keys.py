@@ -35,11 +35,15 @@ def _table(app: ArboristApp, name: str = "#resources") -> KeyedTable:
     return app.screen.query_one(name, KeyedTable)
 
 
+async def _press(pilot: Any, *keys: str) -> None:
+    """Press ``keys`` and let the app handle them."""
+    await pilot.press(*keys)
+    await pilot.pause()
+
+
 async def _into_decode(pilot: Any) -> None:
-    await pilot.press("enter")  # my-inference (its only replica is entered too)
-    await pilot.pause()
-    await pilot.press("enter")  # decode (the first clique)
-    await pilot.pause()
+    await _press(pilot, "enter")  # my-inference (its only replica is entered too)
+    await _press(pilot, "enter")  # decode (the first clique)
 
 
 async def test_enter_drills_and_escape_backspace_go_back() -> None:
@@ -47,19 +51,15 @@ async def test_enter_drills_and_escape_backspace_go_back() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert _table(app).keys == ("pcs:prod/my-inference",)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         screen = _forest(app)
         assert [s.key for s in screen.request.path] == ["pcs:prod/my-inference", "replica:0"]
         assert _table(app).current_key == DECODE
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         assert len(_table(app).keys) == 8 and all(k.startswith("pod:") for k in _table(app).keys)
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         assert _table(app).current_key == DECODE, "the cursor comes back to the row that was entered"
-        await pilot.press("backspace")
-        await pilot.pause()
+        await _press(pilot, "backspace")
         assert screen.request.path == ()
         assert _table(app).current_key == "pcs:prod/my-inference"
 
@@ -68,8 +68,7 @@ async def test_enter_on_a_pod_opens_its_yaml() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await _into_decode(pilot)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         assert isinstance(app.screen, YamlScreen)
         assert app.screen.ref.kind == "Pod"
 
@@ -80,11 +79,9 @@ async def test_tab_switches_panes_and_events_follow_the_selection() -> None:
         await _into_decode(pilot)
         events = _table(app, "#events")
         assert app.focused is _table(app)
-        await pilot.press("tab")
-        await pilot.pause()
+        await _press(pilot, "tab")
         assert app.focused is events
-        await pilot.press("shift+tab")
-        await pilot.pause()
+        await _press(pilot, "shift+tab")
         assert app.focused is _table(app)
         # the last decode pod was FailedScheduling for a while: its events show it
         await pilot.press("end")
@@ -104,8 +101,7 @@ async def test_e_toggles_warnings_first_and_all() -> None:
         screen = _forest(app)
         first = _table(app, "#events").keys
         assert screen.event_mode == WARNINGS_FIRST
-        await pilot.press("e")
-        await pilot.pause()
+        await _press(pilot, "e")
         assert screen.event_mode == ALL
         every = _table(app, "#events").keys
         assert len(every) > len(first)
@@ -118,18 +114,14 @@ async def test_slash_filters_as_you_type_and_escape_clears() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await _into_decode(pilot)
-        await pilot.press("slash")
-        await pilot.pause()
+        await _press(pilot, "slash")
         assert isinstance(app.focused, Input)
-        await pilot.press(*"gpu-02")
-        await pilot.pause()
+        await _press(pilot, *"gpu-02")
         assert len(_table(app).keys) == 4
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         assert app.focused is _table(app)
         assert "filter: gpu-02" in app.screen.query_one("#crumbs").note  # type: ignore[attr-defined]
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         assert len(_table(app).keys) == 8
         assert _forest(app).request.filter == ""
 
@@ -138,27 +130,22 @@ async def test_t_opens_the_topology_of_the_selected_pcs() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         screen = app.screen
         assert isinstance(screen, TopologyScreen)
         assert screen.request.focus == ("prod", "my-inference")
         domains = _table(app, "#domains")
         assert domains.keys == ("dom:rack-1", "dom:rack-2")
-        await pilot.press("down")
-        await pilot.pause()
+        await _press(pilot, "down")
         pods = _table(app, "#pods")
         assert pods.keys and "rack-2" in str(pods.border_title)
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         assert screen.request.path == ("rack-2",)
         assert all(k.startswith("node:") for k in domains.keys)
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         assert screen.request.path == ()
         assert domains.current_key == "dom:rack-2"
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         assert isinstance(app.screen, ForestScreen)
 
 
@@ -166,29 +153,23 @@ async def test_topology_a_escape_y_and_slash() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         screen = app.screen
         assert isinstance(screen, TopologyScreen)
-        await pilot.press("a")
-        await pilot.pause()
+        await _press(pilot, "a")
         assert screen.request.show_all
-        await pilot.press("slash", *"rack-2", "enter")
-        await pilot.pause()
+        await _press(pilot, "slash", *"rack-2", "enter")
         assert _table(app, "#domains").keys == ("dom:rack-2",)
         await pilot.press("escape")  # clears the filter
         await pilot.pause()
         assert len(_table(app, "#domains").keys) == 2
         await pilot.press("enter")  # into rack-1: hosts
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
+        await _press(pilot, "y")
         assert isinstance(app.screen, YamlScreen) and app.screen.ref.kind == "Node"
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         await pilot.press("tab")
-        await pilot.press("l")
-        await pilot.pause()
+        await _press(pilot, "l")
         assert isinstance(app.screen, LogsScreen)
         await pilot.press("escape")
         await pilot.press("escape")  # up to the racks
@@ -201,23 +182,20 @@ async def test_y_shows_recorded_yaml_with_search() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
+        await _press(pilot, "y")
         screen = app.screen
         assert isinstance(screen, YamlScreen)
         assert screen.ref.kind == "PodCliqueSet"
         assert "kind: PodCliqueSet" in screen.yaml_text
         assert "as recorded at 2:58" in screen.origin
-        await pilot.press("slash", *"replicas")
-        await pilot.pause()
+        await _press(pilot, "slash", *"replicas")
         assert len(screen.matches) >= 2
         await pilot.press("enter")
         await pilot.press("n")
         assert screen.current == 1
         await pilot.press("N")
         assert screen.current == 0
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         assert isinstance(app.screen, ForestScreen)
 
 
@@ -228,26 +206,22 @@ async def test_l_in_a_replay_says_logs_are_live_only() -> None:
         await pilot.pause()
         assert isinstance(app.screen, ForestScreen)
         await _into_decode(pilot)
-        await pilot.press("l")
-        await pilot.pause()
+        await _press(pilot, "l")
         screen = app.screen
         assert isinstance(screen, LogsScreen)
         assert not screen.can_stream
         assert screen.log_status == "not available"
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         assert isinstance(app.screen, ForestScreen)
 
 
 async def test_question_mark_and_exclamation_mark_overlays() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("question_mark")
-        await pilot.pause()
+        await _press(pilot, "question_mark")
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
-        await pilot.press("exclamation_mark")
-        await pilot.pause()
+        await _press(pilot, "exclamation_mark")
         assert isinstance(app.screen, ProblemsScreen)
         await pilot.press("q")  # q closes an overlay
         await pilot.pause()
@@ -260,8 +234,7 @@ async def test_q_and_ctrl_q_quit() -> None:
         async with app.run_test(size=SIZE) as pilot:
             await pilot.pause()
             for key in keys:
-                await pilot.press(key)
-                await pilot.pause()
+                await _press(pilot, key)
             assert app._exit, keys
 
 
@@ -314,15 +287,12 @@ async def test_g_goes_to_an_offset_and_G_to_the_end() -> None:
     app = replay_app(at=0)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("g")
-        await pilot.pause()
+        await _press(pilot, "g")
         assert isinstance(app.screen, GotoScreen)
-        await pilot.press(*"1:30", "enter")
-        await pilot.pause()
+        await _press(pilot, *"1:30", "enter")
         await wait_until(pilot, lambda: app.replay is not None and app.replay.position.offset == 90)
         assert app.state.now == _feed(app).timeline.start + 90
-        await pilot.press("g", *"later", "enter")
-        await pilot.pause()
+        await _press(pilot, "g", *"later", "enter")
         assert isinstance(app.screen, GotoScreen), "a bad offset keeps the prompt open"
         await pilot.press("escape")
         await pilot.press("G")
@@ -334,8 +304,7 @@ async def test_playback_reaches_the_end_and_keeps_the_cursor() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await wait_until(pilot, lambda: bool(_table(app).keys))
-        await pilot.press("enter")
-        await pilot.pause()
+        await _press(pilot, "enter")
         key = _table(app).current_key
         await wait_until(pilot, lambda: app.replay is not None and app.replay.at_end, timeout=8)
         assert _table(app).current_key == key
@@ -345,8 +314,7 @@ async def test_playback_reaches_the_end_and_keeps_the_cursor() -> None:
 async def test_replay_keys_are_off_in_live_mode(live_rig: Any) -> None:
     app = live_rig.app
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("space", "plus", "g", "G")
-        await pilot.pause()
+        await _press(pilot, "space", "plus", "g", "G")
         assert isinstance(app.screen, ForestScreen)
 
 
@@ -354,21 +322,18 @@ async def test_t_opens_the_kept_topology_screen_afresh() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         screen = app.screen
         assert isinstance(screen, TopologyScreen)
         await pilot.press("down", "enter")  # into rack-2
         await pilot.pause()
         assert screen.request.path == ("rack-2",)
-        await pilot.press("slash", *"zz")
-        await pilot.pause()
+        await _press(pilot, "slash", *"zz")
         assert screen.request.filter == "zz"
         await pilot.press("enter", "t")  # keep the filter, back to the forest
         await pilot.pause()
         assert isinstance(app.screen, ForestScreen)
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         assert app.screen is screen  # the same screen, not built again
         assert screen.request.path == () and screen.request.filter == ""
         assert not screen.query_one("#tfilter", Input).display
@@ -383,20 +348,16 @@ async def test_y_opens_the_kept_overlay_on_each_object() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
+        await _press(pilot, "y")
         overlay = app.screen
         assert isinstance(overlay, YamlScreen) and overlay.ref.kind == "PodCliqueSet"
-        await pilot.press("slash", *"replicas", "enter")
-        await pilot.pause()
+        await _press(pilot, "slash", *"replicas", "enter")
         assert overlay.matches
-        await pilot.press("escape")
-        await pilot.pause()
+        await _press(pilot, "escape")
         await _into_decode(pilot)
         await pilot.press("escape")  # back to the cliques: the decode clique under the cursor
         await pilot.pause()
-        await pilot.press("y")
-        await pilot.pause()
+        await _press(pilot, "y")
         assert app.screen is overlay
         assert overlay.ref.kind == "PodClique" and overlay.ref.name == DECODE.partition(":")[2]
         assert "kind: PodClique\n" in overlay.yaml_text and not overlay.matches
@@ -440,8 +401,7 @@ async def test_the_pods_of_another_domain_show_from_their_top() -> None:
     app = replay_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("t")
-        await pilot.pause()
+        await _press(pilot, "t")
         pods = _table(app, "#pods")
         rack = pods.keys
         await pilot.press("tab", *["down"] * (len(rack) - 1))  # the last pod of rack-1
