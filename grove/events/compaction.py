@@ -17,19 +17,18 @@ only to report a bad line, are counted when one is found.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import Any, cast
 
+from grove.events.heads import ANY_TIME, CHANGE, CLOCK
 from grove.events.lines import ByKind, Lines, compacted, new_run, reducer_key
 from grove.events.mapped import mapped
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.skim import CHANGE_HEAD, CLOCK_LINE, RawKey, Run, Skim, skim_in_parallel
+from grove.events.skim import RawKey, Run, Skim, skim_in_parallel
 
 _DECODE_COST = 8  # decoding a byte costs about as much as skimming this many
 _MAX_LEADING = 64
-_TIME = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*)[,}]')
 
 _Pending = dict["RawKey | tuple[str, str, str]", "int | tuple[int, Applied | Removed]"]
 """The run's newest change per object: the offset of its line (skimmed, not decoded yet), or the offset and the
@@ -109,7 +108,7 @@ class _Reader:
         while pos < len(self.buffer):
             line, end = self.lines.line_at(pos)
             if line.strip():
-                head = _TIME.match(line)
+                head = ANY_TIME.match(line)
                 t = float(head.group(1)) if head is not None else self.lines.decode(pos).at - self.start
                 return t if t <= self.limit else None
             pos = end + 1
@@ -122,7 +121,7 @@ class _Reader:
         pos = lo
         while pos < len(self.buffer) and len(leading) < _MAX_LEADING:
             line, end = self.lines.line_at(pos)
-            if CHANGE_HEAD.match(line) is not None or CLOCK_LINE.match(line) is not None or end == len(self.buffer):
+            if CHANGE.match(line) is not None or CLOCK.match(line) is not None or end == len(self.buffer):
                 break
             if line.strip():
                 leading.append(pos)

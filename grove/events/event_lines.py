@@ -16,11 +16,11 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, overload
 
+from grove.events import heads
 from grove.events.lines import Lines, compacted, new_run
 from grove.events.mapped import line_number, map_recording
 from grove.events.model import ClockAdvanced, Event
 from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.skim import CHANGE_HEAD, CLOCK_LINE
 from grove.events.two_cores import in_two_halves
 
 CLOCK = -2
@@ -38,8 +38,8 @@ def _index(buffer: Any, lo: int, hi: int, start: float) -> _Span:
     keys: dict[bytes, int] = {}
     others: list[int] = []
     find = buffer.find
-    change = CHANGE_HEAD.match
-    clock = CLOCK_LINE.match
+    change = heads.CHANGE_RAW_KEY.match
+    clock = heads.CLOCK.match
     pos = lo
     while pos < hi:
         end = find(b"\n", pos)

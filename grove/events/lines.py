@@ -12,15 +12,10 @@ from typing import Any
 import orjson
 
 from grove.events import kinds
+from grove.events.heads import CHANGE
 from grove.events.mapped import line_number
 from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
 from grove.events.recording import Recording, RecordingError, object_key
-
-CHANGE = re.compile(
-    rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(applied|removed)","kind":"([A-Za-z0-9]+)",'
-    rb'"key":\["([^"\\\n]*)","([^"\\\n]+)"\],"object":\{'
-)
-"""A change line's head, in groups: time offset, type, kind, namespace, name."""
 
 _KINDS = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
 _CLUSTER_SCOPED = {kind for kind, (_, namespaced) in _KINDS.items() if not namespaced}

@@ -97,7 +97,7 @@ def object_key(obj: Any) -> tuple[str, str] | None:
 
 
 def _change(t: float, typ: str, event: Applied | Removed) -> dict[str, Any]:
-    # The head (t, type, kind, key) comes before the object so that a reader can skim it (events/compaction.py).
+    # The head (t, type, kind, key) comes before the object so that a reader can skim it (events/heads.py).
     line: dict[str, Any] = {"t": t, "type": typ, "kind": event.kind}
     key = object_key(event.object)
     if key is not None:

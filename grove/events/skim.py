@@ -14,19 +14,11 @@ surviving lines) stays in this process.
 from __future__ import annotations
 
 import array
-import re
 from collections.abc import Callable
 from typing import Any
 
+from grove.events.heads import CHANGE_RAW_KEY, CLOCK
 from grove.events.two_cores import in_two_halves
-
-CHANGE_HEAD = re.compile(
-    rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"(?:applied|removed)",'
-    rb'("kind":"[A-Za-z0-9]+","key":\["[^"\\\n]*","[^"\\\n]+"\]),"object":\{'
-)
-"""A change line's head: group 1 its time offset, group 2 its raw key (the line goes on with the object)."""
-CLOCK_LINE = re.compile(rb'\{"t":(-?[0-9][0-9.eE+-]*),"type":"clock"\}')
-"""A clock line, whole when the match ends where the line does: group 1 its time offset."""
 
 RawKey = bytes
 """A change line's ``"kind":"…","key":["…","…"]`` bytes: one object, as the writer names it."""
@@ -45,7 +37,7 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
     run: dict[RawKey, int] = {}
     latest = float("-inf")
     find = buffer.find
-    change = CHANGE_HEAD.match
+    change = CHANGE_RAW_KEY.match
     pos = lo
     while pos < hi:
         end = find(b"\n", pos)
@@ -63,7 +55,7 @@ def skim(buffer: Any, lo: int, hi: int, limit: float) -> Skim:
             if t > latest:
                 latest = t
             run[key] = pos
-        elif (clock := CLOCK_LINE.match(buffer, pos, end)) is not None and clock.end() == end:
+        elif (clock := CLOCK.match(buffer, pos, end)) is not None and clock.end() == end:
             t = float(clock.group(1))
             if t > limit:
                 items.append((run, latest))
