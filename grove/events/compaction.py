@@ -18,7 +18,7 @@ only to report a bad line, are counted when one is found.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, cast
+from typing import cast
 
 from grove.events.heads import ANY_TIME, CHANGE, CLOCK
 from grove.events.lines import ByKind, Lines, compacted, new_run, reducer_key
@@ -44,7 +44,6 @@ class _Reader:
         self.limit = float("inf") if until is None else until - self.start
         self.pending: _Pending = {}
         self.latest_t = float("-inf")  # the latest offset seen: the clock once everything is folded
-        self.buffer: Any = b""
         self.lines = Lines(recording, b"")
         self.cut_off = False  # a gzip stream that ended early
         self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
@@ -57,17 +56,16 @@ class _Reader:
             return
         try:
             with mapped(self.recording) as (buffer, cut):
-                self.buffer, self.cut_off = buffer, cut
+                self.cut_off = cut
                 self.lines = Lines(self.recording, buffer)
                 yield from self._read()
         except OSError as exc:
             raise RecordingError(self.recording.display, 0, exc.strerror or str(exc)) from None
         finally:
-            self.buffer = b""
-            self.lines = Lines(self.recording, b"")
+            self.lines = Lines(self.recording, b"")  # the mapping is gone
 
     def _read(self) -> Iterator[Event]:
-        lo = self.buffer.find(b"\n") + 1  # after the header
+        lo = self.lines.buffer.find(b"\n") + 1  # after the header
         first = self._first_time(lo) if lo > 0 else None
         if first is None:
             return
@@ -76,9 +74,9 @@ class _Reader:
         body, leading = self._leading_lines(lo)
         try:
             skims = skim_in_parallel(
-                self.buffer,
+                self.lines.buffer,
                 body,
-                len(self.buffer),
+                len(self.lines.buffer),
                 self.limit,
                 before=lambda: self._decode_early(leading),
                 after=self._decode_last_run,
@@ -98,14 +96,14 @@ class _Reader:
             self._last_run = None  # it lies after the moment asked for
         else:
             if self.cut_off:  # the whole recording was read, and it ends before its end
-                raise self.lines.fail(len(self.buffer), CUT_OFF)
+                raise self.lines.fail(len(self.lines.buffer), CUT_OFF)
         yield from self._flush(last=True)
         yield ClockAdvanced(self.start + self.latest_t)
 
     def _first_time(self, lo: int) -> float | None:
         """The first event's time offset, or None when there is none up to the moment asked for."""
         pos = lo
-        while pos < len(self.buffer):
+        while pos < len(self.lines.buffer):
             line, end = self.lines.line_at(pos)
             if line.strip():
                 head = ANY_TIME.match(line)
@@ -119,9 +117,9 @@ class _Reader:
         the lists of every kind, most of its bytes that need decoding (they are decoded while a child skims)."""
         leading: list[int] = []
         pos = lo
-        while pos < len(self.buffer) and len(leading) < _MAX_LEADING:
+        while pos < len(self.lines.buffer) and len(leading) < _MAX_LEADING:
             line, end = self.lines.line_at(pos)
-            if CHANGE.match(line) is not None or CLOCK.match(line) is not None or end == len(self.buffer):
+            if CHANGE.match(line) is not None or CLOCK.match(line) is not None or end == len(self.lines.buffer):
                 break
             if line.strip():
                 leading.append(pos)

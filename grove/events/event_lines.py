@@ -21,7 +21,7 @@ from grove.events.lines import Lines, compacted, new_run
 from grove.events.mapped import line_number, map_recording
 from grove.events.model import ClockAdvanced, Event
 from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.two_cores import in_two_halves
+from grove.events.two_cores import in_two_parts
 
 CLOCK = -2
 OTHER = -1
@@ -73,16 +73,16 @@ class EventLines(Sequence[Event]):
         self.times = array.array("d")  # each event's time (epoch seconds)
         self.objects = array.array("l")  # which object each change line changes (CLOCK, OTHER: not a change line)
         self._decoded: dict[int, Event] = {}  # events decoded while opening: lists, sources, lines with other heads
-        self._buffer, cut = map_recording(recording)  # no file stays open: the mapping goes when this object goes
-        self._lines = Lines(recording, self._buffer)
-        size = len(self._buffer)
-        lo = self._buffer.find(b"\n") + 1 if size else 0  # after the header
+        buffer, cut = map_recording(recording)  # no file stays open: the mapping goes when this object goes
+        self._lines = Lines(recording, buffer)
+        size = len(buffer)
+        lo = buffer.find(b"\n") + 1 if size else 0  # after the header
         object_ids: dict[bytes, int] = {}  # a change line's raw key -> its object's number
         if lo:
-            for span in in_two_halves(self._buffer, lo, size, partial(_index, start=recording.header.start)):
+            for span in in_two_parts(buffer, lo, size, partial(_index, start=recording.header.start)):
                 self._append(span, object_ids)
         if cut:
-            raise RecordingError(recording.display, line_number(self._buffer, size), CUT_OFF)
+            raise RecordingError(recording.display, line_number(buffer, size), CUT_OFF)
 
     def _append(self, span: _Span, object_ids: dict[bytes, int]) -> None:
         """A span's lines after those already here; its other lines are decoded now, in file order."""

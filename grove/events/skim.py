@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from grove.events.heads import CHANGE_RAW_KEY, CLOCK
-from grove.events.two_cores import in_two_halves
+from grove.events.two_cores import in_two_parts
 
 RawKey = bytes
 """A change line's ``"kind":"…","key":["…","…"]`` bytes: one object, as the writer names it."""
@@ -82,8 +82,8 @@ def skim_in_parallel(
 ) -> list[Skim]:
     """The skims of ``[lo, hi)`` in file order: two parts on two cores when the span is large, else one. ``before``
     and ``after`` (given the skim of the last part) run here while the child skims the first part (see
-    ``two_cores.in_two_halves``)."""
-    return in_two_halves(
+    ``two_cores.in_two_parts``)."""
+    return in_two_parts(
         buffer,
         lo,
         hi,

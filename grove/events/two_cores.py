@@ -21,7 +21,7 @@ PARALLEL_MIN_BYTES = 64 << 20
 T = TypeVar("T")
 
 
-def in_two_halves(
+def in_two_parts(
     buffer: Any,
     lo: int,
     hi: int,
