@@ -31,10 +31,29 @@ from grove.views.tui.rows import Column, Row, cell_signature, fit_columns, fit_c
 
 REBUILD_FRACTION = 0.5  # removing more than this share of a large table row by row costs more than a rebuild
 REBUILD_MIN = 500
+DRAWN_TEXT_KEPT = 20_000  # cells whose drawing is kept (a few screenfuls of every level and screen)
+PRE_STYLES_KEPT = 20_000
 
 _NEWLINE = Text("\n")  # what ``Text.__rich_console__`` joins wrapped lines with (never changed: ``join`` copies it)
 _JUSTIFY = ("default", "left")  # justifications the fast path draws (``Text`` defaults to "default")
 _OVERFLOW = ("fold", "crop", "ellipsis")  # overflows it draws (``Text`` defaults to "fold"; no-wrap folds = crops)
+
+
+_pre_styles: dict[tuple[Style, int, int, Style], Style] = {}
+
+
+def _pre_style(row_style: Style, row_index: int, column_index: int, component_style: Style) -> Style:
+    """The style a cell's segments get before their own (``DataTable``'s: the row's, the cell's place as meta for
+    the mouse, the cursor's), kept: every table draws the same places with the same few styles again and again."""
+    key = (row_style, row_index, column_index, component_style)
+    style = _pre_styles.get(key)
+    if style is None:
+        if len(_pre_styles) >= PRE_STYLES_KEPT:
+            _pre_styles.clear()
+        style = _pre_styles[key] = (
+            row_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        )
+    return style
 
 
 @attrs.frozen
@@ -70,6 +89,7 @@ class KeyedTable(DataTable[Text]):
         self._painting = False
         self._paint_style: Style | None = None
         self._drawn_with: tuple[Style, ...] | None = None  # component styles the caches were drawn with
+        self._drawn_text: dict[tuple[int, int, int], tuple[object, list[Segment]]] = {}  # see ``_text_segments``
         # Called with the key under the cursor when a key or a click moves it to another row, before the frame that
         # shows the move: what follows the cursor (another pane) is painted in the same frame. ``RowHighlighted``
         # comes after that frame; ``show`` moving the cursor calls nothing (the caller knows).
@@ -256,6 +276,7 @@ class KeyedTable(DataTable[Text]):
                 self.refresh()
                 return
             self._drawn_with = components
+            self._drawn_text.clear()
         except (AttributeError, KeyError):  # not mounted yet (no component styles), or a Textual without these
             self._drawn_with = None
         super().notify_style_update()
@@ -331,22 +352,20 @@ class KeyedTable(DataTable[Text]):
             row_index = -1
         row_style = self._get_row_style(row_index, base_style)
         columns = self.ordered_columns
-        scrollable_row: list[list[Segment]] = []
-        table_width = self._row_label_column_width
-        for column_index, column in enumerate(columns):
-            width = column.get_render_width(self)
-            table_width += width
-            cell_location = Coordinate(row_index, column_index)
-            scrollable_row.append(
+        table_width = self._row_label_column_width + sum(column.get_render_width(self) for column in columns)
+        scrollable_row = self._render_row_cells(row_index, row_style, cursor_location, hover_location)
+        if scrollable_row is None:  # the header, a fixed row or a row of another height: cell by cell
+            scrollable_row = [
                 self._render_cell(
                     row_index,
                     column_index,
                     row_style,
-                    width,
-                    cursor=should_highlight(cursor_location, cell_location, cursor_type),
-                    hover=should_highlight(hover_location, cell_location, cursor_type),
+                    column.get_render_width(self),
+                    cursor=should_highlight(cursor_location, Coordinate(row_index, column_index), cursor_type),
+                    hover=should_highlight(hover_location, Coordinate(row_index, column_index), cursor_type),
                 )[line_no]
-            )
+                for column_index, column in enumerate(columns)
+            ]
         # the rest of the line, as DataTable extends it
         remaining_space = max(0, self.size.width - table_width)
         extend_style, _ = self._get_styles_to_render_cell(
@@ -430,24 +449,9 @@ class KeyedTable(DataTable[Text]):
         cells = self._get_row_renderables(row_index).cells
         if column_index >= len(cells):
             return None
-        cell = cells[column_index]
-        if type(cell) is not Text:
+        segments = self._text_segments(cells[column_index], width)
+        if segments is None:
             return None
-        plain = cell.plain
-        justify = cell.justify or "default"
-        overflow = cell.overflow or "fold"
-        padding = self.cell_padding
-        content = width - 2 * padding
-        if (
-            not plain.isprintable()  # no new lines, tabs or control characters
-            or cell.end not in ("\n", "")
-            or cell.no_wrap is False  # a row of height 1 does not wrap unless the text says so
-            or justify not in _JUSTIFY
-            or overflow not in _OVERFLOW
-            or content < 1
-        ):
-            return None
-
         is_fixed = not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
         component_style, post_style = self._get_styles_to_render_cell(
             is_header,
@@ -461,7 +465,73 @@ class KeyedTable(DataTable[Text]):
             self.cursor_background_priority == "css",
         )
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        # Styled: the cell's styles between the pre and the post style; render_lines: cropped to the cell's width
+        # (``_text_segments`` made them exactly that wide)
+        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
+        cache[cache_key] = lines
+        return lines
 
+    def _render_row_cells(
+        self, row_index: int, row_style: Style, cursor_location: Coordinate, hover_location: Coordinate
+    ) -> list[list[Segment]] | None:
+        """Every cell of a body row of height 1 (not a fixed row), as ``_render_text_cell`` draws each, with what is
+        the same for the whole row (cursor, hover, component styles, the cells) worked out once for it. Cells that
+        are not one-line ``Text`` go ``DataTable``'s way. None for rows this does not draw."""
+        if row_index < 0 or row_index < self.fixed_rows:
+            return None
+        row_key = self._row_locations.get_key(row_index)
+        row = self.rows.get(row_key) if row_key is not None else None
+        if row is None or row.height != 1:
+            return None
+        cells = self._get_row_renderables(row_index).cells
+        cursor = cursor_location.row == row_index
+        hover = hover_location.row == row_index
+        component_style, post_style = self._get_styles_to_render_cell(
+            False,
+            False,
+            False,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
+        apply_style = Segment.apply_style
+        drawn: list[list[Segment]] = []
+        for column_index, column in enumerate(self.ordered_columns):
+            width = column.get_render_width(self)
+            segments = self._text_segments(cells[column_index], width) if column_index < len(cells) else None
+            if segments is None:
+                drawn.append(self._render_cell(row_index, column_index, row_style, width, cursor, hover)[0])
+                continue
+            pre_style = _pre_style(row_style, row_index, column_index, component_style)
+            drawn.append(list(apply_style(segments, pre_style, post_style)))
+        return drawn
+
+    def _text_segments(self, cell: object, width: int) -> list[Segment] | None:
+        """A one-line ``Text`` cell drawn ``width`` wide with its padding, before the row's and the cursor's styles
+        go on; None when the cell is not one of those. Kept per cell object and width: a table drawn again (another
+        cursor row, a level opened again) draws its cells from here."""
+        padding = self.cell_padding
+        kept = self._drawn_text.get((id(cell), width, padding))
+        if kept is not None and kept[0] is cell:
+            return kept[1]
+        if type(cell) is not Text:
+            return None
+        plain = cell.plain
+        justify = cell.justify or "default"
+        overflow = cell.overflow or "fold"
+        content = width - 2 * padding
+        if (
+            not plain.isprintable()  # no new lines, tabs or control characters
+            or cell.end not in ("\n", "")
+            or cell.no_wrap is False  # a row of height 1 does not wrap unless the text says so
+            or justify not in _JUSTIFY
+            or overflow not in _OVERFLOW
+            or content < 1
+        ):
+            return None
         # Text.__rich_console__ -> Text.wrap (no wrap): a copy, justified and truncated to the content width
         console = self.app.console
         line = cell
@@ -471,6 +541,7 @@ class KeyedTable(DataTable[Text]):
             if justify == "left":
                 line.truncate(content, overflow=overflow, pad=True)
             line.truncate(content, overflow=overflow)
+        segments: list[Segment]
         if line.spans:
             segments = list(_NEWLINE.join([line]).render(console))
         else:  # what join and render make of a text without spans: one segment, in its style joined to ""
@@ -493,11 +564,10 @@ class KeyedTable(DataTable[Text]):
         if padding:
             side = Segment(" " * padding, pad_style)
             segments = [side, *segments, side]
-        # Styled: the cell's styles between the pre and the post style; render_lines: cropped to the cell's width
-        styled = list(Segment.apply_style(segments, pre_style, post_style))
-        lines = [Segment.adjust_line_length(styled, width, pad=True)]
-        cache[cache_key] = lines
-        return lines
+        if len(self._drawn_text) >= DRAWN_TEXT_KEPT:
+            self._drawn_text.clear()
+        self._drawn_text[(id(cell), width, padding)] = (cell, segments)
+        return segments
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Every column has a fixed width and every row one line without a label, so new rows change only the
