@@ -9,12 +9,11 @@ from __future__ import annotations
 from typing import ClassVar
 
 import yaml
-from rich.syntax import Syntax
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.widgets import Input, Static
 
 from grove.events.recording import strip_object
@@ -25,8 +24,8 @@ from grove.views.tui.rows import Ref
 from grove.views.tui.screens.overlay import Overlay
 from grove.views.tui.session import LIVE
 from grove.views.tui.widgets.bars import HintBar, clock_text
+from grove.views.tui.widgets.code_view import CodeView
 from grove.views.tui.widgets.inputs import steady_input
-from grove.views.tui.widgets.rendered import Rendered
 
 THEME = "ansi_dark"
 
@@ -68,8 +67,7 @@ class YamlScreen(Overlay):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):
             yield Static(id="yaml-title", classes="dialog-title")
-            with VerticalScroll(id="yaml-body", classes="dialog-body"):
-                yield Static(id="yaml")
+            yield CodeView(lexer="yaml", theme=THEME, id="yaml-body", classes="dialog-body")
             yield steady_input(placeholder="search", id="search")
             yield HintBar(
                 [("esc", "close"), ("/", "search"), ("n/N", "next/previous"), ("↑/↓", "scroll")], help_hint=False
@@ -89,14 +87,14 @@ class YamlScreen(Overlay):
         self.yaml_text, self.origin, self.matches, self.current = "", "", [], 0
         if self.is_mounted:
             self.query_one("#search", Input).value = ""
-            self.query_one("#yaml-body", VerticalScroll).scroll_home(animate=False)
+            self.query_one("#yaml-body", CodeView).scroll_home(animate=False)
             self._open()
 
     def _open(self) -> None:
         self.query_one("#search", Input).display = False
         app = self.arborist
         if app.session.mode == LIVE and app.providers.fetch_yaml is not None:
-            self.query_one("#yaml", Static).update("")
+            self.query_one("#yaml-body", CodeView).show("")
             self._set_title("fetching from the API server…")
             self._fetch(self.ref)
         else:
@@ -148,20 +146,13 @@ class YamlScreen(Overlay):
         self._redraw()
 
     def _redraw(self) -> None:
-        highlight = {self.matches[self.current][0]} if self.matches else set()
-        syntax = Syntax(
-            self.yaml_text, "yaml", theme=THEME, line_numbers=True, highlight_lines=highlight, word_wrap=False
-        )
-        for i, (line, start, end) in enumerate(self.matches):
-            style = "bold black on yellow" if i == self.current else "black on dark_khaki"
-            syntax.stylize_range(style, (line, start), (line, end))
-        self.query_one("#yaml", Static).update(Rendered(syntax))  # laid out and painted without highlighting again
+        self.query_one("#yaml-body", CodeView).show(self.yaml_text, self.matches, self.current)
         self._set_title(self.origin)
 
     def _scroll_to_current(self) -> None:
         if self.matches:
             line = self.matches[self.current][0]
-            body = self.query_one("#yaml-body", VerticalScroll)
+            body = self.query_one("#yaml-body", CodeView)
             body.scroll_to(y=max(0, line - 1 - body.size.height // 3), animate=False)
 
     def action_search(self) -> None:
