@@ -131,6 +131,29 @@ async def test_a_growing_column_shows_its_widest_cell_whole_and_no_more() -> Non
         assert _width(table, "gpus") == 20  # never wider than it may grow
 
 
+async def test_a_grown_column_keeps_its_width_for_the_same_columns_and_starts_afresh_for_fresh_rows() -> None:
+    """A count losing a digit does not narrow its column: nothing to its right moves, and the table is not drawn
+    anew (a rebuild bumps every cache); other rows (``fresh``) fit their own cells again."""
+    columns = (Column("name", "NAME", 10), Column("gpus", "GPUS", 6, most=20), Column("age", "AGE", 4))
+    app = _Tables()
+    async with app.run_test(size=(60, 20)) as pilot:
+        table = app.query_one("#diffed", KeyedTable)
+        table.show(columns, [Row("a", (Text("a"), Text("1024 H100"), Text("3m")))])
+        await pilot.pause()
+        assert _width(table, "gpus") == 9
+        rebuilt = table._update_count
+        table.show(columns, [Row("a", (Text("a"), Text("96 H100"), Text("4m")))])
+        await pilot.pause()
+        assert _width(table, "gpus") == 9 and table._update_count == rebuilt
+        assert any("96 H100" in line for line in _line_texts(table))
+        table.show(columns, [Row("a", (Text("a"), Text("12345 H100"), Text("5m")))])
+        await pilot.pause()
+        assert _width(table, "gpus") == 10  # wider cells still widen it
+        table.show(columns, [Row("b", (Text("b"), Text("8 H100"), Text("1m")))], fresh=True)
+        await pilot.pause()
+        assert _width(table, "gpus") == len("8 H100")
+
+
 async def test_a_diff_that_changes_rows_off_screen_repaints_only_those_on_screen() -> None:
     """Changed rows far off screen are not repainted (drawn anew when scrolled to): the same result."""
     rng = random.Random(5)

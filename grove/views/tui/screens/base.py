@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, cast
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
+from textual.widget import Widget
 
 from grove.reducers.state import State
 from grove.views.tui import frames
@@ -14,6 +15,13 @@ from grove.views.tui.widgets.bars import CrumbBar, HeaderBar, HintBar, TimelineB
 
 if TYPE_CHECKING:
     from grove.views.tui.app import ArboristApp
+
+
+def set_border_title(widget: Widget, title: str) -> None:
+    """Textual repaints the whole widget whenever its border title is set, even to the same text: a table refreshed
+    at every state would be drawn whole (not only its changed rows) for a title that did not change."""
+    if widget.border_title != title:
+        widget.border_title = title
 
 
 class StateScreen(Screen[None]):

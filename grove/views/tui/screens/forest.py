@@ -21,7 +21,7 @@ from grove.views.tui.eventlist import COLUMNS as EVENT_COLUMNS
 from grove.views.tui.forest import ForestRequest, Level, Step
 from grove.views.tui.messages import BuildAhead
 from grove.views.tui.rows import Ref
-from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
+from grove.views.tui.screens.base import StateScreen, footer_bars, set_border_title, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
 from grove.views.tui.widgets.keyed_table import KeyedTable
 
@@ -99,8 +99,8 @@ class ForestScreen(StateScreen):
         table = self.query_one("#resources", KeyedTable)
         select, self._pending_select = self._pending_select, None
         navigated, self._navigated = self._navigated, False
-        table.show(level.columns, level.rows, select=select, reset=navigated)
-        table.border_title = level.title
+        table.show(level.columns, level.rows, select=select, reset=navigated, fresh=navigated)
+        set_border_title(table, level.title)
         self.selected = table.current_key
         crumbs = [(c.label, c.auto) for c in level.crumbs]
         note = f"filter: {self.request.filter}" if self.request.filter else ""
@@ -121,7 +121,7 @@ class ForestScreen(StateScreen):
             tail = counts + (f" (+{model.hidden} with e)" if model.hidden else "")
         else:
             tail = f"all by time · {counts}"
-        table.border_title = f"Events · {scope} · {tail}"
+        set_border_title(table, f"Events · {scope} · {tail}")
 
     def _scope_label(self) -> str:
         if self.level is None:

@@ -27,7 +27,7 @@ from grove.views.tui.domains import (
     topology_level,
 )
 from grove.views.tui.rows import Ref
-from grove.views.tui.screens.base import StateScreen, footer_bars, standard_bars
+from grove.views.tui.screens.base import StateScreen, footer_bars, set_border_title, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
 from grove.views.tui.widgets.keyed_table import KeyedTable
 
@@ -110,9 +110,9 @@ class TopologyScreen(StateScreen):
         table = self.query_one("#domains", KeyedTable)
         select, self._pending_select = self._pending_select, None
         navigated, self._navigated = self._navigated, False
-        table.show(level.columns, level.rows, select=select, reset=navigated)
+        table.show(level.columns, level.rows, select=select, reset=navigated, fresh=navigated)
         count = f"{len(level.rows)} of {level.total}" if len(level.rows) != level.total else str(level.total)
-        table.border_title = f"{level.depth_name.capitalize()}s ({count})"
+        set_border_title(table, f"{level.depth_name.capitalize()}s ({count})")
         crumbs = [("Topology", False), *((c, False) for c in level.crumbs)]
         notes = []
         if self.request.focus is not None and self.request.show_all:
@@ -122,7 +122,7 @@ class TopologyScreen(StateScreen):
         self.query_one("#crumbs").update_crumbs(crumbs, "  ".join(notes))  # type: ignore[attr-defined]
         self._update_text("#summary", self._summary(level))
         self._update_text("#findings-text", findings_text(level))
-        self.query_one("#findings", VerticalScroll).border_title = f"Findings ({len(level.findings)})"
+        set_border_title(self.query_one("#findings", VerticalScroll), f"Findings ({len(level.findings)})")
         self.refresh_bars()
         self._show_pods()
         if navigated:  # the cursor may not have moved (a kept screen opened again): no highlight would prefetch
@@ -165,7 +165,7 @@ class TopologyScreen(StateScreen):
         fresh = shows != self._pods_shows  # another domain's pods: filled anew (not diffed), from the top
         pods.show(POD_COLUMNS, rows, reset=fresh, fresh=fresh)
         self._pods_shows = shows
-        pods.border_title = title
+        set_border_title(pods, title)
 
     @on(DataTable.RowHighlighted, "#domains")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -56,6 +56,20 @@ def _pre_style(row_style: Style, row_index: int, column_index: int, component_st
     return style
 
 
+def _grown_only(spec: tuple[Column, ...], shown: tuple[Column, ...]) -> tuple[Column, ...]:
+    """Columns that grow to fit their cells keep the widest they were shown at while the table shows the same
+    columns: a count that loses a digit does not narrow its column (the columns to its right would jump, and the
+    whole table would be drawn again)."""
+    if len(spec) != len(shown):
+        return spec
+    return tuple(
+        attrs.evolve(column, width=old.width)
+        if column.key == old.key and column.most > 0 and old.width > column.width
+        else column
+        for column, old in zip(spec, shown, strict=True)
+    )
+
+
 @attrs.frozen
 class _Pending:
     columns: tuple[Column, ...]
@@ -77,7 +91,8 @@ class KeyedTable(DataTable[Text]):
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
-        self._spec: tuple[Column, ...] = ()
+        self._given: tuple[Column, ...] = ()  # the columns last given to ``show``
+        self._spec: tuple[Column, ...] = ()  # those grown to fit their cells
         self._fitted: tuple[Column, ...] = ()
         self._rows: dict[str, Row] = {}
         self._order: list[str] = []
@@ -146,7 +161,11 @@ class KeyedTable(DataTable[Text]):
                 select = self._pending.select
             self._pending = _Pending(tuple(columns), {row.key: row for row in rows}, select)
             return
-        spec = fit_content(columns, rows)
+        given = tuple(columns)
+        spec = fit_content(given, rows)
+        if not fresh and given == self._given:
+            spec = _grown_only(spec, self._spec)
+        self._given = given
         width = self._available_width()
         fitted = fit_columns(spec, width)
         keep = select if select is not None else (None if reset else self.current_key)
@@ -685,4 +704,4 @@ class KeyedTable(DataTable[Text]):
         self._pending = pending
         if self._spec and self._available_width() != self._fitted_width:
             rows = [self._rows[key] for key in self._order]
-            self.show(self._spec, rows)
+            self.show(self._given, rows)
