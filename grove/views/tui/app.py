@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from grove.views.tui.screens.yaml import YamlScreen
 
 FOLDING_HINT_AFTER = 0.25  # seconds a seek may take before the timeline says it is still folding
-HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to take a state before it goes on anyway
+HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to draw a state before it goes on anyway
 AHEAD_REFRESHES = 4  # refreshes a screen built ahead may take to be laid out, filled for its size and drawn
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 # Building ahead keeps what a hidden screen draws from the terminal by overriding ``App._display`` (internal); on a
@@ -64,7 +64,7 @@ class ArboristApp(App[None]):
         self.feed_error: str | None = None
         self._preparer: StateScreen | None = None
         self.prefetcher = Prefetcher()  # what the next key is likely to open, computed while the UI is idle
-        self._taken = threading.Event()  # the UI took the last state handed over
+        self._taken = threading.Event()  # the UI drew the last state handed over
         self._taken.set()
         self._topology: TopologyScreen | None = None
         self._yaml: YamlScreen | None = None
@@ -85,8 +85,10 @@ class ArboristApp(App[None]):
     def _deliver(self, state: State, status: ReplayStatus | None) -> None:
         """On the feed's thread: prepare what the visible screen will ask for, then hand the state over.
 
-        Returns once the UI took it (or after ``HANDOVER_WAIT``): while the UI is busy, the feed would otherwise
-        prepare states that a newer one replaces before they are shown, taking CPU (and the GIL) from the UI.
+        Returns once the UI drew it (or after ``HANDOVER_WAIT``). Preparing the next state while the UI applies and
+        draws this one gains nothing: both run Python, one at a time, so each would take about twice as long and an
+        event would reach the screen later; and states a newer one replaces before they are shown would take CPU
+        from the UI.
         """
         preparer = self._preparer
         if preparer is not None:
@@ -113,7 +115,7 @@ class ArboristApp(App[None]):
 
     @on(StateChanged)
     def _state_changed(self, message: StateChanged) -> None:
-        self._taken.set()
+        self.call_after_refresh(self._taken.set)
         self.state = message.state
         if message.replay is not None:
             self.replay = message.replay

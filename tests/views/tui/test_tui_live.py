@@ -168,6 +168,37 @@ async def test_bursts_collapse_to_the_newest_state(live_rig: LiveRig) -> None:
         assert StateChanged(rig.app.state, None).can_replace(StateChanged(rig.app.state, None))
 
 
+async def test_the_feed_goes_on_only_once_the_state_it_handed_over_is_drawn(live_rig: LiveRig) -> None:
+    """The feed prepares the next state only after the UI drew the last one: the two would otherwise share the
+    interpreter (one core) and each take about twice as long, the event on screen later for both."""
+    rig = live_rig
+    app = rig.app
+    drawn: list[int] = []  # the app's state revision at each frame sent to the terminal
+    came_back: list[tuple[int, list[int]]] = []  # each state handed over, and the frames drawn by then
+    display, deliver = app._display, app._deliver
+
+    def displaying(screen: Any, renderable: Any) -> None:
+        display(screen, renderable)
+        if renderable is not None:
+            drawn.append(app.state.revision)
+
+    def delivering(state: Any, status: Any) -> None:
+        deliver(state, status)
+        came_back.append((state.revision, list(drawn)))
+
+    app._display = displaying  # type: ignore[method-assign]
+    app._deliver = delivering  # type: ignore[method-assign]
+    async with app.run_test(size=SIZE) as pilot:
+        await _start(rig, pilot)
+        for i in range(5):
+            rig.push(Applied(AT + 10 + i, "PodCliqueSet", _other_pcs(f"one-by-one-{i}")))
+            await wait_until(pilot, lambda i=i: f"pcs:prod/one-by-one-{i}" in _table(rig).keys)  # type: ignore[misc]
+        await wait_until(pilot, lambda: bool(came_back) and came_back[-1][0] == app.state.revision)
+    assert len(came_back) >= 5
+    for revision, frames in came_back:
+        assert frames and max(frames) >= revision, (revision, frames[-3:])
+
+
 async def test_yaml_is_fetched_fresh(live_rig: LiveRig) -> None:
     rig = live_rig
     async with rig.app.run_test(size=SIZE) as pilot:
