@@ -16,7 +16,7 @@ from immutables import Map
 
 from grove.events import kinds
 from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
-from grove.reducers.indexes import INDEX_KEYS
+from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
 from grove.reducers.reduce import reduce
 from grove.reducers.state import IndexKey, ObjKey, State, empty_state
 
@@ -76,6 +76,7 @@ def _write_kind(
     if spec is None:
         return mutation.finish()
     names, keys_of = spec
+    valued = VALUED_POSITIONS[kind]
     get_old = base_map.get
     for key, new in latest.items():
         old = get_old(key)
@@ -83,17 +84,17 @@ def _write_kind(
             continue
         old_keys = keys_of(old) if old is not None else None
         new_keys = keys_of(new) if new is not None else None
-        if old_keys == new_keys:
+        if old_keys == new_keys and not (valued and new is not None):
             continue
         for i, index_name in enumerate(names):
             old_key = old_keys[i] if old_keys is not None else None
             new_key = new_keys[i] if new_keys is not None else None
-            if old_key == new_key:
+            if old_key == new_key and (new_key is None or i not in valued):
                 continue
-            if old_key is not None:
+            if old_key is not None and old_key != new_key:
                 buckets(index_name, old_key).pop(key, None)
             if new_key is not None:
-                buckets(index_name, new_key)[key] = None
+                buckets(index_name, new_key)[key] = new if i in valued else None
     return mutation.finish()
 
 

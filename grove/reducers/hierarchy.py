@@ -215,20 +215,14 @@ _CLIQUE_PODS: CarryOver[tuple[KubeObject | None, ...]] = CarryOver(max_entries=6
 
 
 def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObject | None, ...]:
-    """The pod objects of a clique's index bucket, in bucket order (None where the index names a missing pod).
+    """The pod objects of a clique's index bucket, in bucket order.
 
-    The very same tuple is returned, state after state, while the bucket and every pod in it are the same objects, so
-    a derivation over many cliques compares one tuple per clique instead of every pod (see ``carryover``). Checked
-    once per state and clique.
+    The very same tuple is returned, state after state, while the bucket is the same object, which it is while every
+    pod in it is (``PODS_BY_CLIQUE`` holds the pods themselves, see ``indexes.VALUED``): a derivation over many cliques
+    compares one tuple per clique instead of every pod (see ``carryover``), and an unchanged clique costs no lookup.
     """
-
-    def compute() -> tuple[KubeObject | None, ...]:
-        bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
-        pods = state.of_kind(kinds.POD)
-        current = tuple(map(pods.get, bucket))
-        return _CLIQUE_PODS.get((namespace, clique_name), (bucket, *current), lambda: current)
-
-    return state.memoised(f"clique-pods:{namespace}/{clique_name}", state.revision, compute)
+    bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
+    return _CLIQUE_PODS.get((namespace, clique_name), (bucket,), lambda: tuple(bucket.values()))
 
 
 _PART_OF: CarryOver[frozenset[str | None]] = CarryOver(max_entries=65_536)
@@ -434,7 +428,7 @@ def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
     return _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
 
 
-_NO_BUCKETS: Map[IndexKey, Map[ObjKey, None]] = Map()
+_NO_BUCKETS: Map[IndexKey, Map[ObjKey, KubeObject | None]] = Map()
 
 
 def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | None) -> tuple[object, ...]:

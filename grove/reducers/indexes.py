@@ -23,6 +23,11 @@ CLIQUES_BY_PCSG = "cliques_by_pcsg"
 
 KeyFn = Callable[[KubeObject], IndexKey | None]
 
+# Indexes whose buckets map each member's key to the member object itself (the others map it to None): such a bucket
+# is a new object whenever one of its members changes, so a derivation over a clique's pods can tell from the bucket
+# alone that none of them changed (``hierarchy.clique_pods``), without looking each pod up again.
+VALUED = frozenset({PODS_BY_CLIQUE})
+
 
 def _pod_clique(pod: KubeObject) -> IndexKey | None:
     clique = f.label(pod, f.PODCLIQUE_LABEL) or f.owner_name(pod, kinds.PODCLIQUE)
@@ -124,3 +129,8 @@ INDEX_KEYS: dict[str, tuple[tuple[str, ...], Callable[[KubeObject], tuple[IndexK
     kind: (tuple(name for name, _ in specs), _FAST_KEYS.get(kind) or _slow_keys(kind))
     for kind, specs in INDEXES.items()
 }
+
+VALUED_POSITIONS: dict[str, tuple[int, ...]] = {
+    kind: tuple(i for i, (name, _) in enumerate(specs) if name in VALUED) for kind, specs in INDEXES.items()
+}
+"""Per kind: where in its index keys the valued indexes are (empty for most kinds)."""

@@ -22,7 +22,7 @@ from grove.events.model import (
     Removed,
     SourceHealthChanged,
 )
-from grove.reducers.indexes import INDEX_KEYS
+from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
 from grove.reducers.state import IndexKey, ObjKey, Problem, SourceState, State, empty_state
 
 _EMPTY: Map[Any, Any] = Map()
@@ -92,12 +92,14 @@ def _bump(state: State, at: float) -> State:
 # ----------------------------------------------------------------------------------------------------- indexes
 
 
-def _index_add(index: Map[IndexKey, Map[ObjKey, None]], key: IndexKey, member: ObjKey) -> Any:
+def _index_add(
+    index: Map[IndexKey, Map[ObjKey, KubeObject | None]], key: IndexKey, member: ObjKey, value: KubeObject | None
+) -> Any:
     bucket = index.get(key, _EMPTY)
-    return index.set(key, bucket.set(member, None))
+    return index.set(key, bucket.set(member, value))
 
 
-def _index_remove(index: Map[IndexKey, Map[ObjKey, None]], key: IndexKey, member: ObjKey) -> Any:
+def _index_remove(index: Map[IndexKey, Map[ObjKey, KubeObject | None]], key: IndexKey, member: ObjKey) -> Any:
     bucket = index.get(key)
     if bucket is None or member not in bucket:
         return index
@@ -118,18 +120,25 @@ def _reindex(
     names, keys_of = spec
     old_keys = keys_of(old) if old is not None else None
     new_keys = keys_of(new) if new is not None else None
-    if old_keys == new_keys:
+    valued = VALUED_POSITIONS[kind]
+    if old_keys == new_keys:  # the usual update: no bucket changes, but a valued one holds the new object
+        if new_keys is None or new is old:
+            return indexes
+        for i in valued:
+            if (key := new_keys[i]) is not None:
+                index = indexes.get(names[i], _EMPTY)
+                indexes = indexes.set(names[i], _index_add(index, key, member, new))
         return indexes
     for i, index_name in enumerate(names):
         old_key = old_keys[i] if old_keys is not None else None
         new_key = new_keys[i] if new_keys is not None else None
-        if old_key == new_key:
+        if old_key == new_key and (new_key is None or i not in valued):
             continue
         index = indexes.get(index_name, _EMPTY)
-        if old_key is not None:
+        if old_key is not None and old_key != new_key:
             index = _index_remove(index, old_key, member)
         if new_key is not None:
-            index = _index_add(index, new_key, member)
+            index = _index_add(index, new_key, member, new if i in valued else None)
         indexes = indexes.set(index_name, index)
     return indexes
 

@@ -54,7 +54,7 @@ class State(NamedTuple):
     revision: int
     now: float
     objects: Map[str, Map[ObjKey, KubeObject]]
-    indexes: Map[str, Map[IndexKey, Map[ObjKey, None]]]
+    indexes: Map[str, Map[IndexKey, Map[ObjKey, KubeObject | None]]]  # member -> object in a VALUED index
     sources: Map[str, SourceState]
     listed: frozenset[str]
     problems: Map[str, Problem]
@@ -78,7 +78,7 @@ class State(NamedTuple):
     def get(self, kind: str, namespace: str, name: str) -> KubeObject | None:
         return self.of_kind(kind).get((namespace, name))
 
-    def indexed(self, index: str, key: IndexKey) -> Map[ObjKey, None]:
+    def indexed(self, index: str, key: IndexKey) -> Map[ObjKey, KubeObject | None]:
         return self.indexes.get(index, _EMPTY_MAP).get(key, _EMPTY_MAP)
 
     def iter_kind(self, kind: str, namespace: str | None = None) -> Iterator[KubeObject]:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grove.events.model import Applied, Event, Listed, Removed
-from grove.reducers.indexes import INDEXES
+from grove.reducers.indexes import INDEXES, VALUED
 from grove.reducers.reduce import fold
 from grove.reducers.state import State
 from tests.support import handmade as h
@@ -75,11 +75,29 @@ def _actual_indexes(state: State) -> dict[str, dict[tuple[str, ...], set[tuple[s
     return out
 
 
+def _values_are_the_objects(state: State) -> None:
+    """A valued index maps each member to the very object in the state; the others map it to None."""
+    for kind, specs in INDEXES.items():
+        objects = state.of_kind(kind)
+        for name, _ in specs:
+            for bucket in state.indexes.get(name, {}).values():
+                for member, value in bucket.items():
+                    if name in VALUED:
+                        assert value is objects[member], (name, member)
+                    else:
+                        assert value is None, (name, member)
+
+
 @settings(max_examples=200, deadline=None)
 @given(events)
 def test_indexes_match_a_rebuild_from_scratch(spec: list[Any]) -> None:
-    state = fold(_to_events(spec))
+    evs = _to_events(spec)
+    state = fold(evs)
     assert _actual_indexes(state) == _expected_indexes(state)
+    _values_are_the_objects(state)
+    from grove.reducers.reduce import fold_one_by_one
+
+    _values_are_the_objects(fold_one_by_one(evs))
 
 
 @settings(max_examples=100, deadline=None)
