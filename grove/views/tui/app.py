@@ -115,7 +115,7 @@ class ArboristApp(App[None]):
 
     @on(StateChanged)
     def _state_changed(self, message: StateChanged) -> None:
-        self.call_after_refresh(self._taken.set)
+        self.call_after_refresh(self._taken.set)  # once the screen up by then is refreshed (or idle: nothing changed)
         self.state = message.state
         if message.replay is not None:
             self.replay = message.replay

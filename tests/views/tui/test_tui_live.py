@@ -7,10 +7,12 @@ import copy
 import io
 from typing import Any
 
+import pytest
 from rich.console import Console
 from textual.widgets import Static
 
 from grove.events.model import Applied, Listed, Removed, SourceHealthChanged, SourceStatus
+from grove.views.tui import app as app_module
 from grove.views.tui.messages import StateChanged
 from grove.views.tui.screens.forest import ForestScreen
 from grove.views.tui.screens.logs import LogsScreen
@@ -197,6 +199,22 @@ async def test_the_feed_goes_on_only_once_the_state_it_handed_over_is_drawn(live
     assert len(came_back) >= 5
     for revision, frames in came_back:
         assert frames and max(frames) >= revision, (revision, frames[-3:])
+
+
+async def test_the_feed_is_not_held_up_by_screens_coming_and_going(
+    live_rig: LiveRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A state handed over as an overlay opens or closes is drawn on whichever screen is up: the feed goes on (with
+    the wait for a draw made endless, a state left waiting would stop every later one)."""
+    monkeypatch.setattr(app_module, "HANDOVER_WAIT", 60.0)
+    rig = live_rig
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await _start(rig, pilot)
+        for i in range(6):
+            rig.push(Applied(AT + 10 + i, "PodCliqueSet", _other_pcs(f"while-switching-{i}")))
+            await pilot.press("y" if i % 2 == 0 else "escape")
+            key = ("prod", f"while-switching-{i}")
+            await wait_until(pilot, lambda key=key: key in rig.app.state.of_kind("PodCliqueSet"))  # type: ignore[misc]
 
 
 async def test_yaml_is_fetched_fresh(live_rig: LiveRig) -> None:
