@@ -50,6 +50,12 @@ class CarryOver(Generic[T]):
             hit = self._entries.get(key)
         return hit[2] if hit is not None else None
 
+    def previous_inputs(self, key: Hashable) -> Sequence[object] | None:
+        """The inputs the last value for the key was computed from (to work out what changed since)."""
+        with self._lock:
+            hit = self._entries.get(key)
+        return hit[0] if hit is not None else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()

@@ -121,7 +121,8 @@ def test_carry_over_compares_inputs_by_identity_and_values_by_equality() -> None
 
 def _odd_change(state: State, rng: random.Random, removed: list[dict[str, Any]]) -> Event:
     """A change the synthetic churn never makes: a pod moved to another node or unscheduled, relabelled into another
-    PCS, a PodClique object gone (its pods become orphans) or back, a node moved to another rack, a pod gone."""
+    PCS, given another index or template hash, a PodClique object gone (its pods become orphans) or back, a node
+    moved to another rack, a pod gone."""
     at = state.now + 0.5
     pods = list(state.of_kind(kinds.POD).values())
     pod = rng.choice(pods)
@@ -144,6 +145,10 @@ def _odd_change(state: State, rng: random.Random, removed: list[dict[str, Any]])
         return Removed(at, kinds.PODCLIQUE, clique)
     if roll < 0.65 and removed:
         return Applied(at, kinds.PODCLIQUE, removed.pop(rng.randrange(len(removed))))
+    if roll < 0.72:  # another pod index (its place in the clique's order) or another template hash (outdated)
+        label = rng.choice(("grove.io/podclique-pod-index", "grove.io/pod-template-hash"))
+        labels = {**pod["metadata"].get("labels", {}), label: str(rng.randrange(10_000))}
+        return Applied(at, kinds.POD, {**pod, "metadata": {**pod["metadata"], "labels": labels}})
     if roll < 0.8:
         node = rng.choice(nodes)
         labels = {**node["metadata"].get("labels", {}), RACK: f"rack-x{rng.randrange(3)}"}
