@@ -11,6 +11,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Input
 
+from grove.events.model import SourceHealthChanged, SourceStatus
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import ReplayFeed
 from grove.views.tui.screens.forest import ForestScreen
@@ -18,7 +19,7 @@ from grove.views.tui.screens.topology import TopologyScreen
 from grove.views.tui.screens.yaml import YamlScreen
 from grove.views.tui.widgets.keyed_table import KeyedTable
 from tests.views.tui.conftest import LiveRig, replay_app, wait_until
-from tests.views.tui.test_tui_live import _start
+from tests.views.tui.test_tui_live import AT, _start
 
 SIZE = (120, 36)
 
@@ -117,3 +118,23 @@ async def test_live_the_overlay_built_ahead_fetches_nothing_until_y(live_rig: Li
         await pilot.press("y")
         await wait_until(pilot, lambda: "# fetched fresh" in getattr(app.screen, "yaml_text", ""))
         assert app.screen is app._yaml and live_rig.fetched == [("PodCliqueSet", "prod", "my-inference")]
+
+
+async def test_screens_are_built_ahead_after_a_start_whose_first_states_were_not_the_newest(
+    live_rig: LiveRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live, the lists come one kind at a time: the forest shows its first rows before the last list is folded, when
+    the topology is not worked out ahead (a newer state is coming, and the topology is not carried over). Once a
+    newest state is shown, it is, and the screens are built ahead, with no key pressed."""
+    app = live_rig.app
+    newest = {"yet": False}  # the states shown until then count as not the newest
+    settled = ArboristApp.settled
+    monkeypatch.setattr(ArboristApp, "settled", lambda self, state: newest["yet"] and settled(self, state))
+    async with app.run_test(size=SIZE) as pilot:
+        await _start(live_rig, pilot)
+        await pilot.pause(0.3)
+        assert app._topology is None
+        newest["yet"] = True
+        live_rig.push(SourceHealthChanged(AT + 1, "Pod", SourceStatus.LIVE))  # one more state, shown as the newest
+        await wait_until(pilot, lambda: _built(app), timeout=10)
+        assert isinstance(app.screen, ForestScreen)

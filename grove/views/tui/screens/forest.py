@@ -65,7 +65,7 @@ class ForestScreen(StateScreen):
         self.level: Level | None = None
         self._pending_select: str | None = None
         self._navigated = False
-        self._prefetched: tuple[ForestRequest, str | None] | None = None
+        self._prefetched: tuple[ForestRequest, str | None, bool] | None = None  # request, row, with the topology
 
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
@@ -148,12 +148,16 @@ class ForestScreen(StateScreen):
 
     def _prefetch(self) -> None:
         """Compute what Enter and ``t`` would open from the highlighted row while the UI is idle (once per row: not
-        again for every state, as the level below is carried over from state to state)."""
+        again for every state, as the level below is carried over from state to state). The topology is not carried
+        over: it is asked for once a state is settled, which may come after the row was first shown (the first
+        states of a start), and then the screens are built ahead."""
         request, key = self.request, self.selected
-        if (request, key) == self._prefetched:
-            return
-        self._prefetched = (request, key)
         state = self.arborist.state
+        settled = self.arborist.settled(state)
+        done = self._prefetched
+        if done is not None and done[:2] == (request, key) and (done[2] or not settled):
+            return
+        self._prefetched = (request, key, settled)
         tasks: list[tuple[str, Callable[[], object]]] = []
         row = self.query_one("#resources", KeyedTable).current_row
         if row is not None and row.drill and key is not None:
@@ -167,7 +171,7 @@ class ForestScreen(StateScreen):
                 if app.build_ahead:
                     app.post_message(BuildAhead(state))
 
-        if app.settled(state):
+        if settled:
             tasks.append((f"topology:{topology}", topology_work))
         app.prefetcher.request(tasks)
 
