@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 from rich.console import RenderableType
-from textual import on
+from textual import events, on
 from textual.app import App
 from textual.binding import BindingType
 from textual.screen import ModalScreen, Screen
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 
 FOLDING_HINT_AFTER = 0.25  # seconds a seek may take before the timeline says it is still folding
 HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to draw a state before it goes on anyway
+INPUT_WAIT = 0.25  # seconds the feed gives way at most to a key the UI is handling
 AHEAD_REFRESHES = 4  # refreshes a screen built ahead may take to be laid out, filled for its size and drawn
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 # Building ahead keeps what a hidden screen draws from the terminal by overriding ``App._display`` (internal); on a
@@ -66,6 +67,8 @@ class ArboristApp(App[None]):
         self.prefetcher = Prefetcher()  # what the next key is likely to open, computed while the UI is idle
         self._taken = threading.Event()  # the UI drew the last state handed over
         self._taken.set()
+        self._no_input = threading.Event()  # no key is being handled (set again once the key's frame is drawn)
+        self._no_input.set()
         self._topology: TopologyScreen | None = None
         self._yaml: YamlScreen | None = None
         self.build_ahead = _CAN_BUILD_AHEAD  # build the topology screen and YAML overlay once idle after start
@@ -93,10 +96,20 @@ class ArboristApp(App[None]):
         preparer = self._preparer
         if preparer is not None:
             with contextlib.suppress(Exception):  # the UI thread computes (and reports) it again
-                preparer.prepare(state)
+                preparer.prepare(state, self._give_way)
         self._taken.clear()
         self.post_message(StateChanged(state, status))
         self._taken.wait(HANDOVER_WAIT)
+
+    def _give_way(self) -> None:
+        """On the feed's thread, between steps of preparing a state: wait while the UI handles a key."""
+        self._no_input.wait(INPUT_WAIT)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):  # the feed gives way until the frame that shows the key's effect
+            self._no_input.clear()
+            self.call_after_refresh(self._no_input.set)
+        await super().on_event(event)
 
     def _failed(self, error: BaseException) -> None:
         self.post_message(FeedFailed(str(error) or type(error).__name__))

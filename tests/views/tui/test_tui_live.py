@@ -217,6 +217,34 @@ async def test_the_feed_is_not_held_up_by_screens_coming_and_going(
             await wait_until(pilot, lambda key=key: key in rig.app.state.of_kind("PodCliqueSet"))  # type: ignore[misc]
 
 
+async def test_the_feed_gives_way_to_a_key_until_its_frame_and_between_workloads(live_rig: LiveRig) -> None:
+    """While the UI handles a key (until the frame that shows it), the feed waits between the steps of preparing a
+    state; at the forest root a step is one workload."""
+    rig = live_rig
+    app = rig.app
+    async with app.run_test(size=SIZE) as pilot:
+        await _start(rig, pilot)
+        assert app._no_input.is_set()
+        handling: list[bool] = []
+        original = ForestScreen._cursor_moved
+
+        def moved(screen: ForestScreen, key: str | None) -> None:
+            handling.append(not app._no_input.is_set())
+            original(screen, key)
+
+        screen = app.screen
+        assert isinstance(screen, ForestScreen)
+        screen.query_one("#resources", KeyedTable).on_cursor_moved = lambda key: moved(screen, key)
+        rig.push(Applied(AT + 10, "PodCliqueSet", _other_pcs("second")))
+        await wait_until(pilot, lambda: len(_table(rig).keys) == 2)
+        await pilot.press("down")
+        await wait_until(pilot, lambda: app._no_input.is_set())
+        assert handling == [True]  # the key was being handled; its frame is drawn now
+        steps: list[str] = []
+        screen.prepare(app.state, lambda: steps.append("gave way"))
+        assert len(steps) == 2 + 2  # before, after each of the two workloads, before the events
+
+
 async def test_yaml_is_fetched_fresh(live_rig: LiveRig) -> None:
     rig = live_rig
     async with rig.app.run_test(size=SIZE) as pilot:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from textual.events import Resize
@@ -37,8 +38,11 @@ class StateScreen(Screen[None]):
     def _update_timer(self) -> Timer:
         return frames.update_timer(self) or super()._update_timer
 
-    def prepare(self, state: State) -> None:
-        """Compute (and memoise on ``state``) the models ``show_state`` will ask for; no widget access here."""
+    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
+        """Compute (and memoise on ``state``) the models ``show_state`` will ask for; no widget access here.
+
+        Runs on the feed's thread, in steps with ``give_way()`` between them: it waits while the UI handles a key
+        (the two threads share one interpreter, so a key would otherwise take about twice as long)."""
 
     def show_state(self) -> None:
         """Apply ``self.arborist.state`` to the widgets."""

@@ -13,6 +13,8 @@ from textual.containers import Container
 from textual.widgets import DataTable, Input
 
 from grove.events import kinds
+from grove.reducers.hierarchy import build_pcs, pcs_names
+from grove.reducers.placement import placement_for
 from grove.reducers.state import State
 from grove.views.tui import forest, keys
 from grove.views.tui.domains import TopologyRequest, first_key, pods_model, topology_level
@@ -86,8 +88,15 @@ class ForestScreen(StateScreen):
     def _events_request(self) -> EventsRequest:
         return EventsRequest(attrs.evolve(self.request, filter=""), self.selected, self.event_mode)
 
-    def prepare(self, state: State) -> None:
+    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
+        give_way()
+        if not self.request.path:  # the root: one workload at a time (the level reads them all, memoised)
+            for namespace, name in pcs_names(state, self.request.namespace):
+                build_pcs(state, namespace, name)
+                placement_for(state, namespace, name)
+                give_way()
         forest.level(state, self.request)
+        give_way()
         events_model(state, self._events_request())
 
     def show_state(self) -> None:

@@ -3,6 +3,7 @@ and the placement findings of the workload it was entered from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 
 import attrs
@@ -97,9 +98,11 @@ class TopologyScreen(StateScreen):
         domains.on_cursor_moved = self._cursor_moved
         self.set_focus(domains)
 
-    def prepare(self, state: State) -> None:
+    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
         request, key = self.request, self._pods_key
+        give_way()
         topology_level(state, request)
+        give_way()
         pods_model(state, request, key)
 
     def show_state(self) -> None:
