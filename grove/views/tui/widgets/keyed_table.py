@@ -472,7 +472,17 @@ class KeyedTable(DataTable[Text]):
         if segments is None:
             return None
         is_fixed = not is_header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
-        component_style, post_style = self._get_styles_to_render_cell(
+        component_style, post_style = self._cell_styles(is_header, is_fixed, hover, cursor)
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        # Styled: the cell's styles between the pre and the post style; render_lines: cropped to the cell's width
+        # (``_text_segments`` made them exactly that wide)
+        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
+        cache[cache_key] = lines
+        return lines
+
+    def _cell_styles(self, is_header: bool, is_fixed: bool, hover: bool, cursor: bool) -> tuple[Style, Style]:
+        """The component and post styles ``DataTable`` gives a cell (not a row label) with the table's settings."""
+        return self._get_styles_to_render_cell(
             is_header,
             False,
             is_fixed,
@@ -483,12 +493,6 @@ class KeyedTable(DataTable[Text]):
             self.cursor_foreground_priority == "css",
             self.cursor_background_priority == "css",
         )
-        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        # Styled: the cell's styles between the pre and the post style; render_lines: cropped to the cell's width
-        # (``_text_segments`` made them exactly that wide)
-        lines = [list(Segment.apply_style(segments, pre_style, post_style))]
-        cache[cache_key] = lines
-        return lines
 
     def _render_row_cells(
         self, row_index: int, row_style: Style, cursor_location: Coordinate, hover_location: Coordinate
@@ -505,17 +509,7 @@ class KeyedTable(DataTable[Text]):
         cells = self._get_row_renderables(row_index).cells
         cursor = cursor_location.row == row_index
         hover = hover_location.row == row_index
-        component_style, post_style = self._get_styles_to_render_cell(
-            False,
-            False,
-            False,
-            hover,
-            cursor,
-            self.show_cursor,
-            self._show_hover_cursor,
-            self.cursor_foreground_priority == "css",
-            self.cursor_background_priority == "css",
-        )
+        component_style, post_style = self._cell_styles(False, False, hover, cursor)
         apply_style = Segment.apply_style
         drawn: list[list[Segment]] = []
         for column_index, column in enumerate(self.ordered_columns):
