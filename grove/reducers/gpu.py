@@ -120,9 +120,7 @@ def _carried_node_facts(state: State) -> Mapping[str, NodeFacts]:
 
 def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> NodeGpu:
     grove = other = grove_pods = other_pods = 0
-    pods = state.of_kind(kinds.POD)
-    for key in state.indexed(ix.PODS_BY_NODE, (node_name,)):
-        pod = pods.get(key)
+    for pod in state.indexed(ix.PODS_BY_NODE, (node_name,)).values():
         if pod is None:
             continue
         pf = facts(pod)  # cached per pod object: the same figures as gpu_request / is_finished / is_grove_pod
@@ -166,11 +164,10 @@ _CARRIED: CarryOver[NodeGpu] = CarryOver(max_entries=65_536)
 
 
 def _carried_node_gpu(state: State, name: str, node: Mapping[str, Any] | None) -> NodeGpu:
-    """A node's accounting, reused while the node and every pod on it are the same objects."""
-    pods = state.of_kind(kinds.POD)
+    """A node's accounting, reused while the node and every pod on it are the same objects (the node's bucket is the
+    same object exactly while its pods are, see ``indexes.VALUED``)."""
     bucket = state.indexed(ix.PODS_BY_NODE, (name,))
-    inputs = (node, bucket, *(pods.get(key) for key in bucket))
-    return _CARRIED.get(name, inputs, lambda: _node_gpu(state, name, node))
+    return _CARRIED.get(name, (node, bucket), lambda: _node_gpu(state, name, node))
 
 
 def _node_gpus(state: State) -> dict[str, NodeGpu]:

@@ -24,9 +24,10 @@ CLIQUES_BY_PCSG = "cliques_by_pcsg"
 KeyFn = Callable[[KubeObject], IndexKey | None]
 
 # Indexes whose buckets map each member's key to the member object itself (the others map it to None): such a bucket
-# is a new object whenever one of its members changes, so a derivation over a clique's pods can tell from the bucket
-# alone that none of them changed (``hierarchy.clique_pods``), without looking each pod up again.
-VALUED = frozenset({PODS_BY_CLIQUE})
+# is a new object whenever one of its members changes, so a derivation over a clique's or a node's pods can tell
+# from the bucket alone that none of them changed (``hierarchy.clique_pods``, ``gpu.node_gpus``, the pods of each
+# node in ``reports.topology_report``), without looking each pod up again.
+VALUED = frozenset({PODS_BY_CLIQUE, PODS_BY_NODE})
 
 
 def _pod_clique(pod: KubeObject) -> IndexKey | None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import attrs
 
+from grove.events import kinds
+from grove.reducers import fields as f
+from grove.reducers import indexes as ix
+from grove.reducers.carryover import CarryOver
 from grove.reducers.events import EventRow
 from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
 from grove.reducers.health import PcsHealth, health_for
 from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names
 from grove.reducers.placement import Finding, PcsPlacement, placement_for
+from grove.reducers.pods import facts
 from grove.reducers.rollout import Rollout, rollout_for
-from grove.reducers.state import SourceState, State
+from grove.reducers.state import ObjKey, SourceState, State
 from grove.reducers.topology import DomainNode, TopologyInfo, domain_tree, resolve
 
 
@@ -109,11 +114,6 @@ def topology_report(
     state: State, targets: list[tuple[str, str]] | None, namespace: str | None, level: str | None = None
 ) -> TopologyReport:
     """``targets`` None: the whole cluster (every node). Otherwise the nodes hosting those workloads' pods."""
-    from grove.events import kinds
-    from grove.reducers import fields as f
-    from grove.reducers.hierarchy import role_of_pod
-    from grove.reducers.pods import facts
-
     nodes = node_gpus(state)
     placements = tuple(placement_for(state, ns, name) for ns, name in (targets or []))
     if placements:
@@ -125,46 +125,19 @@ def topology_report(
         topo = resolve(state, named.pop() if len(named) == 1 else None)
     if level is not None:
         topo = _cut_at(topo, level)
-    target_set = set(targets or [])
-    finding_of: dict[str, str] = {}
-    for placement in placements:
-        for finding in placement.findings:
-            for pod_name in finding.pods:
-                finding_of.setdefault(pod_name, finding.code)
-    pods_by_node: dict[str, list[PodOnNode]] = {}
-    pods = state.of_kind(kinds.POD)
+    target_set = frozenset(targets or [])
+    roles = _clique_roles(state)
+    finding_of = _finding_of(placements)
+    pods_by_node: dict[str, tuple[PodOnNode, ...]] = {}
+    shown: set[str] | None = None if targets is None else set()
     for node_name in nodes:
-        for key in state.indexed("pods_by_node", (node_name,)):
-            pod = pods.get(key)
-            if pod is None:
-                continue
-            pf = facts(pod)
-            if pf.finished:
-                continue
-            pcs = f.label(pod, f.PART_OF) if pf.grove else None
-            pods_by_node.setdefault(node_name, []).append(
-                PodOnNode(
-                    namespace=pf.namespace,
-                    name=pf.name,
-                    pcs=pcs,
-                    role=(role_of_pod(state, pod) or "?") if pf.grove else "",
-                    status=pf.status,
-                    ready=pf.ready,
-                    gpus=pf.gpus,
-                    grove=pf.grove,
-                    highlighted=(pf.namespace, pcs or "") in target_set,
-                    finding=finding_of.get(pf.name) if (pf.namespace, pcs or "") in target_set else None,
-                )
-            )
-    shown = None if targets is None else {n for n, ps in pods_by_node.items() if any(p.highlighted for p in ps)}
+        on_node, highlighted = _pods_on_node(state, node_name, roles, finding_of, target_set)
+        if on_node:
+            pods_by_node[node_name] = on_node
+        if highlighted and shown is not None:
+            shown.add(node_name)
     domains = domain_tree(topo, nodes.values(), shown)
     listed = tuple(n for n in nodes.values() if shown is None or n.node in shown)
-    ordered = {
-        n: tuple(
-            sorted(plist, key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", _role_rank(p.role), p.name))
-        )
-        for n, plist in pods_by_node.items()
-    }
     findings = tuple(fd for p in placements for fd in p.findings)
     return TopologyReport(
         now=state.now,
@@ -173,12 +146,108 @@ def topology_report(
         topology=topo,
         domains=domains,
         nodes=listed,
-        pods_by_node=ordered,
+        pods_by_node=pods_by_node,
         totals=totals_by_product(nodes.values()),
         placements=placements,
         findings=findings,
         sources=source_notes(state),
     )
+
+
+_ROLES: CarryOver[dict[ObjKey, str]] = CarryOver(max_entries=4)
+_FINDINGS_OF: CarryOver[dict[str, str]] = CarryOver(max_entries=256)
+_NODE_PODS: CarryOver[tuple[tuple[PodOnNode, ...], bool]] = CarryOver(max_entries=65_536)
+
+
+def _clique_roles(state: State) -> dict[ObjKey, str]:
+    """Each PodClique's ``spec.roleName`` (a pod's role, see ``hierarchy.role_of_pod``): the very same dict while
+    every role is the same, though the PodCliques' statuses change all the time."""
+    roles = {key: f.text(f.get(obj, "spec", "roleName")) for key, obj in state.of_kind(kinds.PODCLIQUE).items()}
+    return _ROLES.get("roles", (), lambda: roles, values=(roles,))
+
+
+def _finding_of(placements: tuple[PcsPlacement, ...]) -> dict[str, str]:
+    """Each pod's first finding code in the workloads' placements: the same dict while the placements are, or while
+    it comes out the same (a placement worked out again after a pod was scheduled often names the same pods)."""
+    key = tuple((p.namespace, p.name) for p in placements)
+    previous = _FINDINGS_OF.previous(key)
+
+    def compute() -> dict[str, str]:
+        out: dict[str, str] = {}
+        for placement in placements:
+            for finding in placement.findings:
+                for pod_name in finding.pods:
+                    out.setdefault(pod_name, finding.code)
+        return previous if previous == out else out
+
+    return _FINDINGS_OF.get(key, placements, compute)
+
+
+def _pods_on_node(
+    state: State,
+    node_name: str,
+    roles: dict[ObjKey, str],
+    finding_of: dict[str, str],
+    targets: frozenset[tuple[str, str]],
+) -> tuple[tuple[PodOnNode, ...], bool]:
+    """The pods on a node that are not finished, in the order the views list them, and whether one belongs to a
+    workload the report is about. Reused while the node's pods are the same objects (its bucket is the same, see
+    ``indexes.VALUED``), as are the roles and findings: a state with a few pods changed redoes a few nodes."""
+    bucket = state.indexed(ix.PODS_BY_NODE, (node_name,))
+
+    def compute() -> tuple[tuple[PodOnNode, ...], bool]:
+        listed = []
+        for pod in bucket.values():
+            if pod is None:
+                continue
+            pf = facts(pod)
+            if pf.finished:
+                continue
+            pcs = f.label(pod, f.PART_OF) if pf.grove else None
+            about = (pf.namespace, pcs or "") in targets
+            role = (roles.get((pf.namespace, pf.clique), "") if pf.clique else "") or "?"
+            listed.append(
+                PodOnNode(
+                    namespace=pf.namespace,
+                    name=pf.name,
+                    pcs=pcs,
+                    role=role if pf.grove else "",
+                    status=pf.status,
+                    ready=pf.ready,
+                    gpus=pf.gpus,
+                    grove=pf.grove,
+                    highlighted=about,
+                    finding=finding_of.get(pf.name) if about else None,
+                )
+            )
+        listed.sort(key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", _role_rank(p.role), p.name))
+        return tuple(listed), any(p.highlighted for p in listed)
+
+    key = (node_name, targets)
+    kept, read = _NODE_PODS.previous(key), _NODE_PODS.previous_inputs(key)
+    if kept is not None and read is not None and read[0] is bucket and read[1] is roles and read[2] is not finding_of:
+        before = read[2]
+        assert isinstance(before, dict)
+        changed = _findings_changed(before, finding_of)
+        if not any(pod.name in changed for pod in kept[0]):  # none of its pods has another finding
+            return _NODE_PODS.get(key, (bucket, roles, finding_of), lambda: kept)
+    return _NODE_PODS.get(key, (bucket, roles, finding_of), compute)
+
+
+_CHANGED: dict[tuple[int, int], tuple[dict[str, str], dict[str, str], frozenset[str]]] = {}
+
+
+def _findings_changed(before: dict[str, str], after: dict[str, str]) -> frozenset[str]:
+    """The pods whose finding code differs between two ``_finding_of`` results (worked out once per pair: a state's
+    report asks for every node)."""
+    hit = _CHANGED.get((id(before), id(after)))
+    if hit is not None and hit[0] is before and hit[1] is after:
+        return hit[2]
+    changed = frozenset(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    if len(_CHANGED) >= 16:
+        _CHANGED.clear()
+    _CHANGED[(id(before), id(after))] = (before, after, changed)
+    return changed
 
 
 def _role_rank(role: str) -> tuple[int, str]:

@@ -6,13 +6,14 @@ import random
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recording import Recording
 from grove.events.synthetic import synthetic_events
-from grove.reducers import gpu, health, hierarchy, placement
+from grove.reducers import gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
@@ -34,6 +35,9 @@ def _fresh() -> None:
         placement._CARRIED,
         placement._NODES,
         placement._CLIQUE_VALUES,
+        reports._ROLES,
+        reports._FINDINGS_OF,
+        reports._NODE_PODS,
     ):
         cache.clear()
 
@@ -76,7 +80,13 @@ def _derived(state: State) -> tuple[object, ...]:
         [health.replica_health_for(state, ns, n) for ns, n in names],
         [health.health_for(state, ns, n) for ns, n in names],
         dict(gpu.node_facts(state)),
+        _without_time(reports.topology_report(state, None, None)),
+        *(_without_time(reports.topology_report(state, [name], None)) for name in names[:2]),
     )
+
+
+def _without_time(report: reports.TopologyReport) -> object:
+    return attrs.evolve(report, now=0.0)
 
 
 @pytest.mark.parametrize("seed", [3, 11])
@@ -121,8 +131,8 @@ def test_carry_over_compares_inputs_by_identity_and_values_by_equality() -> None
 
 def _odd_change(state: State, rng: random.Random, removed: list[dict[str, Any]]) -> Event:
     """A change the synthetic churn never makes: a pod moved to another node or unscheduled, relabelled into another
-    PCS, given another index or template hash, a PodClique object gone (its pods become orphans) or back, a node
-    moved to another rack, a pod gone."""
+    PCS, given another index or template hash, a PodClique object gone (its pods become orphans) or back or given
+    another role, a node moved to another rack, a pod gone."""
     at = state.now + 0.5
     pods = list(state.of_kind(kinds.POD).values())
     pod = rng.choice(pods)
@@ -149,6 +159,10 @@ def _odd_change(state: State, rng: random.Random, removed: list[dict[str, Any]])
         label = rng.choice(("grove.io/podclique-pod-index", "grove.io/pod-template-hash"))
         labels = {**pod["metadata"].get("labels", {}), label: str(rng.randrange(10_000))}
         return Applied(at, kinds.POD, {**pod, "metadata": {**pod["metadata"], "labels": labels}})
+    if roll < 0.75 and state.of_kind(kinds.PODCLIQUE):  # another role for a clique's pods
+        clique = rng.choice(list(state.of_kind(kinds.PODCLIQUE).values()))
+        spec = {**clique["spec"], "roleName": rng.choice(("prefill", "decode", "router"))}
+        return Applied(at, kinds.PODCLIQUE, {**clique, "spec": spec})
     if roll < 0.8:
         node = rng.choice(nodes)
         labels = {**node["metadata"].get("labels", {}), RACK: f"rack-x{rng.randrange(3)}"}

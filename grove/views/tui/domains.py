@@ -7,12 +7,14 @@ domains hosting its pods are listed unless ``show_all``; its pods are highlighte
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 
 import attrs
 from rich.text import Text
 
 from grove.events import kinds
+from grove.reducers.carryover import CarryOver
 from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus
 from grove.reducers.placement import SEVERITY_ORDER, Finding, PcsPlacement
 from grove.reducers.reports import PodOnNode, TopologyReport, topology_report
@@ -278,28 +280,37 @@ def pod_rows(level: TopologyLevel, key: str | None) -> tuple[str, tuple[Row, ...
     for node_name, pod in pods:
         if not pod.grove and not pod.gpus:
             continue
-        style = "bold" if pod.highlighted else ("" if pod.grove else "dim")
-        role = Text(badge(pod.role) if pod.grove else "[-]", style="bold cyan" if pod.highlighted else "dim")
-        name = Text(pod.name if pod.grove else f"{pod.namespace}/{pod.name}", style=style)
-        if pod.grove and not pod.highlighted and pod.pcs:
-            name.append(f" ({pod.pcs})", style="dim")
-        note = Text()
-        if pod.finding:
-            note.append_text(finding_cell(pod.finding, severity_by_code.get(pod.finding, "info")))
-        if not pod.grove:
-            note.append("other workload", style="dim magenta")
-        elif not pod.ready:
-            note.append(" " if note else "")
-            note.append(pod.status, style="yellow" if pod.status in ("Pending", "Running") else "bold red")
-        rows.append(
-            Row(
-                key=f"pod:{pod.namespace}/{pod.name}",
-                cells=(role, name, plain(pod.gpus), note, dim(node_name)),
-                ref=Ref(kinds.POD, pod.namespace, pod.name),
-                search=f"{pod.name} {pod.role} {node_name} {pod.status}".lower(),
-            )
-        )
+        severity = severity_by_code.get(pod.finding, "info") if pod.finding else None
+        make = functools.partial(_pod_row, node_name, pod, severity)
+        rows.append(_POD_ROWS.get((pod.namespace, pod.name, node_name), (pod,), make, (severity,)))
     return f"{title} ({len(rows)})", tuple(rows)
+
+
+_POD_ROWS: CarryOver[Row] = CarryOver(max_entries=65_536)
+"""A pod's row, reused while its ``PodOnNode`` is the same (the report carries those over, see
+``reports.topology_report``): the pods pane of a zone lists thousands."""
+
+
+def _pod_row(node_name: str, pod: PodOnNode, severity: str | None) -> Row:
+    style = "bold" if pod.highlighted else ("" if pod.grove else "dim")
+    role = Text(badge(pod.role) if pod.grove else "[-]", style="bold cyan" if pod.highlighted else "dim")
+    name = Text(pod.name if pod.grove else f"{pod.namespace}/{pod.name}", style=style)
+    if pod.grove and not pod.highlighted and pod.pcs:
+        name.append(f" ({pod.pcs})", style="dim")
+    note = Text()
+    if pod.finding:
+        note.append_text(finding_cell(pod.finding, severity or "info"))
+    if not pod.grove:
+        note.append("other workload", style="dim magenta")
+    elif not pod.ready:
+        note.append(" " if note else "")
+        note.append(pod.status, style="yellow" if pod.status in ("Pending", "Running") else "bold red")
+    return Row(
+        key=f"pod:{pod.namespace}/{pod.name}",
+        cells=(role, name, plain(pod.gpus), note, dim(node_name)),
+        ref=Ref(kinds.POD, pod.namespace, pod.name),
+        search=f"{pod.name} {pod.role} {node_name} {pod.status}".lower(),
+    )
 
 
 def findings_text(level: TopologyLevel, limit: int | None = None) -> Text:
