@@ -15,6 +15,8 @@ from textual.containers import Container, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from grove.events import kinds
+from grove.reducers.gpu import node_gpus
+from grove.reducers.placement import placement_for
 from grove.reducers.state import State
 from grove.views.common import ratio_bar, score_text
 from grove.views.tui import keys
@@ -101,6 +103,11 @@ class TopologyScreen(StateScreen):
     def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
         request, key = self.request, self._pods_key
         give_way()
+        node_gpus(state)  # what the level reads, a part at a time (memoised on the state)
+        give_way()
+        if request.focus is not None:
+            placement_for(state, *request.focus)
+            give_way()
         topology_level(state, request)
         give_way()
         pods_model(state, request, key)
