@@ -152,13 +152,18 @@ def topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
     return state.memoised(f"tui.topology:{request}", state.revision, lambda: _topology_level(state, request))
 
 
-def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
+def level_report(state: State, request: TopologyRequest) -> TopologyReport:
+    """The topology report a level is cut from (memoised on the state; levels and filters share it)."""
     targets = [request.focus] if request.focus is not None else None
-    report = state.memoised(
+    return state.memoised(
         f"tui.topology-report:{request.focus}:{request.namespace}",
         state.revision,
         lambda: topology_report(state, targets, request.namespace),
     )
+
+
+def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
+    report = level_report(state, request)
     topo = report.topology
     placement = report.placements[0] if report.placements else None
     severity_by_code = {f.code: f.severity for f in reversed(report.findings)}

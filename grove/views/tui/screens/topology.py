@@ -26,6 +26,7 @@ from grove.views.tui.domains import (
     TopologyRequest,
     findings_text,
     first_key,
+    level_report,
     pods_model,
     topology_level,
 )
@@ -108,6 +109,8 @@ class TopologyScreen(StateScreen):
         if request.focus is not None:
             placement_for(state, *request.focus)
             give_way()
+        level_report(state, request)
+        give_way()
         topology_level(state, request)
         give_way()
         pods_model(state, request, key)
