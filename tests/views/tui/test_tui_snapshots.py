@@ -77,6 +77,20 @@ CASES = [
     ("yaml-search", LARGE, lambda: replay_app(), ("y", "slash", *"replicas", "enter", "n")),
     ("events-all", LARGE, lambda: replay_app(at=90), ("enter", "tab", "e")),
     ("problems-wide", LARGE, _sources_app, ("exclamation_mark",)),
+    # every view and overlay at the other size too
+    ("forest-root-wide", LARGE, lambda: replay_app(), ()),
+    ("forest-pods-wide", LARGE, lambda: replay_app(), INTO_DECODE),
+    ("help-wide", LARGE, lambda: replay_app(), ("question_mark",)),
+    ("logs-replay-wide", LARGE, lambda: replay_app(), ("enter", "enter", "l")),
+    ("filter-wide", LARGE, lambda: replay_app(), ("enter", "enter", "slash", *"gpu-02")),
+    ("goto-wide", LARGE, lambda: replay_app(at=30), ("g", *"90s")),
+    ("scaling-group-small", SMALL, lambda: replay_app("multi-tenant.jsonl"), ("down", "enter", "down", "enter")),
+    ("health-breach-small", SMALL, lambda: replay_app("min-available-breach.jsonl", at=400), ("enter",)),
+    ("gangs-small", SMALL, lambda: replay_app(), ("enter", "down", "down", "enter")),
+    ("topology-hosts-small", SMALL, lambda: replay_app(), ("t", "enter")),
+    ("topology-all-zones-small", SMALL, lambda: replay_app("multi-tenant.jsonl"), ("down", "t", "a")),
+    ("yaml-search-small", SMALL, lambda: replay_app(), ("y", "slash", *"replicas", "enter", "n")),
+    ("events-all-small", SMALL, lambda: replay_app(at=90), ("enter", "tab", "e")),
 ]
 
 
