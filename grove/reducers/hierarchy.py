@@ -208,10 +208,6 @@ def pcsg_template_name(pcsg: KubeObject) -> str:
     return name
 
 
-def _pods_of_clique(state: State, namespace: str, clique_name: str) -> list[KubeObject]:
-    return [pod for pod in clique_pods(state, namespace, clique_name) if pod is not None]
-
-
 _CLIQUE_PODS: CarryOver[tuple[KubeObject | None, ...]] = CarryOver(max_entries=65_536)
 
 
@@ -251,7 +247,8 @@ def _clique_node(
 ) -> CliqueNode:
     """``previous``: this clique's node in an earlier state, built from the pod objects ``previous_pods`` (as
     ``clique_pods`` gave them); pods that did not change keep their nodes."""
-    raw_pods = _pods_of_clique(state, namespace, name)
+    pods_now = clique_pods(state, namespace, name)
+    raw_pods = [pod for pod in pods_now if pod is not None]
     spec = f.mapping(obj.get("spec")) if obj is not None else {}
     status = f.mapping(obj.get("status")) if obj is not None else {}
     role = f.text(spec.get("roleName")) or role_fallback
@@ -266,8 +263,7 @@ def _clique_node(
     same_pods = previous is not None and previous.role == role and previous.target_hash == (target_hash or None)
     pod_nodes: list[PodNode] | None = None
     if same_pods and previous is not None and previous_pods is not None:
-        after = clique_pods(state, namespace, name)
-        pod_nodes = _pod_nodes_updated(previous.pods, previous_pods, after, role, target_hash)
+        pod_nodes = _pod_nodes_updated(previous.pods, previous_pods, pods_now, role, target_hash)
     if pod_nodes is None:
         reusable: dict[int, PodNode] = {}
         if same_pods and previous is not None:

@@ -234,20 +234,17 @@ def _pods_on_node(
     return _NODE_PODS.get(key, (bucket, roles, finding_of), compute)
 
 
-_CHANGED: dict[tuple[int, int], tuple[dict[str, str], dict[str, str], frozenset[str]]] = {}
+_CHANGED: CarryOver[frozenset[str]] = CarryOver(max_entries=16)
 
 
 def _findings_changed(before: dict[str, str], after: dict[str, str]) -> frozenset[str]:
     """The pods whose finding code differs between two ``_finding_of`` results (worked out once per pair: a state's
     report asks for every node)."""
-    hit = _CHANGED.get((id(before), id(after)))
-    if hit is not None and hit[0] is before and hit[1] is after:
-        return hit[2]
-    changed = frozenset(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
-    if len(_CHANGED) >= 16:
-        _CHANGED.clear()
-    _CHANGED[(id(before), id(after))] = (before, after, changed)
-    return changed
+    return _CHANGED.get(
+        (id(before), id(after)),
+        (before, after),
+        lambda: frozenset(name for name in before.keys() | after.keys() if before.get(name) != after.get(name)),
+    )
 
 
 def _role_rank(role: str) -> tuple[int, str]:

@@ -18,6 +18,10 @@ if TYPE_CHECKING:
     from grove.views.tui.app import ArboristApp
 
 
+def no_waiting() -> None:
+    """``give_way`` when nothing is to be waited for (see ``StateScreen.prepare``)."""
+
+
 def set_border_title(widget: Widget, title: str) -> None:
     """Textual repaints the whole widget whenever its border title is set, even to the same text: a table refreshed
     at every state would be drawn whole (not only its changed rows) for a title that did not change."""
@@ -38,7 +42,7 @@ class StateScreen(Screen[None]):
     def _update_timer(self) -> Timer:
         return frames.update_timer(self) or super()._update_timer
 
-    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
+    def prepare(self, state: State, give_way: Callable[[], None] = no_waiting) -> None:
         """Compute (and memoise on ``state``) the models ``show_state`` will ask for; no widget access here.
 
         Runs on the feed's thread, in steps with ``give_way()`` between them: it waits while the UI handles a key

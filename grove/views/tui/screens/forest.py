@@ -23,7 +23,7 @@ from grove.views.tui.eventlist import COLUMNS as EVENT_COLUMNS
 from grove.views.tui.forest import ForestRequest, Level, Step
 from grove.views.tui.messages import BuildAhead
 from grove.views.tui.rows import Ref
-from grove.views.tui.screens.base import StateScreen, footer_bars, set_border_title, standard_bars
+from grove.views.tui.screens.base import StateScreen, footer_bars, no_waiting, set_border_title, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
 from grove.views.tui.widgets.keyed_table import KeyedTable
 
@@ -88,7 +88,7 @@ class ForestScreen(StateScreen):
     def _events_request(self) -> EventsRequest:
         return EventsRequest(attrs.evolve(self.request, filter=""), self.selected, self.event_mode)
 
-    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
+    def prepare(self, state: State, give_way: Callable[[], None] = no_waiting) -> None:
         give_way()
         if not self.request.path:  # the root: one workload at a time (the level reads them all, memoised)
             for namespace, name in pcs_names(state, self.request.namespace):

@@ -31,7 +31,7 @@ from grove.views.tui.domains import (
     topology_level,
 )
 from grove.views.tui.rows import Ref
-from grove.views.tui.screens.base import StateScreen, footer_bars, set_border_title, standard_bars
+from grove.views.tui.screens.base import StateScreen, footer_bars, no_waiting, set_border_title, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
 from grove.views.tui.widgets.keyed_table import KeyedTable
 
@@ -101,7 +101,7 @@ class TopologyScreen(StateScreen):
         domains.on_cursor_moved = self._cursor_moved
         self.set_focus(domains)
 
-    def prepare(self, state: State, give_way: Callable[[], None] = lambda: None) -> None:
+    def prepare(self, state: State, give_way: Callable[[], None] = no_waiting) -> None:
         request, key = self.request, self._pods_key
         give_way()
         node_gpus(state)  # what the level reads, a part at a time (memoised on the state)
