@@ -20,9 +20,9 @@ from pathlib import Path
 from grove.commands.source import fold_recording
 from grove.events.model import Event
 from grove.events.recording import Header, Recording, write_recording
-from grove.events.synthetic import synthetic_events
 from grove.reducers.reduce import fold
 from grove.reducers.state import State
+from grove.simulate.synthetic import synthetic_events
 
 
 def main() -> None:

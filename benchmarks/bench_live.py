@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/bench_live.py [--nodes 1000] [--pods 10000] [--runs 3]
 
 Starts the test API server (``tests/kube_server.py``) in this process with a synthetic cluster
-(``grove.events.synthetic`` when present, else simple generated objects), writes a temporary kubeconfig pointing at it,
-then times each command ``--runs`` times (best and median wall time) and reads each child's peak RSS from
+(``grove.simulate.synthetic`` when present, else simple generated objects), writes a temporary kubeconfig pointing
+at it, then times each command ``--runs`` times (best and median wall time) and reads each child's peak RSS from
 ``os.wait4``. Both commands talk to the same server, which serves pages of 500 objects. Prints figures; never fails on
 time. If ``topology`` cannot run yet, the live source's initial list + fold is timed in-process instead, and the output
 says so.
@@ -38,7 +38,7 @@ def synthetic_objects(nodes: int, pods: int) -> tuple[dict[str, list[dict[str, A
     """Objects per kind, and where they came from."""
     try:
         from grove.events.model import Listed
-        from grove.events.synthetic import SyntheticCluster
+        from grove.simulate.synthetic import SyntheticCluster
     except ImportError:
         return _simple_objects(nodes, pods), "simple generated objects"
     cluster = SyntheticCluster(nodes, max(1, pods // 40), pods)
@@ -46,7 +46,7 @@ def synthetic_objects(nodes: int, pods: int) -> tuple[dict[str, list[dict[str, A
     for event in cluster.listed():
         if isinstance(event, Listed):
             objects.setdefault(event.kind, []).extend(dict(o) for o in event.objects)
-    return objects, "grove.events.synthetic"
+    return objects, "grove.simulate.synthetic"
 
 
 def _simple_objects(nodes: int, pods: int) -> dict[str, list[dict[str, Any]]]:

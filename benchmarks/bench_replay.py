@@ -19,8 +19,8 @@ from pathlib import Path
 from grove.events.event_lines import EventLines
 from grove.events.gc_pause import cyclic_gc_paused
 from grove.events.recording import Header, Recording, write_recording
-from grove.events.synthetic import synthetic_events
 from grove.reducers.timeline import Timeline
+from grove.simulate.synthetic import synthetic_events
 
 
 def _anonymous_mb() -> float:

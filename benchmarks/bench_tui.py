@@ -37,7 +37,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Static
 
 from grove.events.model import Event, Listed
-from grove.events.synthetic import synthetic_events
+from grove.simulate.synthetic import synthetic_events
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import LiveFeed
 from grove.views.tui.session import LIVE, Session

@@ -2,34 +2,27 @@
 
     .venv/bin/python scripts/make_replays.py [OUT_DIR]
 
-Every recording is scripted with ``grove.events.scenario`` from a fixed start (2026-11-02T09:00:00Z) and a fixed
+Every recording is scripted with ``grove.simulate`` from a fixed start (2026-11-02T09:00:00Z) and a fixed
 seed, so running this twice writes byte-identical files.
 """
 
 from __future__ import annotations
 
-import heapq
 import sys
-from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
 
 from grove.events import kinds
 from grove.events.recording import Header, write_recording
-from grove.events.scenario import (
-    HOSTNAME,
-    POD_INDEX,
-    PODCLIQUE,
-    START,
-    Clique,
-    Cluster,
-    Pack,
-    ScalingGroup,
-    Workload,
-    WorkloadSpec,
-    plain_pod,
-)
+from grove.reducers.fields import HOSTNAME_KEY
+from grove.simulate.cluster import Cluster
+from grove.simulate.names import START
+from grove.simulate.runner import Process, ProcessRunner, run
+from grove.simulate.scripted import bring_up, job_pod, plain, roll_clique
+from grove.simulate.spec import Clique, Pack, ScalingGroup, WorkloadSpec
+from grove.simulate.workload import Workload
 
 REPLAYS = Path(__file__).resolve().parent.parent / "replays"
 TOOL = "kubectl-grove scripts/make_replays.py"
@@ -40,154 +33,6 @@ DAY = 24 * HOUR
 H100 = "NVIDIA-H100-80GB-HBM3"
 H200 = "NVIDIA-H200"
 B200 = "NVIDIA-B200"
-
-Process = Generator[float, None, None]
-"""A scripted actor: yields the time (offset from START) of its next step and acts when resumed."""
-
-
-class Scheduler:
-    """Interleaves processes by time; the controllers catch up (``sync``) after every step.
-
-    Steps later than ``run``'s ``until`` wait for the next ``run`` (history first, then the recording)."""
-
-    def __init__(self, c: Cluster) -> None:
-        self.c = c
-        self._heap: list[tuple[float, int, Process]] = []
-        self._seq = 0
-
-    def add(self, *processes: Process) -> None:
-        for proc in processes:
-            first = next(proc, None)
-            if first is not None:
-                self._seq += 1
-                heapq.heappush(self._heap, (first, self._seq, proc))
-
-    def run(self, until: float) -> None:
-        while self._heap and self._heap[0][0] <= until:
-            t, n, proc = heapq.heappop(self._heap)
-            self.c.at(t)
-            following = next(proc, None)
-            self.c.sync()
-            if following is not None:
-                heapq.heappush(self._heap, (following, n, proc))
-        self.c.at(until)
-
-
-def run(c: Cluster, processes: Iterable[Process], until: float) -> None:
-    s = Scheduler(c)
-    s.add(*processes)
-    s.run(until)
-
-
-def bring_up(
-    c: Cluster,
-    wl: Workload,
-    at: float,
-    placement: Mapping[str, Sequence[str | None]],
-    *,
-    pull: tuple[float, float] = (20.0, 45.0),
-) -> Process:
-    """Create a PCS and take it to Ready: children, gated pods, initialized gangs, gates lifted (base gangs first),
-    pods bound as ``placement`` says (PodClique name → node per pod index; None leaves the pod to the caller),
-    containers created and ready once the image is pulled."""
-    yield at
-    wl.create()
-    t = at + 0.6
-    yield t
-    wl.create_pods()
-    kubelet: list[tuple[float, int, str, str]] = []  # (time, seq, state, pod)
-    while True:
-        t += 0.6
-        yield t
-        ungated = wl.ungate()
-        if not ungated:
-            break
-        t += 0.4
-        yield t  # the scheduler binds the whole gang in one go
-        for pod in ungated:
-            labels = pod["metadata"]["labels"]
-            node = placement[labels[PODCLIQUE]][int(labels[POD_INDEX])]
-            if node is None:
-                continue
-            c.bind(pod, node)
-            name = pod["metadata"]["name"]
-            kubelet.append((t + 1.0, len(kubelet), "creating", name))
-            kubelet.append((t + round(c.rng.uniform(*pull), 1), len(kubelet), "ready", name))
-    for when, _, state, name in sorted(kubelet):
-        yield max(when, t)
-        t = max(when, t)
-        c.kubelet(c.pod(name, wl.ns), state)
-
-
-def plain(
-    c: Cluster,
-    at: float,
-    node: str,
-    *,
-    name: str,
-    namespace: str,
-    gpus: int,
-    image: str,
-    labels: Mapping[str, str],
-    owner: tuple[str, str, str | None] | None = None,
-    generate_name: str | None = None,
-    container: str = "main",
-    run_for: float | None = None,
-) -> Process:
-    """A pod Grove does not own: created, bound, running 30 s later (and finished after ``run_for``).
-    ``owner`` is (kind, name, uid or None)."""
-    yield at
-    ref = c.owner(*owner) if owner else None
-    pod = c.add_pod(
-        plain_pod(
-            name,
-            namespace,
-            c.ids.uid(),
-            c.now,
-            gpus=gpus,
-            image=image,
-            labels=labels,
-            owner=ref,
-            generate_name=generate_name,
-            container=container,
-        )
-    )
-    yield at + 0.5
-    c.bind(pod, node)
-    yield at + 1.5
-    c.kubelet(pod, "creating")
-    yield at + 30
-    c.kubelet(pod, "ready")
-    if run_for is not None:
-        yield at + run_for
-        c.kubelet(pod, "succeeded")
-
-
-def job_pod(
-    c: Cluster, at: float, node: str, job: str, namespace: str, gpus: int, image: str, run_for: float | None = None
-) -> Process:
-    suffix = c.ids.suffix()
-    job_uid = c.ids.uid()
-    labels = {
-        "batch.kubernetes.io/controller-uid": job_uid,
-        "batch.kubernetes.io/job-name": job,
-        "controller-uid": job_uid,
-        "job-name": job,
-    }
-    return plain(
-        c,
-        at,
-        node,
-        name=f"{job}-{suffix}",
-        namespace=namespace,
-        gpus=gpus,
-        image=image,
-        labels=labels,
-        owner=("Job", job, job_uid),
-        generate_name=f"{job}-",
-        container="trainer",
-        run_for=run_for,
-    )
 
 
 def write(c: Cluster, path: Path, note: str, context: str) -> int:
@@ -201,7 +46,7 @@ def write(c: Cluster, path: Path, note: str, context: str) -> int:
 def disagg_fragmented() -> Cluster:
     """The seed example (GREP-001): 11 pods land in rack-1, one decode pod has to wait for rack-2."""
     c = Cluster(seed=2026_11_02, history=30 * DAY, first_rv=731_000)
-    c.add_binding("gpu-fabric", [("rack", "topology.kubernetes.io/rack"), ("host", HOSTNAME)])
+    c.add_binding("gpu-fabric", [("rack", "topology.kubernetes.io/rack"), ("host", HOSTNAME_KEY)])
     for n in range(1, 6):
         c.add_node(
             f"node-gpu-{n:02d}", labels={"topology.kubernetes.io/rack": f"rack-{1 if n <= 3 else 2}"}, product=H100
@@ -278,7 +123,7 @@ def multi_tenant() -> Cluster:
         ("zone", "topology.kubernetes.io/zone"),
         ("block", "network.example.com/block"),
         ("rack", "network.example.com/rack"),
-        ("host", HOSTNAME),
+        ("host", HOSTNAME_KEY),
     ]
     c.add_binding("dc-topology", levels)
     layout = {  # zone → block → rack → node count
@@ -428,7 +273,7 @@ def multi_tenant() -> Cluster:
         labels={"app": "embed-svc"},
     )
     wl_llama, wl_qwen, wl_embed = Workload(c, llama), Workload(c, qwen), Workload(c, embed)
-    s = Scheduler(c)
+    s = ProcessRunner(c)
     s.add(
         bring_up(
             c,
@@ -639,31 +484,15 @@ def rolling_update() -> Cluster:
         yield 10.6
         wl.start_update(0)
 
-    def roll(pclq: str, cycle: float, start: float) -> Process:
-        """Replace the clique's ready old pods one at a time, oldest first, on the node each one ran on."""
-        t = start
-        yield t
-        for old_pod in list(wl.pods(pclq)):
-            node = old_pod["spec"]["nodeName"]
-            wl.select_for_update(pclq, old_pod)
-            yield t + 0.3
-            (replacement,) = wl.create_pods([pclq])
-            yield t + 1.0
-            wl.ungate()
-            yield t + 3.0
-            c.forget(old_pod)
-            yield t + 3.4
-            c.bind(replacement, node)
-            yield t + 4.4
-            c.kubelet(replacement, "creating")
-            t = t + cycle
-            yield t
-            c.kubelet(replacement, "ready")
-            t += 1.0
-            yield t
-        wl.finish_clique_update(pclq)
-
-    run(c, [user(), roll("llm-serve-0-prefill", 30.0, 12.0), roll("llm-serve-0-decode", 34.0, 12.0)], until=112.0)
+    run(
+        c,
+        [
+            user(),
+            roll_clique(c, wl, "llm-serve-0-prefill", 30.0, 12.0),
+            roll_clique(c, wl, "llm-serve-0-decode", 34.0, 12.0),
+        ],
+        until=112.0,
+    )
     return c
 
 

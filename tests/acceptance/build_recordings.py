@@ -1,4 +1,4 @@
-"""Hand-built acceptance recordings (independent of grove/events/scenario.py and tests/support/).
+"""Hand-built acceptance recordings (independent of grove/simulate/ and tests/support/).
 
 Objects are written the way the Grove operator and kube-apiserver produce them (REFERENCE.md sections 2-12).
 Run ``python tests/acceptance/build_recordings.py`` to regenerate the ``.jsonl`` files next to this script.

@@ -12,11 +12,11 @@ import pytest
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recording import Recording
-from grove.events.synthetic import synthetic_events
 from grove.reducers import gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
+from grove.simulate.synthetic import synthetic_events
 
 RACK = "network.example.com/rack"  # a level of the synthetic cluster's topology
 

@@ -1,4 +1,4 @@
-"""Hand-made Grove objects for unit tests, written from the CRDs independently of grove.events.scenario."""
+"""Hand-made Grove objects for unit tests, written from the CRDs independently of grove.simulate."""
 
 from __future__ import annotations
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import random
 
 from grove.events.model import Listed
-from grove.events.synthetic import synthetic_events
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
+from grove.simulate.synthetic import synthetic_events
 from grove.views.tui import forest
 from grove.views.tui.forest import ForestRequest, Level
 from grove.views.tui.rows import cell_signature

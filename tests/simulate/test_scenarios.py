@@ -21,8 +21,9 @@ import yaml
 from grove.events import kinds
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recording import Recording, event_to_json
-from grove.events.scenario import START, Cluster
-from grove.events.synthetic import synthetic_events
+from grove.simulate.cluster import Cluster
+from grove.simulate.names import START
+from grove.simulate.synthetic import synthetic_events
 
 ROOT = Path(__file__).resolve().parents[2]
 REPLAYS = ROOT / "replays"

@@ -4,7 +4,7 @@
 (one ``Listed`` per kind), then yields exactly ``churn_events`` changes: readiness flips, pods deleted and recreated,
 Events created and repeated, PodClique statuses catching up.
 
-    python -m grove.events.synthetic --nodes 1000 --pods 10000 --events 1000000 -o /tmp/big.jsonl
+    python -m grove.simulate.synthetic --nodes 1000 --pods 10000 --events 1000000 -o /tmp/big.jsonl
 
 Objects come from the scenario builders, so they have the shapes of the bundled replays. The churn loop changes them
 copy-on-write (a new top-level dict, new metadata and status, everything else shared) instead of deep-copying, which
@@ -23,48 +23,30 @@ from typing import Any
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recording import Header, RecordingWriter
-from grove.events.scenario import (
-    GATE,
-    HOSTNAME,
-    START,
-    Clique,
-    Ids,
+from grove.reducers.fields import HOSTNAME_KEY
+from grove.reducers.pods import GATE
+from grove.simulate.builders import binding_object, node_ip, node_object, owner_ref, pod_ip
+from grove.simulate.event_objects import event_object
+from grove.simulate.grove_objects import (
     Member,
-    Obj,
-    Pack,
-    PodCounts,
-    WorkloadSpec,
-    binding_object,
-    event_object,
     gang_spec,
-    gated_status,
-    generation_hash,
     grove_pod,
-    is_ready,
     members_of,
-    node_ip,
-    node_object,
-    owner_ref,
     pclq_object,
     pcs_object,
-    pcs_status,
-    pod_counts,
-    pod_ip,
-    pod_terminating,
-    podclique_status,
     podgang_object,
-    podgang_status,
-    template_hash,
-    ts,
-    with_pod_state,
 )
+from grove.simulate.names import START, Ids, Obj, ts
+from grove.simulate.pod_states import gated_status, is_ready, pod_terminating, with_pod_state
+from grove.simulate.spec import Clique, Pack, WorkloadSpec, generation_hash, template_hash
+from grove.simulate.statuses import PodCounts, pcs_status, pod_counts, podclique_status, podgang_status
 
 TOPOLOGY = "synthetic-topology"
 LEVELS = (
     ("zone", "topology.kubernetes.io/zone"),
     ("block", "network.example.com/block"),
     ("rack", "network.example.com/rack"),
-    ("host", HOSTNAME),
+    ("host", HOSTNAME_KEY),
 )
 NODES_PER_RACK = 8
 RACKS_PER_BLOCK = 4
@@ -439,7 +421,7 @@ def synthetic_events(nodes: int, pcs_count: int, pods: int, churn_events: int, s
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m grove.events.synthetic", description="Write a synthetic recording for benchmarks."
+        prog="python -m grove.simulate.synthetic", description="Write a synthetic recording for benchmarks."
     )
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=10_000)
@@ -454,7 +436,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{args.events} churn events, seed {args.seed}"
     )
     header = Header(
-        start=START, tool="kubectl-grove grove.events.synthetic", context="synthetic", kinds=kinds.ALL_KINDS, note=note
+        start=START,
+        tool="kubectl-grove grove.simulate.synthetic",
+        context="synthetic",
+        kinds=kinds.ALL_KINDS,
+        note=note,
     )
     began = time.perf_counter()
     with RecordingWriter(args.output, header) as writer:
