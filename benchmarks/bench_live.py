@@ -103,7 +103,7 @@ def in_process_list_and_fold(url: str) -> tuple[float, int]:
     import threading
 
     from grove.events.access import ClusterAccess
-    from grove.events.live import LiveSource
+    from grove.events.kube import LiveSource
     from grove.reducers.reduce import reduce
     from grove.reducers.state import empty_state
 

@@ -1,7 +1,7 @@
 """Reaching the cluster: kubeconfig resolution (as kubectl does it), pre-flight checks, and the live connection.
 
 The ``kubernetes`` package is used for what it does well (kubeconfig, contexts, tokens, client certificates, exec
-plugins, CA bundles); what it resolves becomes a plain ``ClusterAccess`` that the live source in ``grove.events.live``
+plugins, CA bundles); what it resolves becomes a plain ``ClusterAccess`` that the live source in ``grove.events.kube``
 uses with urllib3. This module is imported lazily (only when a command talks to a cluster).
 """
 
@@ -24,7 +24,7 @@ from grove.commands.errors import UsageError, UserError
 from grove.commands.source import Scope
 from grove.events.access import ClusterAccess
 from grove.events.kinds import KINDS
-from grove.events.live import (
+from grove.events.kube import (
     ApiError,
     Forbidden,
     Http,

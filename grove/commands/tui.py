@@ -143,7 +143,7 @@ def _run_app(session: Any, feed: Any, providers: Any) -> int:
 
 
 def _http(connection: Any) -> Any:
-    from grove.events.live import Http
+    from grove.events.kube import Http
 
     return Http(connection.source.access, maxsize=4)
 
@@ -152,7 +152,7 @@ def _yaml_fetcher(http: Any) -> Any:
     import yaml
 
     from grove.events.kinds import KINDS as KIND_INFO
-    from grove.events.live import resource_path
+    from grove.events.kube import resource_path
     from grove.events.recording import strip_object
 
     def fetch(kind: str, namespace: str, name: str) -> str:

@@ -1,7 +1,7 @@
 """How to reach one API server: a plain value the live source uses without the Kubernetes client.
 
 ``grove.commands.cluster`` resolves the kubeconfig (with the ``kubernetes`` package) into a ``ClusterAccess``; the live
-source in ``grove.events.live`` talks HTTP with urllib3 from it. Keeping the value plain keeps the core free of the
+source in ``grove.events.kube`` talks HTTP with urllib3 from it. Keeping the value plain keeps the core free of the
 Kubernetes client (an import-linter contract) and makes the live source testable against a loopback server.
 """
 

@@ -608,7 +608,7 @@ def test_progress_is_plain_lines_off_a_terminal_and_a_bar_on_one() -> None:
 
 
 def _forbidden(deadline: Deadline) -> tuple[Any, int | None, int | None]:
-    from grove.events.live import Forbidden
+    from grove.events.kube import Forbidden
 
     raise Forbidden(403, "Forbidden", 'nodes is forbidden: User "x" cannot list resource "nodes"')
 

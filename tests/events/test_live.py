@@ -20,7 +20,7 @@ from kube_server import WIRE, Collector, KubeServer, objects_from_recording, sam
 
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
-from grove.events.live import (
+from grove.events.kube import (
     Http,
     LiveSource,
     NotFound,

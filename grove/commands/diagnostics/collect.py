@@ -23,7 +23,7 @@ from grove.commands.diagnostics.runner import Deadline, Done, ItemResult, Job, R
 from grove.events import kinds
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
-from grove.events.live import Discovery, Forbidden, Http, NotFound, TransportError, Unauthorized, discover_api
+from grove.events.kube import Discovery, Forbidden, Http, NotFound, TransportError, Unauthorized, discover_api
 from grove.events.model import KubeObject
 from grove.events.redact import Redaction, scrub_log
 from grove.reducers import fields as f

@@ -24,7 +24,7 @@ from grove.commands.diagnostics.collect import Collected, Collector, Settings
 from grove.commands.diagnostics.runner import ItemResult, Runner
 from grove.commands.errors import UsageError, UserError
 from grove.events.access import ClusterAccess
-from grove.events.live import ApiError, Forbidden, TransportError, Unauthorized
+from grove.events.kube import ApiError, Forbidden, TransportError, Unauthorized
 
 
 def settings_from_args(args: argparse.Namespace, namespace: str | None, now: float) -> Settings:
@@ -125,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.cluster import access_from_args, namespace_from_args
     from grove.commands.diagnostics import build, manifest
     from grove.commands.diagnostics.progress import make_progress
-    from grove.events.live import Http
+    from grove.events.kube import Http
 
     if args.all_namespaces and args.namespace:
         raise UsageError("-n/--namespace and -A/--all-namespaces cannot be used together")

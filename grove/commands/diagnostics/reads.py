@@ -15,7 +15,7 @@ import urllib3
 
 from grove.commands.diagnostics.runner import Deadline
 from grove.events.kinds import KindInfo
-from grove.events.live import Gone, Http, TransportError, resource_path, transport_error
+from grove.events.kube import Gone, Http, TransportError, resource_path, transport_error
 from grove.events.model import KubeObject
 from grove.events.recording import strip_object
 

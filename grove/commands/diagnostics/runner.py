@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from grove.events.live import ApiError, Forbidden, NotFound, TransportError, Unauthorized
+from grove.events.kube import ApiError, Forbidden, NotFound, TransportError, Unauthorized
 
 
 class ItemTimeout(Exception):

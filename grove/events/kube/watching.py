@@ -23,22 +23,30 @@ from __future__ import annotations
 import contextlib
 import random
 import socket
-import ssl
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-import attrs
 import orjson
 import reactivex
 import urllib3
 from reactivex.subject import Subject
 
-from grove import __version__
 from grove.events.access import ClusterAccess
 from grove.events.kinds import KINDS, KindInfo
+from grove.events.kube.errors import (
+    ApiError,
+    Forbidden,
+    Gone,
+    NotFound,
+    TransportError,
+    Unauthorized,
+    api_error,
+    transport_error,
+)
+from grove.events.kube.http import Http, discard, resource_path
+from grove.events.kube.logging import log
 from grove.events.model import (
     Applied,
     ClockAdvanced,
@@ -51,369 +59,7 @@ from grove.events.model import (
 )
 from grove.events.recording import strip_object
 
-
-class _LazyLogger:
-    """structlog's logger, imported at first use: importing structlog loads rich, which the core must not import."""
-
-    def __getattr__(self, name: str) -> Any:
-        import structlog
-
-        return getattr(structlog.get_logger(), name)
-
-
-log = _LazyLogger()
-
-USER_AGENT = f"kubectl-grove/{__version__}"
-AGGREGATED_DISCOVERY_ACCEPT = (
-    "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-    "application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,"
-    "application/json"
-)
-_MAX_ERROR_BODY = 64 * 1024
 _READ_SIZE = 256 * 1024
-
-
-# ------------------------------------------------------------------------------------------------------------ errors
-
-
-class ApiError(Exception):
-    """The API server answered with an error status; ``message`` is its own words (a ``Status.message``)."""
-
-    def __init__(self, status: int, reason: str, message: str) -> None:
-        super().__init__(message or f"HTTP {status} {reason}")
-        self.status = status
-        self.reason = reason
-        self.message = message or f"HTTP {status} {reason}"
-
-
-class Unauthorized(ApiError):
-    """401: the credentials were rejected."""
-
-
-class Forbidden(ApiError):
-    """403: RBAC denies the request."""
-
-
-class NotFound(ApiError):
-    """404: the resource is not served (a CRD not installed)."""
-
-
-class Gone(ApiError):
-    """410: the resourceVersion (or continue token) is too old; re-list."""
-
-
-class TransportError(Exception):
-    """No usable HTTP answer: refused, unreachable, TLS failure, timeout, dropped connection, garbage."""
-
-    def __init__(self, category: str, message: str) -> None:
-        super().__init__(message)
-        self.category = category  # refused | dns | tls | timeout | dropped | protocol | proxy
-        self.message = message
-
-
-def _api_error(status: int, body: bytes) -> ApiError:
-    reason, message = "", ""
-    text = body.strip()
-    if text.startswith(b"{"):
-        try:
-            decoded = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            decoded = None
-        if isinstance(decoded, dict):
-            reason = str(decoded.get("reason") or "")
-            message = str(decoded.get("message") or "")
-    if not message:
-        message = text.decode("utf-8", "replace").splitlines()[0] if text else ""
-    cls: type[ApiError] = {401: Unauthorized, 403: Forbidden, 404: NotFound, 410: Gone}.get(status, ApiError)
-    return cls(status, reason or _REASONS.get(status, ""), message)
-
-
-_REASONS = {401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 410: "Gone", 429: "TooManyRequests"}
-
-
-def transport_error(exc: BaseException, server: str) -> TransportError:
-    """One line saying what went wrong on the wire."""
-    inner = getattr(exc, "reason", None) or exc
-    if isinstance(exc, urllib3.exceptions.NameResolutionError):
-        return TransportError("dns", f"cannot resolve the API server host of {server}")
-    if isinstance(exc, urllib3.exceptions.NewConnectionError):
-        text = str(exc)
-        if "refused" in text.lower():
-            return TransportError("refused", f"connection to {server} refused")
-        return TransportError("refused", f"cannot connect to {server}: {_tail(text)}")
-    if isinstance(exc, urllib3.exceptions.SSLError):
-        return TransportError("tls", f"TLS handshake with {server} failed: {_ssl_reason(exc)}")
-    if isinstance(exc, urllib3.exceptions.ProxyError):
-        return TransportError("proxy", f"proxy error reaching {server}: {_tail(str(inner))}")
-    if isinstance(exc, urllib3.exceptions.ConnectTimeoutError):
-        return TransportError("timeout", f"connecting to {server} timed out")
-    if isinstance(exc, urllib3.exceptions.ReadTimeoutError | socket.timeout | TimeoutError):
-        return TransportError("timeout", f"{server} stopped answering (read timed out)")
-    if isinstance(exc, urllib3.exceptions.ProtocolError | ConnectionError):
-        return TransportError("dropped", f"the connection to {server} broke off")
-    return TransportError("protocol", f"talking to {server}: {_tail(str(exc))}")
-
-
-def _ssl_reason(exc: BaseException) -> str:
-    """The innermost ``ssl`` error in words ("certificate verify failed: unable to get local issuer certificate")."""
-    seen: set[int] = set()
-    todo: list[Any] = [exc]
-    while todo:
-        current = todo.pop(0)
-        if not isinstance(current, BaseException) or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, ssl.SSLCertVerificationError):
-            return f"certificate verify failed: {current.verify_message}"
-        if isinstance(current, ssl.SSLError) and current.reason:
-            return str(current.reason).lower().replace("_", " ")
-        todo.extend([*current.args, getattr(current, "reason", None), current.__cause__, current.__context__])
-    return _tail(str(exc))
-
-
-def _tail(text: str) -> str:
-    """The useful end of urllib3's nested messages ("...: [Errno 111] Connection refused")."""
-    text = text.strip().strip("()")
-    return text.rsplit(": ", 1)[-1] if ": " in text else text
-
-
-# -------------------------------------------------------------------------------------------------------------- http
-
-
-def _socket_options() -> list[tuple[int, int, int]]:
-    """TCP keepalive so a silently dead peer (VPN dropped) is noticed within about a minute."""
-    options: list[tuple[int, int, int]] = list(urllib3.connection.HTTPConnection.default_socket_options or [])
-    options.append((socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1))
-    for name, value in (("TCP_KEEPIDLE", 30), ("TCP_KEEPINTVL", 10), ("TCP_KEEPCNT", 3)):
-        if hasattr(socket, name):
-            options.append((socket.IPPROTO_TCP, getattr(socket, name), value))
-    return options
-
-
-class Http:
-    """GET requests to one API server with the access's credentials; a 401 triggers one credential refresh."""
-
-    def __init__(self, access: ClusterAccess, maxsize: int = 4) -> None:
-        self.access = access
-        self.server = access.server
-        self._headers: dict[str, str] = dict(access.headers)
-        self._generation = 0
-        self._refresh_lock = threading.Lock()
-        pool_kw: dict[str, Any] = {"maxsize": maxsize, "block": False, "socket_options": _socket_options()}
-        if access.is_tls:
-            if access.verify:
-                pool_kw["cert_reqs"] = "CERT_REQUIRED"
-                if access.ca_file:
-                    pool_kw["ca_certs"] = access.ca_file
-                if access.ca_data:
-                    pool_kw["ca_cert_data"] = access.ca_data
-                if access.tls_server_name:
-                    pool_kw["server_hostname"] = access.tls_server_name
-                    pool_kw["assert_hostname"] = access.tls_server_name
-            else:
-                pool_kw["cert_reqs"] = "CERT_NONE"
-                pool_kw["assert_hostname"] = False
-                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
-            if access.cert_file:
-                pool_kw["cert_file"] = access.cert_file
-                pool_kw["key_file"] = access.key_file
-        self._pool: urllib3.PoolManager
-        if access.proxy:
-            self._pool = urllib3.ProxyManager(access.proxy, num_pools=4, **pool_kw)
-        else:
-            self._pool = urllib3.PoolManager(num_pools=4, **pool_kw)
-
-    def url(self, path: str, query: Mapping[str, str | int] | None = None) -> str:
-        url = self.server + path
-        if query:
-            url += "?" + urllib.parse.urlencode(query)
-        return url
-
-    def open(
-        self,
-        path: str,
-        query: Mapping[str, str | int] | None = None,
-        *,
-        timeout: urllib3.Timeout | float | None = None,
-        accept: str = "application/json",
-        gzip: bool = False,
-        on_response: Callable[[urllib3.BaseHTTPResponse | None], None] | None = None,
-    ) -> urllib3.BaseHTTPResponse:
-        """A 200 response, body not read yet (the caller reads and releases it); raises ApiError/TransportError."""
-        url = self.url(path, query)
-        if timeout is None:
-            timeout = self.access.timeout
-        for attempt in (0, 1):
-            generation = self._generation
-            headers = {**self._headers, "Accept": accept, "User-Agent": USER_AGENT}
-            if gzip:
-                headers["Accept-Encoding"] = "gzip"
-            try:
-                response = self._pool.request(
-                    "GET",
-                    url,
-                    headers=headers,
-                    timeout=timeout,
-                    retries=False,
-                    redirect=False,
-                    preload_content=False,
-                )
-            except (urllib3.exceptions.HTTPError, OSError) as exc:
-                raise transport_error(exc, self.server) from exc
-            if response.status == 200:
-                if on_response is not None:
-                    on_response(response)
-                return response
-            try:
-                body = response.read(_MAX_ERROR_BODY)
-            except (urllib3.exceptions.HTTPError, OSError):
-                body = b""
-            _discard(response)
-            if response.status == 401 and attempt == 0 and self._refresh(generation):
-                continue
-            raise _api_error(response.status, body)
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def get_json(
-        self,
-        path: str,
-        query: Mapping[str, str | int] | None = None,
-        *,
-        accept: str = "application/json",
-        gzip: bool = False,
-        on_response: Callable[[urllib3.BaseHTTPResponse | None], None] | None = None,
-    ) -> Any:
-        response = self.open(path, query, accept=accept, gzip=gzip, on_response=on_response)
-        try:
-            data = response.read()
-        except (urllib3.exceptions.HTTPError, OSError) as exc:
-            _discard(response)
-            raise transport_error(exc, self.server) from exc
-        else:
-            response.release_conn()
-        finally:
-            if on_response is not None:
-                on_response(None)
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise TransportError("protocol", f"{self.server}{path} answered with invalid JSON ({exc.msg})") from None
-
-    def _refresh(self, generation: int) -> bool:
-        """Fresh credentials after a 401 (one refresh for many threads); False when there is nothing to refresh."""
-        refresher = self.access.refresh_headers
-        if refresher is None:
-            return False
-        with self._refresh_lock:
-            if self._generation != generation:
-                return True  # another thread refreshed while this request was in flight
-            try:
-                fresh = dict(refresher())
-            except Exception as exc:
-                log.warning("credential refresh failed", error=str(exc))
-                return False
-            if fresh == self._headers:
-                return False
-            self._headers = fresh
-            self._generation += 1
-            log.info("credentials refreshed after 401")
-            return True
-
-    def close(self) -> None:
-        self._pool.clear()
-
-
-def _discard(response: urllib3.BaseHTTPResponse) -> None:
-    """Close a response whose body was not read to the end (its connection must not be reused as is)."""
-    try:
-        response.close()
-        response.release_conn()
-    except Exception:
-        pass
-
-
-def resource_path(info: KindInfo, namespace: str | None) -> str:
-    """The collection URL path of a kind (cluster-scoped kinds ignore the namespace)."""
-    base = f"/api/{info.version}" if not info.group else f"/apis/{info.group}/{info.version}"
-    if info.namespaced and namespace is not None:
-        return f"{base}/namespaces/{urllib.parse.quote(namespace, safe='')}/{info.plural}"
-    return f"{base}/{info.plural}"
-
-
-# --------------------------------------------------------------------------------------------------------- discovery
-
-
-@attrs.frozen
-class Discovery:
-    """Which of KINDS the server serves, and which versions it serves of each resource otherwise."""
-
-    served: Mapping[str, bool]
-    versions: Mapping[str, tuple[str, ...]]  # kind -> versions of its group that serve its plural
-    aggregated: bool  # answered by one aggregated-discovery call
-
-
-def discover_api(access: ClusterAccess, http: Http | None = None) -> Discovery:
-    """One aggregated discovery call (``GET /apis``); per-group calls only on servers without it (< 1.26)."""
-    own = http or Http(access)
-    try:
-        body = own.get_json("/apis", accept=AGGREGATED_DISCOVERY_ACCEPT)
-        resources: dict[tuple[str, str], set[str]] = {}  # (group, version) -> plurals
-        aggregated = isinstance(body, dict) and body.get("kind") == "APIGroupDiscoveryList"
-        if aggregated:
-            for group in body.get("items") or ():
-                name = str((group.get("metadata") or {}).get("name") or "")
-                for version in group.get("versions") or ():
-                    plurals = {str(r.get("resource")) for r in version.get("resources") or ()}
-                    resources[(name, str(version.get("version")))] = plurals
-        else:
-            groups = {
-                str(g.get("name")): [str(v.get("version")) for v in g.get("versions") or ()]
-                for g in (body.get("groups") or () if isinstance(body, dict) else ())
-            }
-            wanted = {info.group for info in KINDS.values() if info.group}
-            for group in wanted:
-                for version in groups.get(group, ()):
-                    try:
-                        listing = own.get_json(f"/apis/{group}/{version}")
-                    except NotFound:
-                        continue
-                    resources[(group, version)] = {
-                        str(r.get("name")) for r in listing.get("resources") or () if "/" not in str(r.get("name"))
-                    }
-    finally:
-        if http is None:
-            own.close()
-    served: dict[str, bool] = {}
-    versions: dict[str, tuple[str, ...]] = {}
-    for kind, info in KINDS.items():
-        if not info.group:
-            served[kind] = True  # core/v1 is always there
-            versions[kind] = (info.version,)
-            continue
-        served[kind] = info.plural in resources.get((info.group, info.version), ())
-        versions[kind] = tuple(
-            sorted(v for (g, v), plurals in resources.items() if g == info.group and info.plural in plurals)
-        )
-    return Discovery(served=served, versions=versions, aggregated=aggregated)
-
-
-def discover(access: ClusterAccess, http: Http | None = None) -> dict[str, bool]:
-    """kind → served? for every kind in KINDS (one discovery call)."""
-    return dict(discover_api(access, http).served)
-
-
-def server_version(access: ClusterAccess, http: Http | None = None) -> str:
-    """The server's ``gitVersion`` (``GET /version``), e.g. ``v1.36.0``."""
-    own = http or Http(access)
-    try:
-        body = own.get_json("/version")
-    finally:
-        if http is None:
-            own.close()
-    return str(body.get("gitVersion") or "") if isinstance(body, dict) else ""
-
-
-# ------------------------------------------------------------------------------------------------------- live source
 
 
 def _object_key(obj: Mapping[str, Any]) -> tuple[str, str]:
@@ -888,7 +534,7 @@ class LiveSource:
             if finished:
                 response.release_conn()
             else:
-                _discard(response)
+                discard(response)
         return lines
 
     def _handle_line(self, worker: _Worker, line: bytes) -> None:
@@ -905,7 +551,7 @@ class LiveSource:
             status = obj if isinstance(obj, dict) else {}
             code = status.get("code")
             code = code if isinstance(code, int) else 500
-            error = _api_error(code, orjson.dumps(status))
+            error = api_error(code, orjson.dumps(status))
             worker.watch_errors += 1
             if worker.watch_errors >= 2 and not isinstance(error, Gone):
                 worker.rv = None  # the server keeps refusing this resume point: start over with a list
