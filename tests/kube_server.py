@@ -176,6 +176,7 @@ class Request:
     path: str
     query: dict[str, str]
     user: str | None
+    method: str = "GET"
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -223,6 +224,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.server.kube._handle(self)
         except (BrokenPipeError, ConnectionError, ssl.SSLError, OSError):
             self.close_connection = True
+
+    do_PUT = do_PATCH = do_POST = do_GET  # writes: tests/support/writes.py
 
 
 class KubeServer:
@@ -290,6 +293,9 @@ class KubeServer:
                 ctx.verify_mode = ssl.CERT_OPTIONAL
             self._httpd.tls = ctx
         self._thread: threading.Thread | None = None
+        from tests.support.writes import WriteEndpoints
+
+        self.writes = WriteEndpoints(self)
 
     # ------------------------------------------------------------------------------------------------ life
 
@@ -464,7 +470,9 @@ class KubeServer:
         parsed = urllib.parse.urlsplit(h.path)
         query = {k: v[-1] for k, v in urllib.parse.parse_qs(parsed.query, keep_blank_values=True).items()}
         user = self._authenticate(h)
-        self.requests.append(Request(parsed.path, query, user))
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else b""
+        self.requests.append(Request(parsed.path, query, user, h.command))
         if self.delay:
             time.sleep(self.delay)
         for fragment, seconds in list(self.path_delays.items()):
@@ -479,6 +487,8 @@ class KubeServer:
             self._send_json(h, 401, _status(401, "Unauthorized", "Unauthorized"))
             return
         path = parsed.path.rstrip("/") or "/"
+        if self.writes.handle(h, h.command, path, query, user, body):
+            return
         if path in self.routes:
             self._send_json(h, 200, self.routes[path])
         elif path.startswith("/api/v1/namespaces/") and path.endswith("/log") and path.count("/") == 7:
