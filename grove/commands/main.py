@@ -23,6 +23,12 @@ COMMAND_MODULES = (
     "grove.commands.tui",
     "grove.commands.record",
     "grove.commands.diagnostics",
+    "grove.commands.lifecycle.scale",
+    "grove.commands.lifecycle.update",
+    "grove.commands.lifecycle.restart",
+    "grove.commands.lifecycle.apply",
+    "grove.commands.lifecycle.rollout",
+    "grove.commands.lifecycle.fit",
 )
 
 
@@ -58,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
     args = parser.parse_args(args_list)
+    args.argv = args_list  # the command line, e.g. a revision's change-cause
     target = getattr(args, "run", None)
     if target is None:
         parser.print_help()
