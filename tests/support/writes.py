@@ -8,6 +8,7 @@
   conflicts, 409 with a cause per field, unless ``force=true``).
 - ``GET|POST /apis/apps/v1/namespaces/NS/controllerrevisions`` (``generateName``, label selectors) and
   ``GET /apis/autoscaling/v2/namespaces/NS/horizontalpodautoscalers``.
+- ``POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews``: allowed unless the resource is in ``forbidden``.
 - ``dryRun=All`` answers as if written and stores nothing; validation failures are 422 with the field path;
   ``forbidden`` answers an RBAC-style 403 per resource (``podcliquesets/scale``, ``controllerrevisions``, …).
 
@@ -21,6 +22,7 @@ import copy
 import random
 import string
 import sys
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -118,6 +120,12 @@ class WriteEndpoints:
                 self._send(h, 200, {"kind": "HorizontalPodAutoscalerList", "apiVersion": "autoscaling/v2",
                                     "metadata": {"resourceVersion": "1"}, "items": items})  # fmt: skip
                 return True
+            if path == "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews" and method == "POST":
+                review = orjson.loads(body)
+                attributes = review.get("spec", {}).get("resourceAttributes", {})
+                review["status"] = {"allowed": attributes.get("resource") not in self.forbidden}
+                self._send(h, 201, review)
+                return True
             target = self._grove_target(parts)
             if target is None:
                 return False
@@ -205,12 +213,6 @@ class WriteEndpoints:
         replicas = spec.get("replicas")
         if isinstance(replicas, int) and replicas < 0:
             causes.append((".spec.replicas", f"Invalid value: {replicas}: should be a non-negative integer"))
-        for ci, clique in enumerate((spec.get("template") or {}).get("cliques") or ()):
-            for k, container in enumerate(((clique.get("spec") or {}).get("podSpec") or {}).get("containers") or ()):
-                image = container.get("image")
-                if not isinstance(image, str) or not image.strip():
-                    field = f".spec.template.cliques[{ci}].spec.podSpec.containers[{k}].image"
-                    causes.append((field, "Required value"))
         if not causes:
             return
         message = f'{info.kind}.{info.group} "{name}" is invalid: ' + ", ".join(f"{f}: {m}" for f, m in causes)
@@ -432,7 +434,8 @@ class WriteEndpoints:
         if not meta.get("name"):
             suffix = "".join(self._rng.choice(string.ascii_lowercase + string.digits) for _ in range(5))
             meta["name"] = str(meta.get("generateName") or "") + suffix
-        meta.update({"namespace": ns, "uid": str(uuid.uuid4()), "creationTimestamp": "2026-12-02T18:15:51Z"})
+        created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        meta.update({"namespace": ns, "uid": str(uuid.uuid4()), "creationTimestamp": created})
         if query.get("dryRun") != "All":
             with self.server._cond:
                 self.server._rv += 1

@@ -24,6 +24,7 @@ JSON_PATCH = "application/json-patch+json"
 APPLY_PATCH = "application/apply-patch+yaml"  # JSON is YAML: the body is sent as JSON
 REVISIONS_API = "/apis/apps/v1"
 HPA_API = "/apis/autoscaling/v2"
+ACCESS_REVIEWS = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 
 
 @attrs.frozen
@@ -98,6 +99,20 @@ class Writer:
         """HorizontalPodAutoscalers (``autoscaling/v2``) of a namespace."""
         body = self.http.get_json(_namespaced(HPA_API, namespace, "horizontalpodautoscalers"))
         return [i for i in (body.get("items") or ()) if isinstance(i, dict)] if isinstance(body, dict) else []
+
+    def can_i(self, verb: str, group: str, resource: str, namespace: str) -> tuple[bool, str]:
+        """A SelfSubjectAccessReview: may this user ``verb`` the ``resource``? (allowed, the authorizer's reason)."""
+        body = {
+            "apiVersion": "authorization.k8s.io/v1",
+            "kind": "SelfSubjectAccessReview",
+            "spec": {
+                "resourceAttributes": {"namespace": namespace, "verb": verb, "group": group, "resource": resource}
+            },
+        }
+        answer = self.http.send_json("POST", ACCESS_REVIEWS, orjson.dumps(body))
+        status = answer.get("status") if isinstance(answer, dict) else None
+        status = status if isinstance(status, dict) else {}
+        return bool(status.get("allowed")), str(status.get("reason") or "")
 
     # -------------------------------------------------------------------------------------------- writes
 

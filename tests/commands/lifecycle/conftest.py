@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -52,6 +53,9 @@ def run(capsys: pytest.CaptureFixture[str], kubeconfig: Path) -> Run:
 
 
 def stored(server: KubeServer, kind: str, namespace: str, name: str) -> dict:  # type: ignore[type-arg]
-    return next(
-        o for o in server.objects(kind) if o["metadata"]["name"] == name and o["metadata"]["namespace"] == namespace
+    """A copy of what the server holds now (changing it changes nothing on the server)."""
+    return copy.deepcopy(
+        next(
+            o for o in server.objects(kind) if o["metadata"]["name"] == name and o["metadata"]["namespace"] == namespace
+        )
     )
