@@ -100,7 +100,7 @@ def run_status(args: argparse.Namespace) -> int:
     if getattr(args, "replay", None):
         status, waited = _follow_replay(args, namespace, name, state.now, timeout)
     else:
-        status, waited = _follow_live(args, namespace, name, status, timeout)
+        status, waited = _follow_live(args, namespace, name, state, status, timeout)
     if status.done:
         return 0
     reason = status.holdup or "the rollout did not finish"
@@ -138,11 +138,19 @@ def _follow_replay(args: argparse.Namespace, namespace: str, name: str, start: f
             shown = status
         if status.done:
             return status, event.at - start
-    return shown, (events[-1].at - start) if events else 0.0
+    from grove.commands.errors import UserError
+
+    end = (events[-1].at - start) if events else 0.0
+    reason = f": {shown.holdup}" if shown.holdup else ""
+    raise UserError(f"the recording ends {end:g}s later, before the rollout completes{reason}")
 
 
-def _follow_live(args: argparse.Namespace, namespace: str, name: str, shown: Any, timeout: float | None) -> Any:
-    """Watch the cluster until the rollout completes or ``timeout`` passes; a status block whenever it changes."""
+def _follow_live(
+    args: argparse.Namespace, namespace: str, name: str, state: Any, shown: Any, timeout: float | None
+) -> Any:
+    """Watch the cluster until the rollout completes or ``timeout`` passes; a status block whenever it changes.
+
+    The watch's lists fold onto the state just read, so a kind not listed again yet is not mistaken for gone."""
     import queue
     import time
 
@@ -150,14 +158,12 @@ def _follow_live(args: argparse.Namespace, namespace: str, name: str, shown: Any
     from grove.commands.source import live_stream
     from grove.events import kinds
     from grove.reducers.reduce import reduce
-    from grove.reducers.state import empty_state
     from grove.views.rollout_status import rollout_status
 
     events, _, close = live_stream(args, READ_KINDS, cluster_wide=(kinds.POD,))
     inbox: queue.Queue[Any] = queue.Queue()
     subscription = events.subscribe(on_next=inbox.put, on_error=inbox.put, on_completed=lambda: inbox.put(None))
     began = time.monotonic()
-    state = empty_state()
     try:
         while True:
             left = None if timeout is None else timeout - (time.monotonic() - began)

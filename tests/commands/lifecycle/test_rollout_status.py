@@ -1,0 +1,53 @@
+"""rollout status: per-role progress, the replica updating, what holds it up; -w follows; exit 1 on timeout."""
+
+from __future__ import annotations
+
+from tests.commands.lifecycle.conftest import REPLAYS, Run, stored
+from tests.kube_server import KubeServer
+
+ROLLING = str(REPLAYS / "rolling-update.jsonl")
+
+
+def test_status_in_the_middle_of_the_recorded_rolling_update(run: Run) -> None:
+    code, out, err = run("rollout", "status", "llm-serve", "--replay", ROLLING, "--at", "30s", live=False)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "llm-serve (prod): rolling update in progress; strategy RollingRecreate; replicas updated 0/2"
+    assert lines[1] == "  updating PCS replica 0"
+    assert lines[2].startswith("  decode ") and lines[2].endswith(" 5/8 updated")
+    assert lines[3].startswith("  prefill") and lines[3].endswith(" 4/6 updated")
+    assert lines[4].startswith("  waiting on PodClique llm-serve-0-decode: pod llm-serve-0-decode-")
+
+
+def test_before_any_update_there_is_nothing_to_wait_for(run: Run) -> None:
+    code, out, _ = run("rollout", "status", "llm-serve", "--replay", ROLLING, "--at", "0", "-w", live=False)
+    assert code == 0 and "no update recorded" in out
+
+
+def test_follow_prints_each_change_and_fails_with_the_reason_at_the_timeout(run: Run) -> None:
+    code, out, err = run("rollout", "status", "llm-serve", "--replay", ROLLING, "--at", "30s", "-w", "--timeout",
+                         "20s", live=False)  # fmt: skip
+    assert code == 1 and err.startswith("error: timed out after 20s: PodClique llm-serve-0-decode: pod ")
+    assert "[+" in out and "6/8 updated" in out
+
+
+def test_follow_to_the_end_of_a_recording_that_never_completes(run: Run) -> None:
+    code, out, err = run("rollout", "status", "llm-serve", "--replay", ROLLING, "--at", "30s", "-w", live=False)
+    assert code == 1 and "before the rollout completes" in err
+    assert "7/8 updated" in out
+
+
+def test_live_status_of_a_finished_update_exits_zero(server: KubeServer, run: Run) -> None:
+    pcs = stored(server, "PodCliqueSet", "inference", "llama-70b")
+    status = {**pcs.get("status", {}), "updateProgress": {"updateStartedAt": "2026-11-28T12:00:00Z",
+                                                          "updateEndedAt": "2026-11-28T12:05:00Z"}}  # fmt: skip
+    server.put("PodCliqueSet", {**pcs, "status": status})
+    code, out, err = run("rollout", "status", "llama-70b", "-w", "--timeout", "5s")
+    assert code == 0, err
+    assert out.startswith("llama-70b (inference): rollout complete; strategy RollingRecreate")
+
+
+def test_live_follow_gives_up_at_the_timeout_with_the_reason(server: KubeServer, run: Run) -> None:
+    code, out, err = run("rollout", "status", "llm-serve", "-n", "prod", "-w", "--timeout", "1s")
+    assert code == 1 and err.startswith("error: timed out after 1s: PodClique llm-serve-0-decode: pod ")
+    assert "rolling update in progress" in out
