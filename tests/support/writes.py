@@ -81,7 +81,9 @@ class WriteEndpoints:
         self.hpas: dict[ObjKey, dict[str, Any]] = {}
         # resource ("podcliquesets/scale", "podcliquesets", "controllerrevisions") -> user named in the 403
         self.forbidden: dict[str, str] = {}
-        # (kind, namespace, name) -> field path (".spec.replicas") -> manager owning it
+        # (kind, namespace, name) -> field path (".spec.replicas") -> the manager owning it, as a conflict names it:
+        # "kubectl" (an apply; a bare name is taken as that), '"kubectl-grove" using grove.io/v1alpha1' (an update),
+        # '"kubectl-grove" with subresource "scale" using grove.io/v1alpha1' (an update through /scale)
         self.field_owners: dict[tuple[str, str, str], dict[str, str]] = {}
         # run (and dropped) just before the next write that is not a dry run: a concurrent change
         self.before_write: list[Callable[[], None]] = []
@@ -251,7 +253,8 @@ class WriteEndpoints:
             if "replicas" in spec:
                 after["spec"]["replicas"] = spec["replicas"]
             obj = self._store(info, obj, after, query.get("dryRun") == "All")
-            self._own(info, ns, name, [".spec.replicas"], query.get("fieldManager", "unknown"), query)
+            manager = query.get("fieldManager", "unknown")
+            self._own(info, ns, name, [".spec.replicas"], manager, query, subresource="scale")
         self._send(h, 200, self._scale_body(info, obj))
 
     @staticmethod
@@ -360,18 +363,19 @@ class WriteEndpoints:
             current = copy.deepcopy(existing) if existing is not None else None
         if current is not None:
             have = dict(_leaves({"spec": current.get("spec") or {}}))
+            me = f'"{manager}"'
             conflicts = [
-                (path, owner)
-                for path, owner in sorted(owners.items())
-                if owner != manager and path in fields and have.get(path, _ABSENT) != fields[path]
+                (leaf, owner)
+                for leaf, value in sorted(fields.items())
+                if (owner := _owner_of(owners, leaf)) not in ("", me) and have.get(leaf, _ABSENT) != value
             ]
             if conflicts and query.get("force") != "true":
-                head = f'conflict with "{conflicts[0][1]}"' if len(conflicts) == 1 else "conflicts"
-                listed = ", ".join(f'conflict with "{o}": {p}' for p, o in conflicts)
+                head = f"conflict with {conflicts[0][1]}" if len(conflicts) == 1 else "conflicts"
+                listed = ", ".join(f"conflict with {o}: {p}" for p, o in conflicts)
                 message = f"Apply failed with {len(conflicts)} conflict{'s' if len(conflicts) > 1 else ''}: " + (
                     f"{head}: {conflicts[0][0]}" if len(conflicts) == 1 else listed
                 )
-                causes = [{"reason": "FieldManagerConflict", "message": f'conflict with "{o}"', "field": p}
+                causes = [{"reason": "FieldManagerConflict", "message": f"conflict with {o}", "field": p}
                           for p, o in conflicts]  # fmt: skip
                 raise _Refused(409, status(409, "Conflict", message, {"causes": causes}))
             after = apply_merge_patch(current, {"spec": applied.get("spec") or {}})
@@ -387,20 +391,30 @@ class WriteEndpoints:
             answer = self.server._with_kind(info, created if dry_run else self.server.put(info.kind, created))
         if not dry_run:
             for path in fields:
-                owners[path] = manager
+                owners[path] = f'"{manager}"'
         return answer
 
     def _own(
-        self, info: KindInfo, ns: str, name: str, fields: list[str], manager: str, query: Mapping[str, str]
+        self,
+        info: KindInfo,
+        ns: str,
+        name: str,
+        fields: list[str],
+        manager: str,
+        query: Mapping[str, str],
+        subresource: str = "",
     ) -> None:
+        """An Update operation (a patch, a /scale): its manager is distinct from the same name's applies."""
         if query.get("dryRun") == "All":
             return
+        where = f' with subresource "{subresource}"' if subresource else ""
+        identity = f'"{manager}"{where} using {info.api_version}'
         owners = self.field_owners.setdefault((info.kind, ns, name), {})
         for field in fields:
             for path in list(owners):
                 if path == field or path.startswith(field + "."):
-                    owners[path] = manager
-            owners.setdefault(field, manager)
+                    del owners[path]
+            owners[field] = identity
 
     # -------------------------------------------------------------------------------------------- revisions
 
@@ -445,6 +459,18 @@ class WriteEndpoints:
 
 
 _ABSENT = object()
+
+
+def _identity(owner: str) -> str:
+    return owner if owner.startswith('"') else f'"{owner}"'
+
+
+def _owner_of(owners: Mapping[str, str], leaf: str) -> str:
+    """Who owns field ``leaf``: the owner of it, of a field above it, or of one below it ("" for nobody)."""
+    for path, owner in owners.items():
+        if leaf == path or leaf.startswith(path + ".") or path.startswith(leaf + "."):
+            return _identity(owner)
+    return ""
 
 
 def _leaves(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:

@@ -78,3 +78,12 @@ def test_apply_on_a_replay_merges_locally_and_writes_nothing(server: KubeServer,
     code, out, err = run("apply", "-f", str(path), "--replay", str(REPLAYS / "rolling-update.jsonl"), live=False)
     assert code == 0, err
     assert "spec.replicas:\n    - 2\n    + 1" in out and "merged locally" in out and "nothing written" in out
+
+
+def test_replicas_set_through_scale_conflict_with_an_apply_as_on_a_real_server(
+    server: KubeServer, run: Run, tmp_path: Path
+) -> None:
+    assert run("scale", "llm-serve", "-n", "prod", "--replicas", "3", "--yes")[0] == 0
+    code, _, err = run("apply", "-f", str(_manifest(server, tmp_path, replicas=4)), "--yes")
+    assert code == 1
+    assert '.spec.replicas (conflict with "kubectl-grove" with subresource "scale" using grove.io/v1alpha1)' in err

@@ -149,7 +149,8 @@ def test_invalid_is_422_with_the_field_path(namespace: str, capsys: pytest.Captu
     path.write_text(yaml.safe_dump({"apiVersion": "grove.io/v1alpha1", "kind": "PodCliqueSet",
                                     "metadata": {"name": PCS, "namespace": namespace},
                                     "spec": {**pcs["spec"], "replicas": -1}}))  # fmt: skip
-    code, _, err = _run(capsys, "apply", "-f", str(path), "--yes")
+    # --force-conflicts: replicas set through /scale by kubectl-grove (an Update) conflict with an apply of them
+    code, _, err = _run(capsys, "apply", "-f", str(path), "--yes", "--force-conflicts")
     assert code == 1 and "422" in err and "spec.replicas" in err
 
 
