@@ -109,7 +109,7 @@ def find_pcs(state: State, namespace: str | None, name: str) -> KubeObject:
 def refusal(exc: ApiError | TransportError, what: str) -> UserError:
     """One line for a refused write."""
     if isinstance(exc, Forbidden):
-        return UserError(f"forbidden: {exc.message} (ask for that permission, or preview with --dry-run)")
+        return UserError(f"not allowed: {exc.message} (ask for that permission, or preview with --dry-run)")
     if isinstance(exc, Invalid):
         if exc.causes:
             fields = "; ".join(f"{c.field}: {c.message}" if c.field else c.message for c in exc.causes)

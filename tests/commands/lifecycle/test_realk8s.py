@@ -77,6 +77,14 @@ def namespace() -> Iterator[str]:
         "spec": _clique("dworker", 2)["spec"],
     })  # fmt: skip
     yield ns
+    # no garbage collector or namespace controller runs there: delete what the test made, one by one
+    for plural, name in (("podcliques", member), ("podcliques", f"{PCS}-0-router"),
+                         ("podcliquescalinggroups", f"{PCS}-0-decode"), ("podcliquesets", PCS)):  # fmt: skip
+        http.send_json("DELETE", f"{base}/{plural}/{name}", b"{}")
+    revisions = http.get_json(f"/apis/apps/v1/namespaces/{ns}/controllerrevisions")
+    for revision in revisions.get("items") or ():
+        http.send_json("DELETE", f"/apis/apps/v1/namespaces/{ns}/controllerrevisions/{revision['metadata']['name']}",
+                       b"{}")  # fmt: skip
     http.send_json("DELETE", f"/api/v1/namespaces/{ns}", b"{}")
     http.close()
 
