@@ -135,3 +135,15 @@ def test_replay_previews_and_says_nothing_is_written(run: Run) -> None:
                          live=False)  # fmt: skip
     assert code == 0, err
     assert "replicas 2 → 3" in out and "nothing written" in out
+
+
+def test_output_json_is_one_document_and_the_notes_go_to_stderr(server: KubeServer, run: Run) -> None:
+    import json
+
+    code, out, err = run("scale", "llm-serve", "-n", "prod", "--replicas", "3", "--dry-run", "-o", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["kind"] == "ChangePreview"
+    assert doc["change"]["changes"] == ["PodCliqueSet llm-serve: replicas 2 → 3"]
+    assert doc["change"]["writes"][0].startswith("PodCliqueSet llm-serve /scale replicas=3 (resourceVersion ")
+    assert "nothing written" in err
