@@ -53,6 +53,8 @@ def change_document(change: Change) -> dict[str, Any]:
 def emit(args: argparse.Namespace, state: State, change: Change) -> None:
     """Print the change and its preview; write the preview recording when asked."""
     predicted, why = simulate(args, state, change) if change.intents else (None, "")
+    if getattr(args, "preview_record", None) and predicted is None:
+        note(args, f"--preview-record: nothing recorded ({why or 'this change has nothing to simulate'})")
     if getattr(args, "preview_record", None) and predicted is not None:
         from grove.simulate.preview import write_preview_recording
 
