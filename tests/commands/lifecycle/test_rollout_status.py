@@ -51,3 +51,16 @@ def test_live_follow_gives_up_at_the_timeout_with_the_reason(server: KubeServer,
     code, out, err = run("rollout", "status", "llm-serve", "-n", "prod", "-w", "--timeout", "1s")
     assert code == 1 and err.startswith("error: timed out after 1s: PodClique llm-serve-0-decode: pod ")
     assert "rolling update in progress" in out
+
+
+def test_the_pod_holding_the_rollout_up_in_crash_loop(server: KubeServer, run: Run) -> None:
+    pod = stored(server, "Pod", "prod", "llm-serve-0-decode-64j98")
+    pod["spec"]["nodeName"] = pod["spec"].get("nodeName") or "gpu-node-1"
+    pod["status"] = {"phase": "Running", "containerStatuses": [{"name": "decode", "ready": False, "restartCount": 5,
+                     "state": {"waiting": {"reason": "CrashLoopBackOff"}}}]}  # fmt: skip
+    server.put("Pod", pod)
+    code, out, _ = run("rollout", "status", "llm-serve", "-n", "prod")
+    assert code == 0
+    assert out.splitlines()[-1] == (
+        "  waiting on PodClique llm-serve-0-decode: pod llm-serve-0-decode-64j98 CrashLoopBackOff, 5 restarts"
+    )
