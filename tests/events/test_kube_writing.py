@@ -117,3 +117,10 @@ def test_merge_patch_round_trip() -> None:
     patch = merge_patch(before, after)
     assert patch == {"gone": None, "b": {"c": [1, 2, 3], "d": None}, "new": {"k": "v"}}
     assert apply_merge_patch(before, patch) == after
+
+
+def test_self_subject_access_review(server: KubeServer, writer: Writer) -> None:
+    assert writer.can_i("create", "apps", "controllerrevisions", "inference") == (True, "")
+    server.writes.forbidden["controllerrevisions"] = "readonly"
+    assert writer.can_i("create", "apps", "controllerrevisions", "inference") == (False, "")
+    assert server.writes.writes == []  # a review is a question, not a write
