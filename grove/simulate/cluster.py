@@ -251,7 +251,11 @@ class Cluster:
         return new
 
     def _node_index(self, node: str) -> int:
-        return self._node_indexes[node]
+        return self._node_indexes.setdefault(node, len(self._node_indexes) + 1)
+
+    def register_node(self, name: str, index: int) -> None:
+        """Number a node that came with the store (pod and host IPs are derived from the number)."""
+        self._node_indexes[name] = index
 
     def delete_pod(self, pod: Mapping[str, Any], grace: int | None = None) -> Obj:
         """A graceful DELETE: the pod is terminating (kubelet says ``Killing``) until ``forget`` removes it."""

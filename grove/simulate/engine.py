@@ -1,0 +1,300 @@
+"""The simulation loop: Grove's controllers, a gang scheduler and the kubelets acting on a forked cluster.
+
+Controllers work like real ones: every round each looks at the objects as they are now and acts (create missing pods,
+delete what a rolling update or a scale-in selects, ungate, bind, write statuses); a round that changed something is
+followed by another ``REQUEUE`` seconds later. Timers stand for what takes time outside the operator: a deleted pod
+is gone after ``POD_GONE_AFTER`` seconds, a bound pod's containers are created after ``CREATING_AFTER`` and it is Ready
+``pod_start`` seconds after it was scheduled.
+"""
+
+from __future__ import annotations
+
+import functools
+import heapq
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import attrs
+
+from grove.events import kinds
+from grove.reducers import fields as f
+from grove.reducers.pods import gpu_request
+from grove.reducers.state import State
+from grove.reducers.topology import TopologyInfo, resolve
+from grove.simulate.capacity import Ledger
+from grove.simulate.cluster import Cluster
+from grove.simulate.fork import fork_cluster
+from grove.simulate.gang_scheduler import FITS_MISSING_PREFERRED, GangFit, GangScheduler, Pack, pack_of
+from grove.simulate.live_workload import LiveWorkload
+from grove.simulate.pod_states import is_terminating
+
+REQUEUE = 0.3
+POD_GONE_AFTER = 3.0
+CREATING_AFTER = 1.0
+MAX_ROUNDS = 200_000
+
+
+@attrs.frozen
+class Finding:
+    """Something the simulation predicts that a user should read, in plain words."""
+
+    at: float  # seconds after the start
+    severity: str  # "warning" | "info"
+    message: str
+
+
+class Controller:
+    """A PodCliqueSet-level policy (rolling update, scale) run at every round."""
+
+    def reconcile(self, sim: Simulation) -> None:
+        raise NotImplementedError
+
+
+class Simulation:
+    """A forked cluster and the actors that change it."""
+
+    def __init__(self, state: State, *, pod_start: float, seed: int = 11) -> None:
+        self.state = state
+        self.c: Cluster = fork_cluster(state, seed=seed)
+        self.ledger = Ledger.from_state(state)
+        self.scheduler = GangScheduler(self.ledger)
+        self.pod_start = pod_start
+        self.findings: list[Finding] = []
+        self.controllers: list[Controller] = []
+        self._workloads: dict[tuple[str, str], LiveWorkload] = {}
+        self._timers: list[tuple[float, int, Callable[[], None]]] = []
+        self._seq = 0
+        self._requeued: set[float] = set()
+        self._told: set[str] = set()
+        self._topologies: dict[str | None, TopologyInfo] = {}
+
+    # ------------------------------------------------------------------ time
+
+    @property
+    def offset(self) -> float:
+        return round(self.c.now - self.c.start, 3)
+
+    def after(self, seconds: float, action: Callable[[], None]) -> None:
+        self._seq += 1
+        heapq.heappush(self._timers, (round(self.offset + seconds, 3), self._seq, action))
+
+    def run(self) -> None:
+        """Rounds until nothing is left to happen."""
+        self.round()
+        rounds = 0
+        while self._timers and rounds < MAX_ROUNDS:
+            at, _, action = heapq.heappop(self._timers)
+            self.c.at(at)
+            action()
+            while self._timers and self._timers[0][0] <= at:
+                heapq.heappop(self._timers)[2]()
+            self.round()
+            rounds += 1
+
+    def round(self) -> None:
+        before = len(self.c.events)
+        for controller in self.controllers:
+            controller.reconcile(self)
+        for wl in list(self._workloads.values()):
+            self.sync_pods(wl)
+        for wl in list(self._workloads.values()):
+            self.ungate(wl)
+        self.schedule()
+        self.c.sync()
+        if len(self.c.events) > before:
+            when = round(self.offset + REQUEUE, 3)
+            if when not in self._requeued:
+                self._requeued.add(when)
+                self.after(REQUEUE, lambda: None)
+
+    def tell(self, message: str, severity: str = "warning", *, key: str | None = None) -> None:
+        """A finding, said once (``key`` names what makes it the same finding)."""
+        key = key or message
+        if key in self._told:
+            return
+        self._told.add(key)
+        self.findings.append(Finding(self.offset, severity, message))
+
+    # ------------------------------------------------------------------ workloads
+
+    def workload(self, namespace: str, name: str) -> LiveWorkload:
+        key = (namespace, name)
+        if key not in self._workloads:
+            self._workloads[key] = LiveWorkload(self.c, namespace, name)
+        return self._workloads[key]
+
+    def topology(self, named: str | None) -> TopologyInfo:
+        if named not in self._topologies:
+            self._topologies[named] = resolve(self.state, named)
+        return self._topologies[named]
+
+    # ------------------------------------------------------------------ the PodClique controller
+
+    def sync_pods(self, wl: LiveWorkload) -> None:
+        """Create the pods a PodClique misses (reusing free pod indices); delete the surplus in Grove's order."""
+        for pclq in wl.cliques():
+            live = wl.pods(f.name(pclq))
+            want = f.integer(f.get(pclq, "spec", "replicas"))
+            if len(live) < want:
+                used = {f.integer(f.label(p, f.POD_INDEX), -1) for p in live}
+                free = (n for n in range(1_000_000) if n not in used)
+                for _ in range(want - len(live)):
+                    wl.add_pod(pclq, next(free))
+            elif len(live) > want:
+                for pod in sorted(live, key=lambda p: deletion_order(p, wl.target_hash(pclq)))[: len(live) - want]:
+                    self.delete_pod(wl, pod)
+
+    def delete_pod(self, wl: LiveWorkload, pod: Mapping[str, Any]) -> None:
+        new = wl.delete_pod(pod)
+        self.after(POD_GONE_AFTER, lambda: self._gone(wl, new))
+
+    def _gone(self, wl: LiveWorkload, pod: Mapping[str, Any]) -> None:
+        key = (f.namespace(pod), f.name(pod))
+        current = self.c.store[kinds.POD].get(key)
+        if current is None:
+            return
+        wl.forget_pod(current)
+        self.ledger.release(current)
+
+    # ------------------------------------------------------------------ PodGangs and gates
+
+    def ungate(self, wl: LiveWorkload) -> None:
+        """Lift the gate of pods whose PodGang is initialized; a scaled gang's pods wait for the base gang."""
+        ready = set(wl.sync_gangs())
+        for pclq in wl.cliques():
+            gang = f.text(f.label(pclq, f.PODGANG_LABEL))
+            if gang not in ready:
+                continue
+            base = f.label(pclq, f.BASE_PODGANG)
+            if base and not self._gang_scheduled(wl, base):
+                continue
+            for pod in wl.pods(f.name(pclq)):
+                if "schedulingGates" in pod["spec"]:
+                    spec = {k: v for k, v in pod["spec"].items() if k != "schedulingGates"}
+                    meta = pod["metadata"]
+                    wl.c.put(
+                        kinds.POD,
+                        {**pod, "metadata": {**meta, "generation": meta.get("generation", 1) + 1}, "spec": spec},
+                    )
+                    wl.dirty.add(f.name(pclq))
+
+    def _gang_scheduled(self, wl: LiveWorkload, gang: str) -> bool:
+        obj = self.c.store[kinds.PODGANG].get((wl.ns, gang))
+        if obj is None:
+            return False
+        for group in f.seq(f.get(obj, "spec", "podgroups")):
+            name = f.text(f.mapping(group).get("name"))
+            bound = sum(1 for p in wl.pods(name) if f.get(p, "spec", "nodeName"))
+            if bound < f.integer(f.mapping(group).get("minReplicas"), 1):
+                return False
+        return True
+
+    # ------------------------------------------------------------------ the gang scheduler and the kubelets
+
+    def schedule(self) -> None:
+        waiting = any(is_terminating(p) for wl in self._workloads.values() for p in wl.all_pods(live=False))
+        for wl in list(self._workloads.values()):
+            by_gang: dict[str, list[dict[str, Any]]] = {}
+            peers: dict[str, list[str]] = {}
+            for pod in wl.all_pods():
+                gang = wl.gang_of(pod)
+                node = f.text(f.get(pod, "spec", "nodeName"))
+                if node:
+                    peers.setdefault(gang, []).append(node)
+                elif "schedulingGates" not in pod["spec"]:
+                    by_gang.setdefault(gang, []).append(pod)
+            for gang in sorted(by_gang):
+                self._schedule_gang(wl, gang, by_gang[gang], peers.get(gang, []), waiting)
+
+    def gang_pack(self, wl: LiveWorkload, gang: str) -> tuple[Pack, TopologyInfo]:
+        obj = self.c.store[kinds.PODGANG].get((wl.ns, gang))
+        named = f.text(f.annotations_of(obj).get(f.TOPOLOGY_NAME_ANNOTATION)) if obj is not None else ""
+        topo = self.topology(named or None)
+        return pack_of(f.mapping(obj.get("spec")) if obj is not None else {}, topo.domain_of), topo
+
+    def _schedule_gang(
+        self, wl: LiveWorkload, gang: str, pods: list[dict[str, Any]], peers: list[str], waiting: bool
+    ) -> None:
+        pack, _ = self.gang_pack(wl, gang)
+        fit = self.scheduler.place(pods, pack, peers)
+        if not fit.placed:
+            if waiting:
+                return  # terminating pods still hold GPUs: the scheduler retries when they are gone
+            for pod in pods:
+                message = f"0/{len(self.ledger.slots)} nodes are available: {fit.message}"
+                if f.get(f.condition(pod, "PodScheduled"), "message") != message:
+                    self.c.unschedulable(pod, message)
+                    wl.dirty.add(f.text(f.label(pod, f.PODCLIQUE_LABEL)))
+            names = ", ".join(sorted(f.name(p) for p in pods))
+            self.tell(f"{gang}: {len(pods)} pod(s) cannot be scheduled: {fit.message} ({names})", key=f"nofit:{gang}")
+            return
+        self._report_move(wl, gang, pods, peers, pack, fit)
+        for pod in pods:
+            node = fit.nodes[f.name(pod)]
+            bound = self.c.bind(pod, node)
+            self.ledger.bind(node, bound)
+            wl.dirty.add(f.text(f.label(pod, f.PODCLIQUE_LABEL)))
+            self.after(CREATING_AFTER, functools.partial(self._kubelet, wl, bound, "creating"))
+            self.after(self.pod_start, functools.partial(self._kubelet, wl, bound, "ready"))
+
+    def _kubelet(self, wl: LiveWorkload, pod: Mapping[str, Any], state: str) -> None:
+        current = self.c.store[kinds.POD].get((f.namespace(pod), f.name(pod)))
+        if (
+            current is None
+            or is_terminating(current)
+            or f.get(current, "metadata", "uid") != f.get(pod, "metadata", "uid")
+        ):
+            return
+        self.c.kubelet(current, state)
+        wl.dirty.add(f.text(f.label(current, f.PODCLIQUE_LABEL)))
+
+    def _report_move(
+        self,
+        wl: LiveWorkload,
+        gang: str,
+        pods: list[dict[str, Any]],
+        peers: list[str],
+        pack: Pack,
+        fit: GangFit,
+    ) -> None:
+        """Say when pods of a running gang cannot go back to its domain at the preferred level."""
+        key = pack.preferred
+        if key is None or not peers:
+            if fit.verdict == FITS_MISSING_PREFERRED:
+                self.tell(f"{gang}: placed without its preferred {pack.preferred_level} pack", key=f"pref:{gang}")
+            return
+        home = sorted({v for n in peers if (v := self.ledger.slots[n].labels.get(key)) is not None})
+        landed = sorted({v for pod in pods if (v := self.ledger.slots[fit.nodes[f.name(pod)]].labels.get(key))})
+        if not home or set(landed) <= set(home):
+            return
+        free_home = sum(self.ledger.free(s.name) for s in self.ledger.nodes() if s.labels.get(key) in home)
+        role = _role(pods[0])
+        what = "replacement " + (f"{role} pod" if len(pods) == 1 else f"{role} pods")
+        self.tell(
+            f"{what} {', '.join(f.name(p) for p in pods)} cannot return to {', '.join(home)}: {free_home} GPUs free "
+            f"there (needs {sum(gpu_request(p) for p in pods)}); lands in {', '.join(landed)}, preferred "
+            f"{pack.preferred_level} pack missed"
+        )
+
+
+def _role(pod: Mapping[str, Any]) -> str:
+    labels = f.labels(pod)
+    clique = f.text(labels.get(f.PODCLIQUE_LABEL))
+    return clique.rsplit("-", 1)[-1] if clique else "pod"
+
+
+def deletion_order(pod: Mapping[str, Any], target_hash: str) -> tuple[int, int, int, int, float, str]:
+    """Grove's preference for which pod of a PodClique goes first when it has too many (deletionsort.go):
+    unassigned, then Pending < Unknown < Running, not ready, outdated, then the newest."""
+    phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(f.text(f.get(pod, "status", "phase")), 3)
+    ready = f.get(f.condition(pod, "Ready"), "status") == "True"
+    outdated = f.label(pod, f.POD_TEMPLATE_HASH) != target_hash
+    created = f.timestamp(f.get(pod, "metadata", "creationTimestamp")) or 0.0
+    return (
+        1 if f.text(f.get(pod, "spec", "nodeName")) else 0,
+        phase,
+        1 if ready else 0,
+        0 if outdated else 1,
+        -created,
+        f.name(pod),
+    )

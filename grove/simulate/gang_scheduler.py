@@ -1,0 +1,215 @@
+"""A gang scheduler: all pods of a PodGang are placed together or none is.
+
+A required pack constraint keeps the whole gang inside one domain of its level (one rack, one block …); a preferred one
+is tried first and given up only when no domain of its level can take the gang. Pods of the gang that are already
+bound pull the rest to their domain. Inside the chosen domain, nodes already hosting the gang come first, then the
+fullest node that still fits (bin packing). The result is a feasible placement, not the node a real scheduler picks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import attrs
+import orjson
+
+from grove.reducers import fields as f
+from grove.reducers.pods import gpu_request
+from grove.simulate.capacity import Ledger, NodeSlot, wanted_product, why_not
+
+FITS = "fits"
+FITS_MISSING_PREFERRED = "fits-missing-preferred"
+DOES_NOT_FIT = "does-not-fit"
+
+
+@attrs.frozen
+class Pack:
+    """A PodGang's pack constraint as node label keys, and the names of their levels (``rack``, ``block`` …)."""
+
+    required: str | None = None
+    preferred: str | None = None
+    required_level: str = ""
+    preferred_level: str = ""
+
+
+@attrs.frozen
+class GangFit:
+    """Where a gang's unplaced pods go, or why they cannot go anywhere."""
+
+    verdict: str  # FITS | FITS_MISSING_PREFERRED | DOES_NOT_FIT
+    level: str  # the level the verdict is judged at ("rack"; "cluster" without a constraint)
+    needed: int  # GPUs of the pods to place
+    product: str | None
+    best_domain: str | None  # the domain chosen, or the one with most free GPUs when nothing fits
+    free_there: int  # GPUs free there before placing
+    nodes: Mapping[str, str] = attrs.field(factory=dict)  # pod name -> node
+    message: str = ""
+
+    @property
+    def placed(self) -> bool:
+        return self.verdict != DOES_NOT_FIT
+
+
+def pack_of(spec: Mapping[str, Any], level_of: Callable[[str], str]) -> Pack:
+    """The pack constraint of a PodGang spec (``topologyConstraint.packConstraint``)."""
+    pack = f.mapping(f.get(spec, "topologyConstraint", "packConstraint"))
+    required = f.text(pack.get("required")) or None
+    preferred = f.text(pack.get("preferred")) or None
+    return Pack(required, preferred, level_of(required) if required else "", level_of(preferred) if preferred else "")
+
+
+def _signature(pod_spec: Mapping[str, Any]) -> bytes:
+    parts = (pod_spec.get("nodeSelector"), pod_spec.get("affinity"), pod_spec.get("tolerations"))
+    return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
+
+
+class GangScheduler:
+    """Places gangs against a ledger of free GPUs; ``bind`` is left to the caller (it also updates the ledger)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._eligible: dict[bytes, tuple[NodeSlot, ...]] = {}
+        self._why: dict[bytes, dict[str, int]] = {}
+
+    def eligible(self, pod_spec: Mapping[str, Any]) -> tuple[NodeSlot, ...]:
+        """Nodes the pod may use, GPUs aside (Ready, schedulable, tolerated taints, selector and affinity)."""
+        sig = _signature(pod_spec)
+        hit = self._eligible.get(sig)
+        if hit is None:
+            reasons: dict[str, int] = {}
+            ok: list[NodeSlot] = []
+            for slot in self.ledger.nodes():
+                reason = why_not(slot, pod_spec)
+                if reason is None:
+                    ok.append(slot)
+                else:
+                    reasons[reason] = reasons.get(reason, 0) + 1
+            hit = tuple(sorted(ok, key=lambda s: s.name))
+            self._eligible[sig] = hit
+            self._why[sig] = reasons
+        return hit
+
+    def excluded(self, pod_spec: Mapping[str, Any]) -> Mapping[str, int]:
+        """How many nodes each reason rules out for this pod (after ``eligible``)."""
+        self.eligible(pod_spec)
+        return self._why[_signature(pod_spec)]
+
+    def place(self, pods: Sequence[Mapping[str, Any]], pack: Pack, peers: Iterable[str] = ()) -> GangFit:
+        """Where ``pods`` (all of them or none) go; ``peers`` are the nodes of the gang's pods already bound."""
+        peer_nodes = tuple(dict.fromkeys(peers))
+        needed = sum(gpu_request(p) for p in pods)
+        product = self._product(pods, peer_nodes)
+        allowed: set[str] | None = None
+        for pod in pods:
+            names = {s.name for s in self.eligible(f.mapping(pod.get("spec")))}
+            allowed = names if allowed is None else allowed & names
+        candidates = [s for s in self.ledger.nodes() if allowed is not None and s.name in allowed]
+        if not pods:
+            return GangFit(FITS, pack.required_level or "cluster", 0, product, None, 0)
+        level = pack.required_level or pack.preferred_level or "cluster"
+        outer = self._domains(candidates, pack.required, peer_nodes)
+        if pack.required and peer_nodes:  # a required pack keeps the gang in the domain it already runs in
+            home = {self.ledger.slots[n].labels.get(pack.required) for n in peer_nodes if n in self.ledger.slots}
+            outer = [(value, nodes) for value, nodes in outer if value in home] or outer[:0]
+        best: GangFit | None = None
+        for value, nodes in outer:
+            if pack.preferred:
+                for inner_value, inner in self._domains(nodes, pack.preferred, peer_nodes):
+                    placed = self._fill(pods, inner, peer_nodes)
+                    if placed is not None:
+                        return GangFit(
+                            FITS, pack.preferred_level, needed, product, inner_value, self._free(inner), placed
+                        )
+            placed = self._fill(pods, nodes, peer_nodes)
+            if placed is not None and best is None:
+                verdict = FITS_MISSING_PREFERRED if pack.preferred else FITS
+                best = GangFit(verdict, level, needed, product, value or None, self._free(nodes), placed)
+                if not pack.preferred:
+                    return best
+        if best is not None:
+            return best
+        return self._no_fit(pods, pack, level, needed, product, outer, peer_nodes)
+
+    # ------------------------------------------------------------------ parts
+
+    def _free(self, nodes: Iterable[NodeSlot]) -> int:
+        return sum(self.ledger.free(s.name) for s in nodes)
+
+    def _product(self, pods: Sequence[Mapping[str, Any]], peers: Sequence[str]) -> str | None:
+        for pod in pods:
+            wanted = wanted_product(f.mapping(pod.get("spec")))
+            if wanted:
+                return wanted
+        for node in peers:
+            slot = self.ledger.slots.get(node)
+            if slot is not None:
+                return slot.product
+        return None
+
+    def _domains(
+        self, nodes: Sequence[NodeSlot], key: str | None, peers: Sequence[str]
+    ) -> list[tuple[str, list[NodeSlot]]]:
+        """Nodes grouped by their value of ``key`` (one group without a key): the peers' domain first, then the
+        fullest domain first (a gang packs into what is already in use before opening an empty domain)."""
+        if key is None:
+            return [("", list(nodes))]
+        groups: dict[str, list[NodeSlot]] = {}
+        for slot in nodes:
+            value = slot.labels.get(key)
+            if value is not None:
+                groups.setdefault(value, []).append(slot)
+        home = {self.ledger.slots[n].labels.get(key) for n in peers if n in self.ledger.slots}
+        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, self._free(kv[1]), kv[0]))
+
+    def _fill(
+        self, pods: Sequence[Mapping[str, Any]], nodes: Sequence[NodeSlot], peers: Sequence[str]
+    ) -> dict[str, str] | None:
+        """First fit, largest pod first, peers' nodes then the fullest node; None when not every pod fits."""
+        if sum(gpu_request(p) for p in pods) > self._free(nodes):
+            return None
+        free = {s.name: self.ledger.free(s.name) for s in nodes}
+        rank = {n: i for i, n in enumerate(peers)}
+        order = sorted(free, key=lambda n: (n not in rank, rank.get(n, 0), free[n], n))
+        out: dict[str, str] = {}
+        for pod in sorted(pods, key=lambda p: (-gpu_request(p), f.name(p))):
+            need = gpu_request(pod)
+            target = next((n for n in order if free[n] >= need and (need > 0 or n in free)), None)
+            if target is None:
+                return None
+            free[target] -= need
+            out[f.name(pod)] = target
+        return out
+
+    def _no_fit(
+        self,
+        pods: Sequence[Mapping[str, Any]],
+        pack: Pack,
+        level: str,
+        needed: int,
+        product: str | None,
+        domains: Sequence[tuple[str, list[NodeSlot]]],
+        peers: Sequence[str],
+    ) -> GangFit:
+        of = f" of {product}" if product else ""
+        if not domains or not any(nodes for _, nodes in domains):
+            reasons = self.excluded(f.mapping(pods[0].get("spec")))
+            why = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items(), key=lambda kv: -kv[1])) or "no nodes"
+            return GangFit(
+                DOES_NOT_FIT, level, needed, product, None, 0, message=f"no node may take these pods ({why})"
+            )
+        best_value, best_nodes = max(domains, key=lambda kv: (self._free(kv[1]), kv[0]))
+        free = self._free(best_nodes)
+        if pack.required:
+            home = {self.ledger.slots[n].labels.get(pack.required) for n in peers if n in self.ledger.slots}
+            where = f"in {best_value}, where the gang runs" if best_value in home else f"in one {level}"
+            message = (
+                f"needs {needed} GPUs{of} {where}; the best {level}, {best_value}, has {free} free"
+                if best_value not in home
+                else f"needs {needed} GPUs{of} {where}; {free} free there"
+            )
+        else:
+            message = f"needs {needed} GPUs{of}; {free} free on the nodes it may use"
+            if free >= needed:
+                message = f"needs {needed} GPUs{of}; {free} free in all, but no node has room for its largest pod"
+        return GangFit(DOES_NOT_FIT, level, needed, product, best_value or None, free, message=message)

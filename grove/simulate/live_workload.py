@@ -1,0 +1,388 @@
+"""One PodCliqueSet as the API server returned it, inside a forked cluster: its children found by label, the pods
+Grove creates for a PodClique, and the statuses its controllers write back.
+
+Where ``workload.Workload`` builds a PCS from a ``WorkloadSpec`` (for the bundled recordings), this starts from live
+objects and keeps every field it does not model as it was.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from grove.events import kinds
+from grove.reducers import fields as f
+from grove.reducers.hierarchy import clique_template_name
+from grove.reducers.pods import is_ready
+from grove.simulate.builders import object_meta, owner_ref, pod_spec
+from grove.simulate.cluster import Cluster
+from grove.simulate.names import OPERATOR, Obj, grove_hash, sort_deep
+from grove.simulate.pod_states import gated_status, is_terminating
+from grove.simulate.statuses import podclique_status, podgang_status, scaling_group_status
+
+
+def _index(obj: Mapping[str, Any], key: str) -> int:
+    return f.integer(f.label(obj, key), -1)
+
+
+def clique_parts(template: Mapping[str, Any], priority_class: str | None) -> Obj:
+    """What of a clique template enters its pod-template hash (REFERENCE §10): labels, annotations, podSpec, and the
+    PCS's priorityClassName."""
+    return {
+        "labels": dict(f.mapping(template.get("labels"))),
+        "annotations": dict(f.mapping(template.get("annotations"))),
+        "podSpec": f.mapping(f.get(template, "spec", "podSpec")),
+        "priorityClassName": priority_class,
+    }
+
+
+def template_cliques(pcs_spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    return {f.text(c.get("name")): c for c in (f.mapping(x) for x in f.seq(f.get(pcs_spec, "template", "cliques")))}
+
+
+class LiveWorkload:
+    """The Grove operator's objects for one PodCliqueSet in a forked cluster."""
+
+    def __init__(self, cluster: Cluster, namespace: str, name: str) -> None:
+        self.c = cluster
+        self.ns = namespace
+        self.name = name
+        self.pclq_names: set[str] = set()
+        self.pcsg_names: set[str] = set()
+        self.gang_names: set[str] = set()
+        self.pods_by_clique: dict[str, set[str]] = {}
+        for (ns, n), obj in cluster.store[kinds.PODCLIQUE].items():
+            if ns == namespace and self._ours(obj, n):
+                self.pclq_names.add(n)
+        for (ns, n), obj in cluster.store[kinds.PODCLIQUESCALINGGROUP].items():
+            if ns == namespace and self._ours(obj, n):
+                self.pcsg_names.add(n)
+        for (ns, n), obj in cluster.store[kinds.PODGANG].items():
+            if ns == namespace and self._ours(obj, n):
+                self.gang_names.add(n)
+        for (ns, n), pod in cluster.store[kinds.POD].items():
+            clique = f.label(pod, f.PODCLIQUE_LABEL) if ns == namespace else None
+            if clique is not None and (clique in self.pclq_names or self._ours(pod, clique)):
+                self.pods_by_clique.setdefault(clique, set()).add(n)
+        self.dirty: set[str] = set()  # PodCliques whose pods changed since their status was last written
+        cluster.workloads.append(self)
+
+    def _ours(self, obj: Mapping[str, Any], name: str) -> bool:
+        part_of = f.label(obj, f.PART_OF)
+        return part_of == self.name if part_of is not None else name.startswith(f"{self.name}-")
+
+    # ------------------------------------------------------------------ reading
+
+    def pcs(self) -> Obj:
+        return self.c.get(kinds.PODCLIQUESET, self.name, self.ns)
+
+    def pclq(self, name: str) -> Obj:
+        return self.c.get(kinds.PODCLIQUE, name, self.ns)
+
+    def pcsg(self, name: str) -> Obj:
+        return self.c.get(kinds.PODCLIQUESCALINGGROUP, name, self.ns)
+
+    def spec_replicas(self) -> int:
+        return f.integer(f.get(self.pcs(), "spec", "replicas"), 1)
+
+    def cliques(self, replica: int | None = None) -> list[Obj]:
+        """PodCliques (optionally of one PCS replica), by name."""
+        out = [self.pclq(n) for n in sorted(self.pclq_names)]
+        return [p for p in out if replica is None or _index(p, f.PCS_REPLICA_INDEX) == replica]
+
+    def standalone(self, replica: int | None = None) -> list[Obj]:
+        return [p for p in self.cliques(replica) if f.label(p, f.PCSG_LABEL) is None]
+
+    def groups(self, replica: int | None = None) -> list[Obj]:
+        out = [self.pcsg(n) for n in sorted(self.pcsg_names)]
+        return [g for g in out if replica is None or _index(g, f.PCS_REPLICA_INDEX) == replica]
+
+    def group_cliques(self, pcsg: str, sg_index: int | None = None) -> list[Obj]:
+        return [
+            p
+            for p in self.cliques()
+            if f.label(p, f.PCSG_LABEL) == pcsg and (sg_index is None or _index(p, f.PCSG_REPLICA_INDEX) == sg_index)
+        ]
+
+    def pods(self, pclq: str, *, live: bool = True) -> list[Obj]:
+        """Pods of a PodClique by pod index (terminating ones left out unless ``live`` is False)."""
+        store = self.c.store[kinds.POD]
+        pods = [store[(self.ns, n)] for n in self.pods_by_clique.get(pclq, ()) if (self.ns, n) in store]
+        pods = [p for p in pods if not (live and is_terminating(p))]
+        return sorted(pods, key=lambda p: (_index(p, f.POD_INDEX), f.name(p)))
+
+    def all_pods(self, *, live: bool = True) -> list[Obj]:
+        return [p for n in sorted(self.pods_by_clique) for p in self.pods(n, live=live)]
+
+    def template_of(self, pclq: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The clique template of a PodClique in the PCS's current spec."""
+        return template_cliques(f.mapping(self.pcs().get("spec"))).get(clique_template_name(pclq), {})
+
+    def target_hash(self, pclq: Mapping[str, Any]) -> str:
+        progress = f.mapping(f.get(pclq, "status", "updateProgress"))
+        return f.text(progress.get("podTemplateHash")) or f.text(f.label(pclq, f.POD_TEMPLATE_HASH))
+
+    def generation_hash(self) -> str:
+        return f.text(f.get(self.pcs(), "status", "currentGenerationHash"))
+
+    # ------------------------------------------------------------------ what the PodClique controller does
+
+    def new_pod(self, pclq: Mapping[str, Any], index: int) -> Obj:
+        """A pod as the PodClique controller creates it (gated), from the PodClique's podSpec and labels; env and
+        annotations follow a live sibling where there is one."""
+        name = f.name(pclq)
+        sibling = next(iter(self.pods(name, live=False)), None)
+        replica = f.text(f.label(pclq, f.PCS_REPLICA_INDEX))
+        gang = f.text(f.label(pclq, f.PODGANG_LABEL))
+        labels: Obj = {f.MANAGED_BY: OPERATOR, f.PART_OF: self.name}
+        labels.update(f.labels(pclq))
+        labels.update({f.PODCLIQUE_LABEL: name, f.PCS_REPLICA_INDEX: replica, f.PODGANG_LABEL: gang})
+        labels[f.POD_INDEX] = str(index)
+        annotations: Obj = dict(f.annotations_of(sibling) if sibling is not None else f.annotations_of(pclq))
+        env: list[Obj] = []
+        if sibling is not None:
+            containers = f.seq(f.get(sibling, "spec", "containers"))
+            env = [dict(e) for e in f.seq(f.mapping(containers[0]).get("env"))] if containers else []
+            env = [
+                {"name": "GROVE_PCLQ_POD_INDEX", "value": str(index)} if e.get("name") == "GROVE_PCLQ_POD_INDEX" else e
+                for e in env
+            ]
+        template = f.mapping(f.get(pclq, "spec", "podSpec"))
+        priority = f.text(f.get(self.pcs(), "spec", "template", "priorityClassName")) or None
+        subdomain = f.text(f.get(sibling, "spec", "subdomain")) if sibling is not None else f"{self.name}-{replica}"
+        spec = pod_spec(
+            {"containers": [], **template},
+            env=env,
+            hostname=f"{name}-{index}",
+            subdomain=subdomain,
+            gated=True,
+            priority_class=priority,
+        )
+        pod_name = f"{name}-{self.c.ids.suffix()}"
+        return {
+            "kind": "Pod",
+            "apiVersion": "v1",
+            "metadata": object_meta(
+                pod_name,
+                self.c.ids.uid(),
+                self.c.now,
+                namespace=self.ns,
+                generate_name=f"{name}-",
+                generation=1,
+                labels=labels,
+                annotations=annotations,
+                owner=owner_ref(pclq),
+            ),
+            "spec": spec,
+            "status": gated_status(template, self.c.now),
+        }
+
+    def add_pod(self, pclq: Mapping[str, Any], index: int) -> Obj:
+        pod = self.c.put(kinds.POD, self.new_pod(pclq, index))
+        self.pods_by_clique.setdefault(f.name(pclq), set()).add(f.name(pod))
+        self.dirty.add(f.name(pclq))
+        self.grove_event(pclq, "PodCreateSuccessful", f"Created Pod: {f.name(pod)}")
+        return pod
+
+    def delete_pod(self, pod: Mapping[str, Any]) -> Obj:
+        clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
+        new = self.c.delete_pod(pod)
+        self.dirty.add(clique)
+        if (self.ns, clique) in self.c.store[kinds.PODCLIQUE]:
+            self.grove_event(self.pclq(clique), "PodDeleteSuccessful", f"Deleted Pod: {f.name(pod)}")
+        return new
+
+    def forget_pod(self, pod: Mapping[str, Any]) -> None:
+        clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
+        self.c.forget(pod)
+        self.pods_by_clique.get(clique, set()).discard(f.name(pod))
+        self.dirty.add(clique)
+
+    def grove_event(self, obj: Mapping[str, Any], reason: str, message: str) -> None:
+        component = {
+            "PodCliqueSet": "podcliqueset-controller",
+            "PodCliqueScalingGroup": "podcliquescalinggroup-controller",
+            "PodClique": "podclique-controller",
+        }.get(f.text(obj.get("kind")), "grove-operator")
+        self.c.record_event(obj, reason, message, component=component)
+
+    # ------------------------------------------------------------------ PodGangs
+
+    def sync_gangs(self) -> list[str]:
+        """Keep every PodGang's pod references current; mark it Initialized once all its pods exist. Returns the
+        gangs whose pods may be ungated."""
+        ready: list[str] = []
+        for gang in sorted(self.gang_names):
+            obj = self.c.store[kinds.PODGANG].get((self.ns, gang))
+            if obj is None:
+                continue
+            groups = []
+            complete = True
+            for group in f.seq(f.get(obj, "spec", "podgroups")):
+                group = dict(f.mapping(group))
+                clique = f.text(group.get("name"))
+                if (self.ns, clique) not in self.c.store[kinds.PODCLIQUE]:
+                    complete = False
+                    groups.append(group)
+                    continue
+                pods = self.pods(clique)
+                if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
+                    complete = False
+                group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(f.name(p) for p in pods)]
+                groups.append(group)
+            spec = sort_deep({**f.mapping(obj.get("spec")), "podgroups": groups})
+            if spec != obj.get("spec"):
+                meta = f.mapping(obj.get("metadata"))
+                obj = self.c.put(
+                    kinds.PODGANG,
+                    {**obj, "metadata": {**meta, "generation": f.integer(meta.get("generation"), 1) + 1}, "spec": spec},
+                )
+            initialized = f.get(f.condition(obj, "Initialized"), "status") == "True"
+            if complete and not initialized:
+                prev = [dict(c) for c in f.seq(f.get(obj, "status", "conditions"))]
+                obj = self.c.put(kinds.PODGANG, {**obj, "status": podgang_status(True, self.c.now, prev)})
+                initialized = True
+            if initialized:
+                ready.append(gang)
+        return ready
+
+    def gang_of(self, pod: Mapping[str, Any]) -> str:
+        return f.text(f.label(pod, f.PODGANG_LABEL))
+
+    # ------------------------------------------------------------------ statuses
+
+    def sync(self) -> None:
+        """Write the statuses of PodCliques whose pods changed, then their scaling groups and the PCS."""
+        if (self.ns, self.name) not in self.c.store[kinds.PODCLIQUESET] or not self.dirty:
+            return
+        dirty, self.dirty = self.dirty, set()
+        groups: set[str] = set()
+        for name in sorted(dirty):
+            if (self.ns, name) not in self.c.store[kinds.PODCLIQUE]:
+                continue
+            obj = self.pclq(name)
+            self.put_clique_status(obj)
+            group = f.label(obj, f.PCSG_LABEL)
+            if group:
+                groups.add(group)
+        for group in sorted(groups):
+            if (self.ns, group) in self.c.store[kinds.PODCLIQUESCALINGGROUP]:
+                self.put_group_status(self.pcsg(group))
+        self.put_pcs_status()
+
+    def put_clique_status(self, obj: Mapping[str, Any], progress: Mapping[str, Any] | None = None) -> Obj:
+        prev = f.mapping(obj.get("status"))
+        progress = progress if progress is not None else (f.mapping(prev.get("updateProgress")) or None)
+        target = self.target_hash(obj)
+        status = podclique_status(
+            pods=self.pods(f.name(obj), live=False),
+            min_available=f.integer(f.get(obj, "spec", "minAvailable"), 1),
+            replicas_spec=f.integer(f.get(obj, "spec", "replicas")),
+            target_hash=target,
+            pcs_hash=self.generation_hash(),
+            observed=f.integer(f.get(obj, "metadata", "generation"), 1),
+            prev=prev,
+            at=self.c.now,
+            update_progress=progress,
+            hpa_selector=f.text(prev.get("hpaPodSelector")) or None,
+        )
+        return self._put_status(kinds.PODCLIQUE, obj, {**prev, **status})
+
+    def put_group_status(self, obj: Mapping[str, Any], progress: Mapping[str, Any] | None = None) -> Obj:
+        prev = f.mapping(obj.get("status"))
+        progress = progress if progress is not None else (f.mapping(prev.get("updateProgress")) or None)
+        members: dict[int, list[Obj]] = {}
+        for pclq in self.group_cliques(f.name(obj)):
+            members.setdefault(_index(pclq, f.PCSG_REPLICA_INDEX), []).append(pclq)
+        status = scaling_group_status(
+            replicas=f.integer(f.get(obj, "spec", "replicas")),
+            min_available=f.integer(f.get(obj, "spec", "minAvailable"), 1),
+            members=members,
+            clique_count=len(f.seq(f.get(obj, "spec", "cliqueNames"))),
+            pcs_hash=self.generation_hash(),
+            observed=f.integer(f.get(obj, "metadata", "generation"), 1),
+            prev=prev,
+            at=self.c.now,
+            selector=f.text(prev.get("selector")) or None,
+            update_progress=progress,
+        )
+        if progress is not None:
+            updated = sum(
+                1
+                for p in self.group_cliques(f.name(obj))
+                if f.get(p, "status", "currentPodCliqueSetGenerationHash") == self.generation_hash()
+            )
+            status["updateProgress"] = {**status["updateProgress"], "updatedPodCliquesCount": updated}
+        return self._put_status(kinds.PODCLIQUESCALINGGROUP, obj, {**prev, **status})
+
+    def replica_available(self, i: int) -> tuple[bool, bool]:
+        """(available, updated) for PCS replica ``i`` as the PCS controller counts them."""
+        gen = self.generation_hash()
+        available = updated = True
+        for obj in self.standalone(i):
+            status = f.mapping(obj.get("status"))
+            if f.integer(status.get("readyReplicas")) < f.integer(f.get(obj, "spec", "minAvailable"), 1):
+                available = False
+            if status.get("currentPodCliqueSetGenerationHash") != gen:
+                updated = False
+        for obj in self.groups(i):
+            status = f.mapping(obj.get("status"))
+            if f.integer(status.get("availableReplicas")) < f.integer(f.get(obj, "spec", "minAvailable"), 1):
+                available = False
+            if status.get("currentPodCliqueSetGenerationHash") != gen:
+                updated = False
+        return available, available and updated
+
+    def put_pcs_status(self, progress: Mapping[str, Any] | None = None) -> Obj:
+        obj = self.pcs()
+        prev = f.mapping(obj.get("status"))
+        available = updated = 0
+        for i in range(self.spec_replicas()):
+            a, u = self.replica_available(i)
+            available += a
+            updated += u
+        status: Obj = {**prev, "availableReplicas": available, "updatedReplicas": updated}
+        status["replicas"] = self.spec_replicas()
+        progress = progress if progress is not None else (f.mapping(prev.get("updateProgress")) or None)
+        if progress is not None:
+            gen = self.generation_hash()
+            progress = dict(progress)
+            progress["updatedPodCliquesCount"] = sum(
+                1 for p in self.standalone() if f.get(p, "status", "currentPodCliqueSetGenerationHash") == gen
+            )
+            progress["updatedPodCliqueScalingGroupsCount"] = sum(
+                1 for g in self.groups() if f.get(g, "status", "currentPodCliqueSetGenerationHash") == gen
+            )
+            status["updateProgress"] = progress
+        return self._put_status(kinds.PODCLIQUESET, obj, status)
+
+    def _put_status(self, kind: str, obj: Mapping[str, Any], status: Mapping[str, Any]) -> Obj:
+        status = sort_deep(dict(status))
+        if obj.get("status") != status:
+            return self.c.put(kind, {**obj, "status": status})
+        return dict(obj)
+
+    def change(self, kind: str, obj: Mapping[str, Any], **top: Any) -> Obj:
+        """Store ``obj`` with top-level fields replaced (``spec`` bumps the generation)."""
+        new = {**obj, **top}
+        if "spec" in top:
+            meta = f.mapping(new.get("metadata"))
+            new["metadata"] = {**meta, "generation": f.integer(meta.get("generation"), 1) + 1}
+        return self.c.put(kind, new)
+
+    def is_ready_pod(self, pod: Mapping[str, Any]) -> bool:
+        return is_ready(pod)
+
+    def podspec_hash(self, pclq: Mapping[str, Any]) -> str:
+        """The pod-template hash Grove would give this PodClique's clique template in the PCS's current spec."""
+        priority = f.text(f.get(self.pcs(), "spec", "template", "priorityClassName")) or None
+        return grove_hash(clique_parts(self.template_of(pclq), priority))
+
+
+def copy_template(template: Mapping[str, Any]) -> Obj:
+    return copy.deepcopy(dict(template))
+
+
+def names(objs: Iterable[Mapping[str, Any]]) -> list[str]:
+    return [f.name(o) for o in objs]
