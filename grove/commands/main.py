@@ -23,6 +23,8 @@ COMMAND_MODULES = (
     "grove.commands.tui",
     "grove.commands.record",
     "grove.commands.diagnostics",
+    "grove.commands.version",
+    "grove.commands.completion",
 )
 
 
@@ -56,6 +58,10 @@ def _tune_gc() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["__complete"]:  # asked by the scripts of `completion SHELL` (cobra's protocol)
+        from grove.commands.complete import run_complete
+
+        return run_complete(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     target = getattr(args, "run", None)
