@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 KUBECTL = shutil.which("kubectl")
 BASH = shutil.which("bash")
+FISH = shutil.which("fish")
 REPLAY = ROOT / "replays" / "disagg-fragmented.jsonl"
 
 
@@ -208,6 +209,25 @@ ask 'kubectl-grove record --kinds pcs,pcl'
     assert lines[2] == "yaml|"  # bash replaces the text after '='
     assert sorted(lines[3].strip("|").split("|")) == ["rec.jsonl", "sub"]
     assert lines[4] == "pcs,pclq|"
+
+
+@pytest.mark.skipif(FISH is None, reason="fish is not installed")
+def test_the_fish_script_completes_through_kubectl_grove(env: dict[str, str], tmp_path: Path) -> None:
+    assert FISH is not None
+    for name in ("rec.jsonl", "bundle.tgz", "notes.txt"):
+        (tmp_path / name).write_text("")
+    program = (
+        "kubectl-grove completion fish | source; complete -C 'kubectl-grove sta'; echo ==; "
+        "complete -C 'kubectl-grove status --output='; echo ==; complete -C 'kubectl-grove health --replay '"
+    )
+    result = subprocess.run(
+        [FISH, "--no-config", "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    commands, outputs, replays = result.stdout.split("==\n")
+    assert commands.splitlines()[0].startswith("status\t")
+    assert outputs.splitlines() == ["--output=json", "--output=wide", "--output=yaml"]
+    assert sorted(replays.splitlines()) == ["bundle.tgz", "rec.jsonl"]
 
 
 def test_every_shell_script_is_printed_and_bash_parses_it() -> None:

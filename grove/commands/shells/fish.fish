@@ -13,8 +13,13 @@ function __kubectl_grove_complete
         return
     end
     if test (math "floor($directive / 8) % 2") -eq 1
-        for ext in $out
-            __fish_complete_suffix .$ext
+        set -l pattern '\.('(string join '|' (string escape --style=regex -- $out))')$'
+        for name in $current*
+            if test -d $name
+                echo $name/
+            else if string match -qr -- $pattern $name
+                echo $name
+            end
         end
         return
     end
