@@ -77,7 +77,7 @@ def build_pex(wheel: Path, out: Path, target: str | None, pythons: Sequence[str]
     pex = Path(sys.executable).with_name("pex")
     args: list[str | Path] = [
         pex, wheel, "--console-script", BIN, "--output-file", out,
-        "--python-shebang", "/usr/bin/env python3", "--venv", "prepend", "--no-pre-install-wheels",
+        "--python-shebang", "/usr/bin/env python3", "--venv", "--no-pre-install-wheels",
     ]  # fmt: skip
     if offline:
         args += ["--venv-repository", Path(sys.prefix)]
