@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 SOURCES := grove tests benchmarks scripts
 
-.PHONY: demo test check lint typecheck contracts unit bench replays clean
+.PHONY: demo test check lint typecheck contracts unit bench replays dist clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,5 +44,10 @@ bench: $(STAMP)
 replays: $(STAMP)
 	$(BIN)/python scripts/make_replays.py
 
+# The wheel, the krew archives (linux/amd64 and linux/arm64, wheels for CPython 3.11-3.14 fetched from PyPI) and
+# dist/krew/grove.yaml. One platform: make dist DIST_ARGS='--platform linux-arm64'; no network: DIST_ARGS=--offline.
+dist: $(STAMP)
+	$(BIN)/python scripts/build_dist.py $(DIST_ARGS)
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build dist

@@ -1,5 +1,6 @@
-"""Cold-start wall time of ``kubectl-grove status --replay`` (goal <= 0.3 s) and ``--help`` (goal <= 0.15 s, without
-importing the Kubernetes client or Textual). Best and median of several runs; prints figures, never fails on time."""
+"""Cold-start wall time of ``kubectl-grove status --replay`` (goal <= 0.3 s), ``--help`` and the completion of a
+subcommand list (goal <= 0.15 s each, without importing the Kubernetes client or Textual). Best and median of several
+runs; prints figures, never fails on time."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ def main() -> None:
     exe = str(Path(sys.executable).with_name("kubectl-grove"))
     replay = str(ROOT / "replays" / "disagg-fragmented.jsonl")
     report("kubectl-grove --help", timed([exe, "--help"]), 0.15)
+    complete = str(Path(sys.executable).with_name("kubectl_complete-grove"))
+    report("kubectl_complete-grove '' (subcommands)", timed([complete, ""]), 0.15)
+    report("kubectl_complete-grove status --o (flags)", timed([complete, "status", "--o"]), 0.15)
     report("kubectl-grove status --replay disagg-fragmented", timed([exe, "status", "--replay", replay]), 0.3)
     report(
         "kubectl-grove topology my-inference --replay …",

@@ -278,7 +278,8 @@ class KubeServer:
         self.watches_open = 0
         # Pod logs: (namespace, pod, container, previous) -> text, served by GET .../pods/NAME/log
         self.logs: dict[tuple[str, str, str, bool], str] = {}
-        # Other paths answered verbatim: path -> JSON body (e.g. Secrets a client must never read)
+        # Other paths answered verbatim: path -> JSON body (e.g. Secrets a client must never read, the operator's
+        # Deployment), or path -> (HTTP status, JSON body) for an error
         self.routes: dict[str, Any] = {}
         # Answers to paths containing one of these substrings are delayed by that many seconds
         self.path_delays: dict[str, float] = {}
@@ -490,7 +491,9 @@ class KubeServer:
         if self.writes.handle(h, h.command, path, query, user, body):
             return
         if path in self.routes:
-            self._send_json(h, 200, self.routes[path])
+            route = self.routes[path]
+            code, body = route if isinstance(route, tuple) else (200, route)
+            self._send_json(h, code, body)
         elif path.startswith("/api/v1/namespaces/") and path.endswith("/log") and path.count("/") == 7:
             self._log(h, path, query)
         elif path == "/version":

@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "grove.commands.lifecycle.apply",
     "grove.commands.lifecycle.rollout",
     "grove.commands.lifecycle.fit",
+    "grove.commands.version",
+    "grove.commands.completion",
 )
 
 
@@ -62,6 +64,10 @@ def _tune_gc() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["__complete"]:  # asked by the scripts of `completion SHELL` (cobra's protocol)
+        from grove.commands.complete import run_complete
+
+        return run_complete(args_list[1:])
     parser = build_parser()
     args = parser.parse_args(args_list)
     args.argv = args_list  # the command line, e.g. a revision's change-cause

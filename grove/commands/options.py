@@ -25,6 +25,16 @@ def add_cluster_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_operator_namespace_option(parser: argparse.ArgumentParser) -> None:
+    """Where the Grove operator runs (its Helm chart's default namespace unless told otherwise)."""
+    parser.add_argument(
+        "--operator-namespace",
+        default="grove-system",
+        metavar="NS",
+        help="namespace of the Grove operator (default grove-system)",
+    )
+
+
 def add_read_options(parser: argparse.ArgumentParser, *, watch: bool = True) -> None:
     """Everything a read command (status, topology, health) takes."""
     add_cluster_options(parser)

@@ -20,7 +20,7 @@ from grove.commands.errors import UsageError, UserError
 from grove.commands.options import add_cluster_options, add_common_options
 from grove.events.kinds import ALL_KINDS, KINDS
 
-_SHORT_NAMES = {
+SHORT_NAMES = {
     "PodCliqueSet": ("pcs",),
     "PodCliqueScalingGroup": ("pcsg",),
     "PodClique": ("pclq",),
@@ -36,7 +36,7 @@ def _aliases() -> dict[str, str]:
     """Every accepted spelling (lower case) → kind: kind, singular, plural, plural.group, short names."""
     table: dict[str, str] = {}
     for kind, info in KINDS.items():
-        names = {kind.lower(), info.plural, info.crd_name if info.group else info.plural, *_SHORT_NAMES.get(kind, ())}
+        names = {kind.lower(), info.plural, info.crd_name if info.group else info.plural, *SHORT_NAMES.get(kind, ())}
         for name in names:
             table[name.lower()] = kind
     return table
@@ -58,7 +58,7 @@ def parse_kinds(text: str | None) -> tuple[str, ...]:
         else:
             chosen.add(kind)
     if unknown or not chosen:
-        valid = ", ".join(f"{info.plural} ({'/'.join(_SHORT_NAMES.get(kind, ()))})" for kind, info in KINDS.items())
+        valid = ", ".join(f"{info.plural} ({'/'.join(SHORT_NAMES.get(kind, ()))})" for kind, info in KINDS.items())
         what = f"unknown kind{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}" if unknown else "no kinds given"
         raise UsageError(f"--kinds: {what}; valid: {valid}")
     return tuple(kind for kind in ALL_KINDS if kind in chosen)

@@ -61,6 +61,11 @@ class SourceStatus(enum.Enum):
     REPLAY = "replay"
 
 
+READABLE_IN = "; readable in namespace "
+"""Ends a FORBIDDEN message when listing a kind across all namespaces was refused but the context's own namespace
+may be listed (the live source checks; the views then suggest ``-n``)."""
+
+
 @attrs.frozen(slots=True)
 class SourceHealthChanged:
     """The source of one kind changed health (``kind`` is ``"*"`` for the whole source)."""

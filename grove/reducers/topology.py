@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from grove.events import kinds
+from grove.events.model import SourceStatus
 from grove.reducers import fields as f
 from grove.reducers.gpu import GpuTotals, NodeFacts, NodeGpu, node_gpus
 from grove.reducers.state import State
@@ -35,7 +36,7 @@ class TopologyInfo:
 
     binding: str | None
     levels: tuple[Level, ...]  # the binding's levels, broadest → narrowest (empty without a binding)
-    origin: str  # "named" | "only-binding" | "missing" | "none"
+    origin: str  # "named" | "only-binding" | "missing" | "forbidden" | "none"
     message: str
 
     def key_of(self, domain: str) -> str | None:
@@ -77,10 +78,27 @@ def binding_levels(state: State, name: str) -> tuple[Level, ...] | None:
     return tuple(levels)
 
 
+BINDINGS_FORBIDDEN = "needs list/watch on clustertopologybindings at cluster scope"
+
+
+def _bindings_forbidden(state: State) -> bool:
+    source = state.sources.get(kinds.CLUSTERTOPOLOGYBINDING)
+    return source is not None and source.status is SourceStatus.FORBIDDEN
+
+
 def resolve(state: State, named: str | None) -> TopologyInfo:
-    """The topology for a workload that names ``named`` (or nothing)."""
+    """The topology for a workload that names ``named`` (or nothing). A binding that could not be read because
+    listing bindings is forbidden is said to be forbidden, not missing."""
+    forbidden = _bindings_forbidden(state)
     if named:
         levels = binding_levels(state, named)
+        if levels is None and forbidden:
+            return TopologyInfo(
+                named,
+                (),
+                "forbidden",
+                f"ClusterTopologyBinding {named!r} is forbidden ({BINDINGS_FORBIDDEN}): grouping by host only",
+            )
         if levels is None:
             return TopologyInfo(
                 named,
@@ -105,6 +123,9 @@ def resolve(state: State, named: str | None) -> TopologyInfo:
             "none",
             f"no topology binding named by the workload ({len(bindings)} exist): grouping by host only",
         )
+    if forbidden:
+        message = f"ClusterTopologyBindings are forbidden ({BINDINGS_FORBIDDEN}): grouping by host only"
+        return TopologyInfo(None, (), "forbidden", message)
     return TopologyInfo(None, (), "none", "no topology binding: grouping by host only")
 
 

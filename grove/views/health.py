@@ -131,11 +131,11 @@ def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> 
 def render_health(report: HealthReport) -> RenderableType:
     if not report.items:
         where = f"namespace {report.namespace}" if report.namespace else "any namespace"
-        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources))
+        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources, report.namespace))
     parts: list[RenderableType] = []
     for i, item in enumerate(report.items):
         if i:
             parts.append(Text(""))
         parts.append(render_pcs_health(item, report.now))
-    parts.extend(source_lines(report.sources))
+    parts.extend(source_lines(report.sources, report.namespace))
     return Group(*parts)

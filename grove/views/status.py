@@ -165,13 +165,13 @@ def render_summary(report: StatusReport, width: int | None = None) -> Renderable
             Text(age(report.now, item.pcs.created)),
         ]
         rows.append(row)
-    return Group(fitted_table(headers, rows, width, _SUMMARY_DROP), *source_lines(report.sources))
+    return Group(fitted_table(headers, rows, width, _SUMMARY_DROP), *source_lines(report.sources, report.namespace))
 
 
 def render_status(report: StatusReport, detailed: bool, wide: bool = False, width: int | None = None) -> RenderableType:
     if not report.items:
         where = f"namespace {report.namespace}" if report.namespace else "any namespace"
-        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources))
+        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources, report.namespace))
     if not detailed:
         return render_summary(report, width)
     parts: list[RenderableType] = []
@@ -179,5 +179,5 @@ def render_status(report: StatusReport, detailed: bool, wide: bool = False, widt
         if i:
             parts.append(Text(""))
         parts.append(render_pcs(item, report.now, wide, width))
-    parts.extend(source_lines(report.sources))
+    parts.extend(source_lines(report.sources, report.namespace))
     return Group(*parts)

@@ -167,7 +167,7 @@ def render_topology(report: TopologyReport) -> RenderableType:
     if topo.levels:
         head.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
     head_lines: list[RenderableType] = [head]
-    if topo.origin in ("missing", "none", "only-binding"):
+    if topo.origin in ("missing", "forbidden", "none", "only-binding"):
         head_lines.append(Text(topo.message, style="yellow" if topo.origin != "only-binding" else "dim"))
     for placement in report.placements:
         line = Text()
@@ -212,5 +212,5 @@ def render_topology(report: TopologyReport) -> RenderableType:
     parts += [Text(""), total, Text("")]
     if report.placements:
         parts += render_findings(report.findings, report.domains)
-    parts += source_lines(report.sources)
+    parts += source_lines(report.sources, report.namespace)
     return Group(*parts)

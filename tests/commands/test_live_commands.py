@@ -121,3 +121,59 @@ def test_a_recording_replays_to_what_the_live_command_showed(
         live_doc, replay_doc = json.loads(live), json.loads(replayed)
         live_doc.pop("now"), replay_doc.pop("now")
         assert live_doc == replay_doc, command
+
+
+def _as_tenant(server: KubeServer) -> None:
+    """A namespace-scoped tenant: pods, events and Grove objects in its own namespace, nothing cluster-wide."""
+    for kind in ("ClusterTopologyBinding", "Node"):
+        server.forbidden[kind] = "system:serviceaccount:prod:tenant"
+    for kind in ("PodCliqueSet", "PodCliqueScalingGroup", "PodClique", "PodGang", "Pod", "Event"):
+        server.forbidden_cluster_wide[kind] = "system:serviceaccount:prod:tenant"
+
+
+def test_a_tenant_is_told_the_binding_is_forbidden_not_missing(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _as_tenant(server)
+    kubeconfig = str(_kubeconfig(tmp_path / "kc", server))
+    code, out, err = _run(
+        capsys, "topology", "my-inference", "--kubeconfig", kubeconfig, "--color", "never", "--width", "400"
+    )
+    assert code == 0, err
+    text = " ".join(out.split())
+    assert (
+        "ClusterTopologyBinding 'gpu-fabric' is forbidden (needs list/watch on clustertopologybindings at cluster "
+        "scope): grouping by host only" in text
+    )
+    assert "not found" not in text and "does not exist" not in text
+    doc = _topology(capsys, Path(kubeconfig))
+    assert doc["topology"]["origin"] == "forbidden"
+    assert not any(f["code"] == "binding-missing" for f in doc["findings"])
+
+
+def test_all_namespaces_without_cluster_wide_rights_names_the_scope_and_suggests_n(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _as_tenant(server)
+    kubeconfig = str(_kubeconfig(tmp_path / "kc", server))
+    code, out, err = _run(capsys, "status", "-A", "--kubeconfig", kubeconfig, "--color", "never", "--width", "400")
+    assert code == 0, err
+    lines = [line for line in out.splitlines() if "podcliquesets is forbidden" in line]
+    assert lines == [
+        "⚠ podcliquesets is forbidden in all namespaces: not shown; -A needs list/watch on podcliquesets at cluster "
+        "scope (a ClusterRole); use -n prod (you can read that namespace)"
+    ]
+    # in its own namespace the same tenant sees its workload, and no line about podcliquesets
+    code, out, err = _run(capsys, "status", "-n", "prod", "--kubeconfig", kubeconfig, "--color", "never")
+    assert code == 0, err
+    assert "my-inference" in out and "podcliquesets is forbidden" not in out
+
+
+def test_all_namespaces_forbidden_everywhere_suggests_n_without_a_name(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.forbidden["PodCliqueSet"] = "nobody"
+    kubeconfig = str(_kubeconfig(tmp_path / "kc", server))
+    code, out, err = _run(capsys, "status", "-A", "--kubeconfig", kubeconfig, "--color", "never", "--width", "400")
+    assert code == 0, err
+    assert "at cluster scope (a ClusterRole); or use -n NAMESPACE you can read" in out

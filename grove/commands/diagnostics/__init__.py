@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from grove.commands.options import add_cluster_options, add_common_options
+from grove.commands.options import add_cluster_options, add_common_options, add_operator_namespace_option
 
 
 def add_parser(subparsers: Any) -> None:
@@ -36,12 +36,7 @@ def add_parser(subparsers: Any) -> None:
         metavar="DIR",
         help="where to write the bundle (default .)",
     )
-    parser.add_argument(
-        "--operator-namespace",
-        default="grove-system",
-        metavar="NS",
-        help="namespace of the Grove operator (default grove-system)",
-    )
+    add_operator_namespace_option(parser)
     parser.add_argument(
         "--since", default="1h", metavar="DURATION", help="events and operator logs of the last DURATION (default 1h)"
     )

@@ -48,6 +48,7 @@ from grove.events.kube.errors import (
 from grove.events.kube.http import Http, discard, resource_path
 from grove.events.kube.logging import log
 from grove.events.model import (
+    READABLE_IN,
     Applied,
     ClockAdvanced,
     Event,
@@ -368,7 +369,7 @@ class LiveSource:
                     )
                     worker.rv = None
                     continue
-                self._set_health(worker, SourceStatus.FORBIDDEN, exc.message)
+                self._set_health(worker, SourceStatus.FORBIDDEN, exc.message + self._own_namespace_readable(worker))
                 worker.rv = None
                 self._pause(self._delay_max())
             except NotFound as exc:
@@ -388,6 +389,18 @@ class LiveSource:
                     break
                 log.exception("live source error", kind=kind)
                 self._failed(worker, exc)
+
+    def _own_namespace_readable(self, worker: _Worker) -> str:
+        """After a list across all namespaces was forbidden: may the user list the kind in the context's own
+        namespace? (A tenant usually may; the message then says so, and the view suggests ``-n``.)"""
+        own = self.access.namespace
+        if worker.namespace is not None or not worker.info.namespaced or not own:
+            return ""
+        try:
+            self._http.get_json(resource_path(worker.info, own), {"limit": 1})
+        except (ApiError, TransportError):
+            return ""
+        return READABLE_IN + own
 
     def _failed(self, worker: _Worker, exc: Exception) -> None:
         message = exc.message if isinstance(exc, ApiError | TransportError) else f"{type(exc).__name__}: {exc}"

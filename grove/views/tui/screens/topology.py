@@ -163,7 +163,7 @@ class TopologyScreen(StateScreen):
         text.append("binding ", style="dim")
         text.append(topo.binding or "none", style="bold")
         text.append("  " + " → ".join(level.level_names), style="dim")
-        if topo.origin in ("missing", "none"):
+        if topo.origin in ("missing", "forbidden", "none"):
             text.append(f"   {topo.message}", style="yellow")
         return text
 
