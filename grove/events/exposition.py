@@ -100,9 +100,9 @@ def _wanted_lines(text: str) -> str:
     kept: list[str] = []
     for line in text.splitlines():
         if line.startswith("# TYPE "):
-            if line[7:].startswith(bases):
+            if line[7:].startswith(bases) and "_created " not in line:
                 kept.append(line)
-        elif line.startswith(bases):
+        elif line.startswith(bases) and not line.partition("{")[0].endswith(("_created", "_count")):
             kept.append(line)
     return "\n".join(kept) + "\n"
 
