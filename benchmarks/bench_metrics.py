@@ -64,8 +64,11 @@ def world(pods: int) -> list[Listed]:
         for i in range(pods)
     ]
     pcs = [{"metadata": {"name": "llm", "namespace": "prod"}, "spec": {"replicas": 1}}]
-    return [Listed(0.0, "PodCliqueSet", tuple(pcs)), Listed(0.0, "PodClique", tuple(cliques)),
-            Listed(0.0, "Pod", tuple(objects))]  # fmt: skip
+    return [
+        Listed(0.0, "PodCliqueSet", tuple(pcs)),
+        Listed(0.0, "PodClique", tuple(cliques)),
+        Listed(0.0, "Pod", tuple(objects)),
+    ]
 
 
 def sample(at: float, pod: Any, text: str) -> MetricsSampled:

@@ -56,8 +56,10 @@ def run(args: argparse.Namespace) -> int:
     window = parse_window(args.window)
     if args.replay:
         if args.watch:
-            raise UsageError(f"-w with --replay: open the recording in Arborist instead (kubectl grove replay "
-                             f"{args.replay}, then press m)")
+            raise UsageError(
+                f"-w with --replay: open the recording in Arborist instead (kubectl grove replay "
+                f"{args.replay}, then press m)"
+            )
         from grove.commands.source import load_state
 
         state, scope = load_state(args, KINDS)
@@ -218,6 +220,17 @@ def recording_scrapes(
         return [pod for ns, name in pcs_names(state) for pod in workload_pods(state, ns, name)]
 
     return sink, ScrapeLoop(scraper_for(args), pods, sink, interval)
+
+
+def feed_scrapes(args: argparse.Namespace, feed: Any) -> ScrapeLoop:
+    """For ``tui --metrics``: scrape every PodCliqueSet's pods of the feed's newest state into the feed."""
+    from grove.reducers.hierarchy import pcs_names
+
+    def pods() -> list[Any]:
+        state = feed.state
+        return [pod for ns, name in pcs_names(state) for pod in workload_pods(state, ns, name)]
+
+    return ScrapeLoop(scraper_for(args), pods, feed.push, parse_window(args.metrics))
 
 
 def _watch(args: argparse.Namespace, window: float) -> int:

@@ -2,8 +2,8 @@
 
 Names come from the engines' own sources: vLLM ``vllm/v1/metrics/loggers.py``, SGLang
 ``python/sglang/srt/metrics/collector.py``, TensorRT-LLM ``tensorrt_llm/metrics/collector.py`` (served at
-``/prometheus/metrics``), NVIDIA Dynamo's frontend (``dynamo_frontend_*``, ``lib/runtime/src/metrics/prometheus_names.rs``)
-and workers (the engine's own series passed through on the system port), and the DCGM exporter
+``/prometheus/metrics``), NVIDIA Dynamo's frontend (``dynamo_frontend_*``, its ``prometheus_names.rs``) and workers
+(the engine's own series passed through on the system port), and the DCGM exporter
 (``DCGM_FI_DEV_GPU_UTIL``, labelled with the ``namespace`` and ``pod`` using each GPU). The engine is told by the names
 the endpoint serves, never by an image.
 

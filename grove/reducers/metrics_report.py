@@ -211,7 +211,9 @@ def _figures(
     first_source = sorted(engines)[0] if engines else ""
     on = f"on {counted} {role} pod{'s' if counted != 1 else ''}"
     figures = {
-        "prompt": Figure(prompt if counted else None, "tokens/s", f"{_metric_name(first_source, 'prompt_tokens')} {on}"),
+        "prompt": Figure(
+            prompt if counted else None, "tokens/s", f"{_metric_name(first_source, 'prompt_tokens')} {on}"
+        ),
         "output": Figure(
             output if counted else None, "tokens/s", f"{_metric_name(first_source, 'generation_tokens')} {on}"
         ),
@@ -310,7 +312,9 @@ def _serving(roles: Sequence[RoleMetrics]) -> Serving:
     elif worker is not None:
         ttft = sourced(worker.ttft_p99, worker, "aggregated engines")
     elif prefill is not None:
-        ttft = sourced(prefill.ttft_p99, prefill, "prefill engines, local: no frontend, so routing and KV transfer excluded")
+        ttft = sourced(
+            prefill.ttft_p99, prefill, "prefill engines, local: no frontend, so routing and KV transfer excluded"
+        )
     itl = NONE_S
     if decode is not None:
         itl = sourced(decode.itl_p99, decode, "decode engines")

@@ -97,7 +97,10 @@ def test_a_forbidden_pod_proxy_is_one_line_and_the_rest_still_shows(
     world.proxy.forbidden_namespaces.add(w.NS)
     doc = _metrics(world, tmp_path, capsys, "disagg")
     (line,) = doc["problems"]
-    assert line.startswith("decode-0, decode-1, fe-0 and 1 more: the pod proxy is forbidden") and "needs get on pods/proxy in namespace prod" in line
+    assert (
+        line.startswith("decode-0, decode-1, fe-0 and 1 more: the pod proxy is forbidden")
+        and "needs get on pods/proxy in namespace prod" in line
+    )
     assert [r["role"] for r in doc["roles"]] == ["frontend", "prefill", "decode"]
     assert _role(doc, "decode")["gpuUtil"]["value"] == pytest.approx(85.0)  # DCGM is in another namespace
 

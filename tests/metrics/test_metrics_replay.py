@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 from grove.commands.main import main
+from grove.events.access import ClusterAccess
 from grove.events.compaction import compacted_events
 from grove.events.event_lines import EventLines
+from grove.events.live import Http
+from grove.events.metrics_scrape import MetricsScraper
 from grove.events.model import Listed, MetricsSampled
 from grove.events.recording import Header, Recording, write_recording
 from grove.reducers.batch import fold
@@ -18,9 +21,6 @@ from grove.reducers.metrics_report import metrics_report
 from grove.reducers.reduce import fold_one_by_one
 from grove.views.serialize import to_data
 from tests.metrics import world as w
-from grove.events.metrics_scrape import MetricsScraper
-from grove.events.access import ClusterAccess
-from grove.events.live import Http
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = ROOT / "replays" / "rolling-update-metrics.jsonl"
@@ -28,18 +28,26 @@ BUNDLED = ROOT / "replays" / "rolling-update-metrics.jsonl"
 
 def _live_events() -> list[object]:
     """The world's objects and two real scrapes of its pods through the pod proxy."""
-    for world in w.worlds():
+    worlds = w.worlds()
+    world = next(worlds)
+    try:
         objects = w.objects()
         events: list[object] = [Listed(1000.0, kind, tuple(items)) for kind, items in objects.items()]
-        clock = iter([1001.0 + i * 0.001 for i in range(10_000)])
-        scraper = MetricsScraper(Http(ClusterAccess(server=world.server.url), maxsize=8), clock=lambda: next(clock))
+        ticks = [1001.0]
+
+        def clock() -> float:
+            ticks[0] += 0.001
+            return ticks[0]
+
+        scraper = MetricsScraper(Http(ClusterAccess(server=world.server.url), maxsize=8), clock=clock)
         pods = [p for p in objects["Pod"] if p["metadata"]["namespace"] == w.NS]
         events += scraper.scrape(pods)
-        clock = iter([1031.0 + i * 0.001 for i in range(10_000)])
+        ticks[0] = 1031.0
         events += scraper.scrape(pods)
         scraper.http.close()
         return events
-    raise AssertionError("no world")
+    finally:
+        worlds.close()
 
 
 def test_recorded_and_replayed_metrics_equal_live(tmp_path: Path) -> None:
@@ -92,5 +100,3 @@ def test_the_bundled_recording_regenerates_to_the_same_bytes() -> None:
         [sys.executable, "scripts/make_metrics_replay.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-
-

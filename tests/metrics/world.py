@@ -105,10 +105,12 @@ def objects() -> dict[str, list[Any]]:
                 "namespace": "gpu-operator",
                 "labels": {"app": "nvidia-dcgm-exporter"},
             },
-            "spec": {"nodeName": f"node-{i}", "containers": [{"name": "x", "ports": [{"name": "metrics",
-                                                                                        "containerPort": 9400}]}]},
+            "spec": {
+                "nodeName": f"node-{i}",
+                "containers": [{"name": "x", "ports": [{"name": "metrics", "containerPort": 9400}]}],
+            },
             "status": {"phase": "Running"},
-        }  # fmt: skip
+        }
         for i in (0, 1)
     ]
     return {"PodCliqueSet": pcs, "PodClique": cliques, "Pod": pods + exporters}
@@ -117,41 +119,51 @@ def objects() -> dict[str, list[Any]]:
 # The two scrapes of each engine. Hand-computed answers are in the tests.
 FRONTEND = [
     dynamo_frontend_exposition(ttft=ZERO_TTFT, itl=ZERO_ITL, output=1000, prompt=5000, active=3, queued=1),
-    dynamo_frontend_exposition(ttft=_ttft(b8=90, b9=10), itl=_counts(b2=50), output=1500, prompt=9000, active=7, queued=2),
+    dynamo_frontend_exposition(
+        ttft=_ttft(b8=90, b9=10), itl=_counts(b2=50), output=1500, prompt=9000, active=7, queued=2
+    ),
 ]
 DECODE_0 = [
-    engine_exposition("vllm:", ttft=ZERO_TTFT, itl=_counts(b1=10, b2=20), prompt=0, generation=4000, running=5,
-                      waiting=0),
-    engine_exposition("vllm:", ttft=ZERO_TTFT, itl=_counts(b1=20, b2=60, b3=10), prompt=0, generation=4300, running=6,
-                      waiting=1),
-]  # fmt: skip
+    engine_exposition(
+        "vllm:", ttft=ZERO_TTFT, itl=_counts(b1=10, b2=20), prompt=0, generation=4000, running=5, waiting=0
+    ),
+    engine_exposition(
+        "vllm:", ttft=ZERO_TTFT, itl=_counts(b1=20, b2=60, b3=10), prompt=0, generation=4300, running=6, waiting=1
+    ),
+]
 DECODE_1 = [
     engine_exposition("vllm:", ttft=ZERO_TTFT, itl=ZERO_ITL, prompt=0, generation=0, running=0, waiting=0),
-    engine_exposition("vllm:", ttft=ZERO_TTFT, itl=_counts(b2=30, b3=10), prompt=0, generation=200, running=4,
-                      waiting=2),
-]  # fmt: skip
+    engine_exposition(
+        "vllm:", ttft=ZERO_TTFT, itl=_counts(b2=30, b3=10), prompt=0, generation=200, running=4, waiting=2
+    ),
+]
 PREFILL = [
     engine_exposition("vllm:", ttft=_ttft(b7=5), itl=ZERO_ITL, prompt=10_000, generation=5, running=1, waiting=0),
-    engine_exposition("vllm:", ttft=_ttft(b7=15, b8=1), itl=ZERO_ITL, prompt=12_000, generation=16, running=2,
-                      waiting=3),
-]  # fmt: skip
+    engine_exposition(
+        "vllm:", ttft=_ttft(b7=15, b8=1), itl=ZERO_ITL, prompt=12_000, generation=16, running=2, waiting=3
+    ),
+]
 VLLM = [
     engine_exposition("vllm:", ttft=_ttft(b6=4), itl=_counts(b1=4), prompt=100, generation=100, running=1, waiting=0),
-    engine_exposition("vllm:", ttft=_ttft(b6=8, b7=2), itl=_counts(b1=8), prompt=300, generation=400, running=2,
-                      waiting=0),
-]  # fmt: skip
+    engine_exposition(
+        "vllm:", ttft=_ttft(b6=8, b7=2), itl=_counts(b1=8), prompt=300, generation=400, running=2, waiting=0
+    ),
+]
 TRT = [
     engine_exposition("trtllm_", ttft=_ttft(b6=0), itl=_counts(), prompt=50, generation=50, running=0, waiting=0),
-    engine_exposition("trtllm_", ttft=_ttft(b7=10), itl=_counts(b1=4), prompt=150, generation=350, running=1,
-                      waiting=0),
-]  # fmt: skip
+    engine_exposition(
+        "trtllm_", ttft=_ttft(b7=10), itl=_counts(b1=4), prompt=150, generation=350, running=1, waiting=0
+    ),
+]
 
 
 def start(server: KubeServer) -> World:
     proxy = PodProxy(server)
     engines: list[FakeEngine] = []
 
-    def serve(pod: str, port: int, pages: dict[str, list[str]], content_type: str = "text/plain; version=0.0.4") -> None:
+    def serve(
+        pod: str, port: int, pages: dict[str, list[str]], content_type: str = "text/plain; version=0.0.4"
+    ) -> None:
         engine = FakeEngine(pages, content_type)
         engines.append(engine)
         proxy.route(NS if not pod.startswith("nvidia-dcgm") else "gpu-operator", pod, port, engine.port)
@@ -165,14 +177,29 @@ def start(server: KubeServer) -> World:
     serve("trt-0", 8000, trt, "application/json")
     serve("sglang-0", 30000, {})  # started without --enable-metrics: /metrics is 404
     # sglang-1 has no route: nothing listens, the proxy answers 503
-    serve("nvidia-dcgm-exporter-0", 9400, {"/metrics": [dcgm_exposition([(0, NS, "decode-0", 80.0),
-                                                                         (1, NS, "decode-1", 90.0),
-                                                                         (2, NS, "fe-0", 10.0),
-                                                                         (3, "", "", 0.0)], "node-0")]})
-    serve("nvidia-dcgm-exporter-1", 9400, {"/metrics": [dcgm_exposition([(0, NS, "prefill-0", 50.0),
-                                                                         (1, NS, "vllm-0", 60.0),
-                                                                         (2, NS, "vllm-0", 70.0)], "node-1")]})
-    # fmt: skip
+    serve(
+        "nvidia-dcgm-exporter-0",
+        9400,
+        {
+            "/metrics": [
+                dcgm_exposition(
+                    [(0, NS, "decode-0", 80.0), (1, NS, "decode-1", 90.0), (2, NS, "fe-0", 10.0), (3, "", "", 0.0)],
+                    "node-0",
+                )
+            ]
+        },
+    )
+    serve(
+        "nvidia-dcgm-exporter-1",
+        9400,
+        {
+            "/metrics": [
+                dcgm_exposition(
+                    [(0, NS, "prefill-0", 50.0), (1, NS, "vllm-0", 60.0), (2, NS, "vllm-0", 70.0)], "node-1"
+                )
+            ]
+        },
+    )
     return World(server, proxy, engines)
 
 

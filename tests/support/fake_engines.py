@@ -111,9 +111,7 @@ def dynamo_frontend_exposition(
 
 def dynamo_worker_exposition(engine_text: str) -> str:
     """A Dynamo worker's system port: Dynamo's own series and the engine's passed through."""
-    own = counter(
-        "dynamo_component_requests_total", {"dynamo_component": "backend", "dynamo_endpoint": "generate"}, 17
-    )
+    own = counter("dynamo_component_requests_total", {"dynamo_component": "backend", "dynamo_endpoint": "generate"}, 17)
     return own + "\n" + engine_text
 
 

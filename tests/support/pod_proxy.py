@@ -49,8 +49,12 @@ class PodProxy:
             return True
         local = self.routes.get((namespace, pod, port))
         if local is None:
-            _status(h, 503, "ServiceUnavailable", f"error trying to reach service: dial tcp 10.0.0.9:{port}: connect: "
-                    "connection refused")  # fmt: skip
+            _status(
+                h,
+                503,
+                "ServiceUnavailable",
+                f"error trying to reach service: dial tcp 10.0.0.9:{port}: connect: connection refused",
+            )
             return True
         connection = http.client.HTTPConnection("127.0.0.1", local, timeout=5)
         headers = {"Accept": h.headers["Accept"]} if h.headers.get("Accept") else {}
@@ -68,9 +72,16 @@ class PodProxy:
 
 def _status(h: Any, code: int, reason: str, message: str) -> None:
     body = orjson.dumps(
-        {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure", "message": message,
-         "reason": reason, "code": code}
-    )  # fmt: skip
+        {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": message,
+            "reason": reason,
+            "code": code,
+        }
+    )
     h.send_response(code)
     h.send_header("Content-Type", "application/json")
     h.send_header("Content-Length", str(len(body)))

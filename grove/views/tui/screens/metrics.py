@@ -45,7 +45,10 @@ def metrics_view(report: MetricsReport, width: int) -> RenderableType:
         Text.assemble(
             (f"{report.namespace}/{report.pcs}", "bold"),
             (f"  over {report.window:.0f}s · serving: {rate_text(report.serving.output_tokens_per_s)} tok/s, ", "dim"),
-            (f"TTFT p99 {seconds_text(report.serving.ttft_p99)}, ITL p99 {seconds_text(report.serving.itl_p99)}", "dim"),
+            (
+                f"TTFT p99 {seconds_text(report.serving.ttft_p99)}, ITL p99 {seconds_text(report.serving.itl_p99)}",
+                "dim",
+            ),
         )
     ]
     for role in report.roles:
@@ -65,8 +68,9 @@ def metrics_view(report: MetricsReport, width: int) -> RenderableType:
             table.add_row(Text(label, style="dim"), value, sparkline(series, spark))
         engines = ", ".join(role.engines) or "no samples"
         parts.append(Text(""))
-        parts.append(Text.assemble((role.role, "bold"), (f"  {role.kind} · {role.scraped}/{role.pods} pods · {engines}",
-                                                         "dim")))  # fmt: skip
+        parts.append(
+            Text.assemble((role.role, "bold"), (f"  {role.kind} · {role.scraped}/{role.pods} pods · {engines}", "dim"))
+        )
         parts.append(table)
     if report.problems:
         parts.append(Text(""))
@@ -100,8 +104,8 @@ class MetricsScreen(Overlay):
         body = metrics_view(report, self.app.size.width - 8)
         if not state.metrics:
             note = Text(
-                "No metrics samples yet: record with `kubectl grove record --metrics`, or replay "
-                "replays/rolling-update-metrics.jsonl.",
+                "No metrics samples yet: live, start Arborist with --metrics; a recording holds them when made with "
+                "`kubectl grove record --metrics` (try replays/rolling-update-metrics.jsonl).",
                 style="dim",
             )
             body = Group(body, Text(""), note)
