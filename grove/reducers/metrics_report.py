@@ -47,6 +47,8 @@ NONE_S = Figure(None, "s")
 
 @attrs.frozen
 class RoleMetrics:
+    """One role's numbers over the window (its pods' rates summed, its histograms summed by ``le``)."""
+
     role: str
     kind: str  # frontend, prefill, decode or worker (aggregated)
     pods: int
@@ -73,6 +75,8 @@ class Serving:
 
 @attrs.frozen
 class HistoryPoint:
+    """A role's figures at one earlier sample moment (for Arborist's sparklines)."""
+
     at: float
     output_tokens_per_s: float | None
     ttft_p99: float | None
@@ -83,6 +87,8 @@ class HistoryPoint:
 
 @attrs.frozen
 class MetricsReport:
+    """Inference metrics of one PodCliqueSet per role, at ``at`` over ``window`` seconds, with one line per problem."""
+
     namespace: str
     pcs: str
     at: float
@@ -90,7 +96,7 @@ class MetricsReport:
     roles: tuple[RoleMetrics, ...]
     serving: Serving
     problems: tuple[str, ...]
-    history: Mapping[str, tuple[HistoryPoint, ...]] = attrs.field(factory=dict)
+    history: Mapping[str, tuple[HistoryPoint, ...]] = attrs.field(factory=dict, repr=False)  # Arborist only
 
 
 # ----------------------------------------------------------------------------------------------- samples

@@ -63,10 +63,14 @@ def test_recorded_and_replayed_metrics_equal_live(tmp_path: Path) -> None:
         "event index": fold(list(EventLines(recording))),
     }
     for pcs in ("disagg", "agg"):
-        expected = to_data(metrics_report(live, w.NS, pcs, 30.0, history=True))
+        live_report = metrics_report(live, w.NS, pcs, 30.0, history=True)
+        expected = to_data(live_report)
         assert max(r["scraped"] for r in expected["roles"]) > 0
+        assert any(len(points) == 2 for points in live_report.history.values())
         for how, state in replays.items():
-            assert to_data(metrics_report(state, w.NS, pcs, 30.0, history=True)) == expected, how
+            replayed = metrics_report(state, w.NS, pcs, 30.0, history=True)
+            assert to_data(replayed) == expected, how
+            assert to_data(replayed.history) == to_data(live_report.history), how  # times are kept to the ms
 
 
 def test_metrics_replay_at_an_offset(capsys: object) -> None:
