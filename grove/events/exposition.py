@@ -76,7 +76,7 @@ ENGINES: tuple[Engine, ...] = (
         "trtllm_",
         {
             "ttft": ("trtllm_time_to_first_token_seconds",),
-            "itl": ("trtllm_inter_token_latency_seconds", "trtllm_time_per_output_token_seconds"),
+            "itl": ("trtllm_time_per_output_token_seconds", "trtllm_inter_token_latency_seconds"),
             "prompt_tokens": ("trtllm_prompt_tokens_total",),
             "generation_tokens": ("trtllm_generation_tokens_total",),
             "running": ("trtllm_num_requests_running",),

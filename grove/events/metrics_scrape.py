@@ -254,7 +254,9 @@ class MetricsScraper:
 
 def _why_no_metrics(expected: str, endpoints: Sequence[Endpoint], misses: Sequence[str]) -> str:
     tried = "; ".join(misses) or "nothing to try"
-    if expected == "sglang" or any(e.expect == "sglang" and e.port == 30000 for e in endpoints[:1]):
+    if misses and all(": HTTP 5" in miss for miss in misses):
+        fix = "the pod does not answer on that port: check that the engine runs and listens there"
+    elif any(miss.startswith("30000/metrics: 404") for miss in misses):
         fix = "start SGLang with --enable-metrics"
     elif any("JSON" in miss for miss in misses):
         fix = "TensorRT-LLM serves Prometheus metrics at /prometheus/metrics only with its perf metrics on"

@@ -138,9 +138,13 @@ def _engine_of(source: str) -> str:
     return source.split(":", 1)[-1]
 
 
-def _metric_name(source: str, series: str) -> str:
-    engine = engine_named(_engine_of(source))
-    return engine.series[series][0] if engine is not None and series in engine.series else series
+def _metric_name(sources: Iterable[str], series: str) -> str:
+    """The series name each engine among ``sources`` serves ``series`` under, joined with " + "."""
+    names: dict[str, None] = {}
+    for source in sorted(sources):
+        engine = engine_named(_engine_of(source))
+        names[engine.series[series][0] if engine is not None and series in engine.series else series] = None
+    return " + ".join(names) or series
 
 
 # ------------------------------------------------------------------------------------------------- roles
@@ -214,19 +218,18 @@ def _figures(
                 old_h, new_h = older.series.get(name), newer.series.get(name)
                 if isinstance(old_h, tuple) and isinstance(new_h, tuple):
                     into.append(buckets_increase(old_h, new_h))
-    first_source = sorted(engines)[0] if engines else ""
     on = f"on {counted} {role} pod{'s' if counted != 1 else ''}"
     figures = {
         "prompt": Figure(
-            prompt if counted else None, "tokens/s", f"{_metric_name(first_source, 'prompt_tokens')} {on}"
+            prompt if counted else None, "tokens/s", f"{_metric_name(engines, 'prompt_tokens')} {on}"
         ),
         "output": Figure(
-            output if counted else None, "tokens/s", f"{_metric_name(first_source, 'generation_tokens')} {on}"
+            output if counted else None, "tokens/s", f"{_metric_name(engines, 'generation_tokens')} {on}"
         ),
-        "ttft": _quantile_figure(histogram_quantile(P99, ttft), f"{_metric_name(first_source, 'ttft')} {on}"),
-        "itl": _quantile_figure(histogram_quantile(P99, itl), f"{_metric_name(first_source, 'itl')} {on}"),
-        "running": Figure(running if gauges else None, "requests", f"{_metric_name(first_source, 'running')}"),
-        "waiting": Figure(waiting if gauges else None, "requests", f"{_metric_name(first_source, 'waiting')}"),
+        "ttft": _quantile_figure(histogram_quantile(P99, ttft), f"{_metric_name(engines, 'ttft')} {on}"),
+        "itl": _quantile_figure(histogram_quantile(P99, itl), f"{_metric_name(engines, 'itl')} {on}"),
+        "running": Figure(running if gauges else None, "requests", f"{_metric_name(engines, 'running')}"),
+        "waiting": Figure(waiting if gauges else None, "requests", f"{_metric_name(engines, 'waiting')}"),
         "gpu": Figure(
             gpu_weighted / gpu_count if gpu_count else None,
             "%",
@@ -319,7 +322,7 @@ def _serving(roles: Sequence[RoleMetrics]) -> Serving:
         ttft = sourced(worker.ttft_p99, worker, "aggregated engines")
     elif prefill is not None:
         ttft = sourced(
-            prefill.ttft_p99, prefill, "prefill engines, local: no frontend, so routing and KV transfer excluded"
+            prefill.ttft_p99, prefill, "local to the prefill engines: no frontend measures the user's"
         )
     itl = NONE_S
     if decode is not None:

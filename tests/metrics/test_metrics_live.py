@@ -88,7 +88,7 @@ def test_aggregated_engines_are_told_by_what_they_serve_and_problems_cost_one_li
     problems = doc["problems"]
     assert len(problems) == 2, problems
     assert any(p.startswith("sglang-0:") and "--enable-metrics" in p for p in problems)
-    assert any(p.startswith("sglang-1:") and "HTTP 503" in p for p in problems)
+    assert any(p.startswith("sglang-1:") and "HTTP 503" in p and "listens" in p for p in problems)
 
 
 def test_a_forbidden_pod_proxy_is_one_line_and_the_rest_still_shows(
