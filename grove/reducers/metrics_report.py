@@ -220,12 +220,8 @@ def _figures(
                     into.append(buckets_increase(old_h, new_h))
     on = f"on {counted} {role} pod{'s' if counted != 1 else ''}"
     figures = {
-        "prompt": Figure(
-            prompt if counted else None, "tokens/s", f"{_metric_name(engines, 'prompt_tokens')} {on}"
-        ),
-        "output": Figure(
-            output if counted else None, "tokens/s", f"{_metric_name(engines, 'generation_tokens')} {on}"
-        ),
+        "prompt": Figure(prompt if counted else None, "tokens/s", f"{_metric_name(engines, 'prompt_tokens')} {on}"),
+        "output": Figure(output if counted else None, "tokens/s", f"{_metric_name(engines, 'generation_tokens')} {on}"),
         "ttft": _quantile_figure(histogram_quantile(P99, ttft), f"{_metric_name(engines, 'ttft')} {on}"),
         "itl": _quantile_figure(histogram_quantile(P99, itl), f"{_metric_name(engines, 'itl')} {on}"),
         "running": Figure(running if gauges else None, "requests", f"{_metric_name(engines, 'running')}"),
@@ -321,9 +317,7 @@ def _serving(roles: Sequence[RoleMetrics]) -> Serving:
     elif worker is not None:
         ttft = sourced(worker.ttft_p99, worker, "aggregated engines")
     elif prefill is not None:
-        ttft = sourced(
-            prefill.ttft_p99, prefill, "local to the prefill engines: no frontend measures the user's"
-        )
+        ttft = sourced(prefill.ttft_p99, prefill, "local to the prefill engines: no frontend measures the user's")
     itl = NONE_S
     if decode is not None:
         itl = sourced(decode.itl_p99, decode, "decode engines")
