@@ -29,7 +29,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -283,6 +283,8 @@ class KubeServer:
         self.routes: dict[str, Any] = {}
         # Answers to paths containing one of these substrings are delayed by that many seconds
         self.path_delays: dict[str, float] = {}
+        # Handlers tried before anything else (e.g. tests/support/pod_proxy.py): one returning True has answered
+        self.handlers: list[Callable[[KubeServer, Any, str, dict[str, str], str], bool]] = []
 
         self._httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.kube = self
@@ -488,7 +490,9 @@ class KubeServer:
             self._send_json(h, 401, _status(401, "Unauthorized", "Unauthorized"))
             return
         path = parsed.path.rstrip("/") or "/"
-        if self.writes.handle(h, h.command, path, query, user, body):
+        if self.writes.handle(h, h.command, path, query, user, body) or any(
+            handler(self, h, path, query, user) for handler in list(self.handlers)
+        ):
             return
         if path in self.routes:
             route = self.routes[path]

@@ -55,7 +55,7 @@ class Lookup(ClusterValues):
     def _get(self, typed: Typed, path: Callable[[str], str]) -> Any:
         """One GET with the typed ``--kubeconfig``/``--context``; ``path`` gets the context's namespace."""
         from grove.commands.cluster import resolve_access
-        from grove.events.live import Http
+        from grove.events.kube import Http
 
         access = resolve_access(typed.get("kubeconfig"), typed.get("context"), REQUEST_TIMEOUT)
         http = Http(access, maxsize=1)
@@ -66,7 +66,7 @@ class Lookup(ClusterValues):
 
     def namespaces(self, typed: Typed) -> list[Candidate]:
         """Every namespace; a user who may not list them (a tenant) is offered the context's own."""
-        from grove.events.live import ApiError
+        from grove.events.kube import ApiError
 
         def work() -> list[Candidate]:
             own: list[str] = []
@@ -86,7 +86,7 @@ class Lookup(ClusterValues):
     @staticmethod
     def _pcs_path(typed: Typed, default_namespace: str, name: str = "") -> str:
         from grove.events.kinds import KINDS, PODCLIQUESET
-        from grove.events.live import resource_path
+        from grove.events.kube import resource_path
 
         namespace = None if typed.all_namespaces and not name else typed.get("namespace") or default_namespace
         path = resource_path(KINDS[PODCLIQUESET], namespace)

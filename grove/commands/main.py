@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "grove.commands.health",
     "grove.commands.tui",
     "grove.commands.record",
+    "grove.commands.metrics",
     "grove.commands.diagnostics",
     "grove.commands.lifecycle.scale",
     "grove.commands.lifecycle.update",

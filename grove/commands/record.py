@@ -12,7 +12,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
@@ -93,6 +93,14 @@ def add_parser(subparsers: Any) -> None:
         help="kinds to record (default: all): pcs, pcsg, pclq, pg, ct, pods, nodes, events",
     )
     parser.add_argument("-l", "--selector", help="label selector for the recorded objects (e.g. app=foo)")
+    parser.add_argument(
+        "--metrics",
+        nargs="?",
+        const="10s",
+        metavar="INTERVAL",
+        help="also record the inference metrics of every PodCliqueSet's pods (and GPU utilisation), scraped through "
+        "the pod proxy every INTERVAL (default 10s); needs pods and podcliques among --kinds",
+    )
     add_common_options(parser)
     parser.set_defaults(run="grove.commands.record:run")
 
@@ -146,15 +154,24 @@ def run(args: argparse.Namespace) -> int:
 
     done = threading.Event()
     failure: list[str] = []
+    write_lock = threading.Lock()  # the watch and the metrics scrapes write from their own threads
 
     def on_next(event: Event) -> None:
         if failure:
             return
         try:
-            writer.write(event)
+            with write_lock:
+                writer.write(event)
         except OSError as exc:
             failure.append(f"writing {args.output} failed: {exc.strerror or exc}")
             done.set()
+
+    emit: Callable[[Any], None] = on_next
+    scrapes = None
+    if args.metrics:
+        from grove.commands.metrics import recording_scrapes
+
+        emit, scrapes = recording_scrapes(args, kinds, on_next)
 
     def on_error(exc: Exception) -> None:
         failure.append(str(exc))
@@ -162,7 +179,9 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     interrupted = False
-    subscription = connection.events.subscribe(on_next=on_next, on_error=on_error, on_completed=done.set)
+    subscription = connection.events.subscribe(on_next=emit, on_error=on_error, on_completed=done.set)
+    if scrapes is not None:
+        scrapes.start()
     try:
         with _stop_on_sigterm(done):
             deadline = None if duration is None else started + duration
@@ -174,6 +193,8 @@ def run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         interrupted = True
     finally:
+        if scrapes is not None:
+            scrapes.stop()
         subscription.dispose()
         connection.close()
         writer.close()

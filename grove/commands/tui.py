@@ -47,6 +47,13 @@ def add_parser(sub: Any) -> None:
     )
     add_cluster_options(tui)
     tui.add_argument("--replay", metavar="FILE", help="play a recording (.jsonl, .jsonl.gz or a diagnostics .tgz)")
+    tui.add_argument(
+        "--metrics",
+        nargs="?",
+        const="10s",
+        metavar="INTERVAL",
+        help="live: scrape the workloads' inference metrics every INTERVAL (default 10s) for the metrics pane (m)",
+    )
     _add_replay_options(tui)
     add_common_options(tui)
     tui.set_defaults(run="grove.commands.tui:run")
@@ -71,9 +78,12 @@ def run(args: argparse.Namespace) -> int:
     if not 0.5 <= args.speed <= 64:
         raise UsageError(f"--speed {args.speed:g} is out of range (0.5 to 64)")
     if getattr(args, "replay", None):
+        if getattr(args, "metrics", None):
+            raise UsageError("--metrics scrapes a live cluster: a recording holds the metrics it was recorded with")
         return _run_app(*_replay(args))
     if args.at or args.paused:
         raise UsageError("--at and --paused need a recording (--replay FILE)")
+
     return _run_live(args)
 
 
@@ -123,7 +133,18 @@ def _run_live(args: argparse.Namespace) -> int:
         )
         http = _http(connection)
         providers = Providers(fetch_yaml=_yaml_fetcher(http), stream_logs=_log_streamer(http))
-        return _run_app(session, LiveFeed(connection.events, clock=time.time), providers)
+        feed = LiveFeed(connection.events, clock=time.time)
+        scrapes = None
+        if args.metrics:
+            from grove.commands.metrics import feed_scrapes
+
+            scrapes = feed_scrapes(args, feed)
+            scrapes.start()
+        try:
+            return _run_app(session, feed, providers)
+        finally:
+            if scrapes is not None:
+                scrapes.stop()
     finally:
         connection.close()
 

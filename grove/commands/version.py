@@ -136,7 +136,7 @@ def operator_from(deployments: list[Mapping[str, Any]], namespace: str) -> Known
 
 def _operator(http: Any, namespace: str) -> Known:
     from grove.commands.diagnostics.collect import OPERATOR_NAME, OPERATOR_SELECTOR
-    from grove.events.live import ApiError, Forbidden, NotFound, TransportError
+    from grove.events.kube import ApiError, Forbidden, NotFound, TransportError
 
     path = f"/apis/apps/v1/namespaces/{namespace}/deployments"
     try:
@@ -157,7 +157,7 @@ def _operator(http: Any, namespace: str) -> Known:
 
 def _crds(http: Any, access: Any) -> tuple[dict[str, tuple[str, ...]] | None, str]:
     from grove.events.kinds import KINDS
-    from grove.events.live import ApiError, TransportError, discover_api
+    from grove.events.kube import ApiError, TransportError, discover_api
 
     try:
         discovery = discover_api(access, http)
@@ -170,7 +170,7 @@ def collect(args: argparse.Namespace) -> tuple[Versions, str | None]:
     """Every version that can be read, and the error that kept the server from being reached at all (or None)."""
     from grove.commands.cluster import explain, parse_timeout, resolve_access
     from grove.commands.errors import UserError
-    from grove.events.live import ApiError, Http, TransportError, server_version
+    from grove.events.kube import ApiError, Http, TransportError, server_version
 
     client = Versions(__version__, platform.python_version(), None, None, None)
     if args.client:

@@ -88,4 +88,25 @@ class Compacted:
     changes: Mapping[str, Mapping[tuple[str, str], KubeObject | None]]  # kind -> key -> newest version
 
 
-Event: TypeAlias = Listed | Applied | Removed | ClockAdvanced | SourceHealthChanged | Compacted
+Histogram: TypeAlias = tuple[tuple[float, float], ...]
+"""A classic histogram as scraped: (upper bound ``le``, cumulative count), ascending, ``+Inf`` last."""
+
+
+@attrs.frozen(slots=True)
+class MetricsSampled:
+    """One scrape of one pod's metrics endpoint (or, for ``source == "dcgm"``, of the GPU exporter on its node, for
+    this pod), reduced to the series kubectl-grove uses under engine-neutral names (see events/exposition.py):
+    histograms ``ttft`` and ``itl``, counters ``prompt_tokens`` and ``generation_tokens``, gauges ``running``,
+    ``waiting``, ``gpu_util`` (percent, mean over the pod's GPUs) and ``gpus``. A failed scrape has no series and
+    says in ``problem`` what happened and what would fix it."""
+
+    at: float
+    namespace: str
+    pod: str
+    source: str  # what answered: vllm, sglang, trtllm, dynamo-frontend, dynamo-worker, dcgm
+    series: Mapping[str, float | Histogram]
+    problem: str = ""
+    endpoint: str = ""  # port and path scraped, e.g. "8000/metrics"
+
+
+Event: TypeAlias = Listed | Applied | Removed | ClockAdvanced | SourceHealthChanged | Compacted | MetricsSampled

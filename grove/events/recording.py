@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import tarfile
 import zlib
@@ -29,6 +30,7 @@ from grove.events.model import (
     Event,
     KubeObject,
     Listed,
+    MetricsSampled,
     Removed,
     SourceHealthChanged,
     SourceStatus,
@@ -130,9 +132,56 @@ def event_to_json(event: Event, start: float) -> dict[str, Any]:
         if event.since is not None:
             line["since"] = _offset(event.since, start)
         return line
+    if isinstance(event, MetricsSampled):
+        return _metrics_line(t, event)
     if isinstance(event, Compacted):  # a reader's product, not something that happened
         raise TypeError("a compacted run is not recorded: record the events it was made from")
     return {"t": t, "type": "clock"}
+
+
+def _metrics_line(t: float, event: MetricsSampled) -> dict[str, Any]:
+    """A metrics sample; a histogram is a list of [le, cumulative count] pairs, ``+Inf`` written as the string."""
+    series: dict[str, Any] = {}
+    for name, value in event.series.items():
+        if isinstance(value, tuple):
+            series[name] = [["+Inf" if bound == math.inf else bound, count] for bound, count in value]
+        else:
+            series[name] = value
+    line: dict[str, Any] = {
+        "t": t,
+        "type": "metrics",
+        "namespace": event.namespace,
+        "pod": event.pod,
+        "source": event.source,
+        "series": series,
+    }
+    if event.endpoint:
+        line["endpoint"] = event.endpoint
+    if event.problem:
+        line["problem"] = event.problem
+    return line
+
+
+def _decode_metrics(raw: Mapping[str, Any], at: float) -> MetricsSampled:
+    series_raw = raw.get("series", {})
+    _require(isinstance(series_raw, dict), "'series' must be a JSON object")
+    series: dict[str, float | tuple[tuple[float, float], ...]] = {}
+    for name, value in series_raw.items():
+        if isinstance(value, list):
+            pairs = []
+            for pair in value:
+                _require(isinstance(pair, list) and len(pair) == 2, f"histogram {name!r}: pairs of [le, count]")
+                bound = math.inf if pair[0] == "+Inf" else float(pair[0])
+                pairs.append((bound, float(pair[1])))
+            series[name] = tuple(pairs)
+        else:
+            _require(isinstance(value, int | float) and not isinstance(value, bool), f"series {name!r}: a number")
+            series[name] = float(value)
+    texts = {key: raw.get(key, "") for key in ("namespace", "pod", "source", "problem", "endpoint")}
+    _require(all(isinstance(v, str) for v in texts.values()), "metrics: namespace, pod, source must be strings")
+    return MetricsSampled(
+        at, texts["namespace"], texts["pod"], texts["source"], series, texts["problem"], texts["endpoint"]
+    )
 
 
 class RecordingWriter:
@@ -283,6 +332,8 @@ def decode_event(raw: Any, start: float) -> Event:
         return Listed(at, _kind(raw), tuple(_object(o) for o in objects), raw.get("namespace"))
     if kind_of_event == "clock":
         return ClockAdvanced(at)
+    if kind_of_event == "metrics":
+        return _decode_metrics(raw, at)
     if kind_of_event == "source":
         try:
             status = SourceStatus(raw.get("status"))

@@ -118,6 +118,7 @@ def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: fl
         base.problems,
         first_at,
         {},
+        base.metrics,
     )
 
 

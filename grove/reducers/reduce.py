@@ -19,10 +19,12 @@ from grove.events.model import (
     Event,
     KubeObject,
     Listed,
+    MetricsSampled,
     Removed,
     SourceHealthChanged,
 )
 from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
+from grove.reducers.metrics import with_sample
 from grove.reducers.state import IndexKey, ObjKey, Problem, SourceState, State, empty_state
 
 _EMPTY: Map[Any, Any] = Map()
@@ -82,6 +84,7 @@ def _replace(state: State, at: float, **changes: Any) -> State:
         problems=changes.get("problems", state.problems),
         first_at=state.first_at if state.first_at is not None else at,
         memo={},
+        metrics=changes.get("metrics", state.metrics),
     )
 
 
@@ -171,6 +174,7 @@ def _apply(state: State, event: Applied) -> State:
         state.problems,
         state.first_at if state.first_at is not None else at,
         {},
+        state.metrics,
     )
 
 
@@ -256,6 +260,10 @@ def _compacted(state: State, event: Compacted) -> State:
     return state
 
 
+def _sampled(state: State, event: MetricsSampled) -> State:
+    return _replace(state, event.at, metrics=with_sample(state.metrics, event))
+
+
 _HANDLERS: dict[type, Callable[[State, Any], State]] = {
     Applied: _apply,
     Removed: _remove,
@@ -263,6 +271,7 @@ _HANDLERS: dict[type, Callable[[State, Any], State]] = {
     SourceHealthChanged: _source,
     ClockAdvanced: _clock,
     Compacted: _compacted,
+    MetricsSampled: _sampled,
 }
 
 

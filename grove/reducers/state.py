@@ -19,6 +19,9 @@ ObjKey: TypeAlias = tuple[str, str]
 
 IndexKey: TypeAlias = tuple[str, ...]
 
+MetricsKey: TypeAlias = tuple[str, str, str]
+"""(namespace, pod, source) of a pod's metrics samples."""
+
 T = TypeVar("T")
 
 _EMPTY_MAP: Map[Any, Any] = Map()
@@ -60,6 +63,7 @@ class State(NamedTuple):
     problems: Map[str, Problem]
     first_at: float | None
     memo: dict[str, tuple[Any, Any]]
+    metrics: Map[MetricsKey, Any] = _EMPTY_MAP  # scraped samples, bounded per pod and source (reducers/metrics.py)
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -118,6 +122,7 @@ def empty_state() -> State:
         problems=Map(),
         first_at=None,
         memo={},
+        metrics=Map(),
     )
 
 

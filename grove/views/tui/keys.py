@@ -29,6 +29,7 @@ FOREST = [
     Binding("l", "logs", "logs of the selected pod (live only)", key_display="l"),
     Binding("slash", "filter", "filter the list as you type", key_display="/"),
     Binding("e", "events_mode", "events: Warnings first ↔ all by time", key_display="e"),
+    Binding("m", "metrics", "metrics of the selected PodCliqueSet per role", key_display="m", show=False),
 ]
 
 TOPOLOGY = [

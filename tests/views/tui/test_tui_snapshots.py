@@ -81,6 +81,8 @@ CASES = [
     ("forest-root-wide", LARGE, lambda: replay_app(), ()),
     ("forest-pods-wide", LARGE, lambda: replay_app(), INTO_DECODE),
     ("help-wide", LARGE, lambda: replay_app(), ("question_mark",)),
+    ("metrics", SMALL, lambda: replay_app("rolling-update-metrics.jsonl", at=90), ("m",)),
+    ("metrics-wide", LARGE, lambda: replay_app("rolling-update-metrics.jsonl", at=90), ("m",)),
     ("logs-replay-wide", LARGE, lambda: replay_app(), ("enter", "enter", "l")),
     ("filter-wide", LARGE, lambda: replay_app(), ("enter", "enter", "slash", *"gpu-02")),
     ("goto-wide", LARGE, lambda: replay_app(at=30), ("g", *"90s")),

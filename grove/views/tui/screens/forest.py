@@ -295,6 +295,15 @@ class ForestScreen(StateScreen):
             focus = (ns, name)
         return TopologyRequest(namespace=self.arborist.session.namespace, focus=focus)
 
+    def action_metrics(self) -> None:
+        from grove.views.tui.screens.metrics import MetricsScreen
+
+        focus = self.topology_request().focus
+        if focus is None:
+            self.notify("Select a PodCliqueSet first (its metrics are per role).")
+            return
+        self.app.push_screen(MetricsScreen(*focus))
+
     def action_topology(self) -> None:
         request = self.topology_request()
         self.arborist.prefetcher.join(f"topology:{request}")
