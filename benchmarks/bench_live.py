@@ -1,13 +1,19 @@
-"""Live source against the loopback API server: ``kubectl-grove topology -A`` vs ``kubectl get pods,nodes -A -o json``.
+"""One-shot reads against the loopback API server, each beside the wire: the same lists fetched plainly.
 
-    .venv/bin/python benchmarks/bench_live.py [--nodes 1000] [--pods 10000] [--runs 3]
+    .venv/bin/python benchmarks/bench_live.py [--nodes 1000] [--pods 10000] [--pcs 473] [--runs 3] [--kubectl]
 
-Starts the test API server (``tests/kube_server.py``) in this process with a synthetic cluster
-(``grove.simulate.synthetic`` when present, else simple generated objects), writes a temporary kubeconfig pointing
-at it, then times each command ``--runs`` times (best and median wall time) and reads each child's peak RSS from
-``os.wait4``. Both commands talk to the same server, which serves pages of 500 objects. Prints figures; never fails on
-time. If ``topology`` cannot run yet, the live source's initial list + fold is timed in-process instead, and the output
-says so.
+Starts the test API server (``tests/kube_server.py``) in this process with a synthetic cluster at a realistic shape
+(``grove.simulate.synthetic``: hundreds of PodCliqueSets, thousands of PodCliques, several ClusterTopologyBindings,
+Events; every object with the ``managedFields`` a real server lists), writes a temporary kubeconfig pointing at it,
+then times, ``--runs`` times each, side by side:
+
+- the wire: a child process that GETs the lists a command reads (pages of 500, ``continue`` followed, one thread per
+  list, as the live source does), bodies read and dropped;
+- ``kubectl-grove topology -A``, ``status -A``, ``health -A`` and ``topology PCS -n NS``;
+- with ``--kubectl``: ``kubectl get pods,nodes -A -o json``.
+
+It prints best and median wall time, each command's ratio to its own wire (goal <= 1.5) and each child's peak RSS from
+``os.wait4`` (goal <= 250 MB). Prints figures; never fails on time. The machine may be shared: read ranges.
 """
 
 from __future__ import annotations
@@ -29,50 +35,74 @@ sys.path.insert(0, str(ROOT))
 
 from kube_server import KubeServer  # noqa: E402
 
-from grove.events.kinds import ALL_KINDS, KINDS  # noqa: E402
+from grove.events.kinds import KINDS  # noqa: E402
 
 BIN = Path(sys.executable).parent
+PAGE = 500  # the live source's page size
 
 
-def synthetic_objects(nodes: int, pods: int) -> tuple[dict[str, list[dict[str, Any]]], str]:
-    """Objects per kind, and where they came from."""
-    try:
-        from grove.events.model import Listed
-        from grove.simulate.synthetic import SyntheticCluster
-    except ImportError:
-        return _simple_objects(nodes, pods), "simple generated objects"
-    cluster = SyntheticCluster(nodes, max(1, pods // 40), pods)
+def synthetic_objects(args: argparse.Namespace) -> dict[str, list[dict[str, Any]]]:
+    """Objects per kind at the shape asked for, each with the managedFields a real server sends."""
+    from support.managed_fields import with_managed_fields
+
+    from grove.events.model import Listed
+    from grove.simulate.synthetic import SyntheticCluster
+
+    cluster = SyntheticCluster(
+        args.nodes,
+        args.pcs,
+        args.pods,
+        cliques=args.cliques,
+        replicas=args.replicas,
+        bindings=args.bindings,
+        events=args.events,
+    )
     objects: dict[str, list[dict[str, Any]]] = {}
     for event in cluster.listed():
         if isinstance(event, Listed):
-            objects.setdefault(event.kind, []).extend(dict(o) for o in event.objects)
-    return objects, "grove.simulate.synthetic"
+            objects.setdefault(event.kind, []).extend(with_managed_fields(event.kind, o) for o in event.objects)
+    return objects
 
 
-def _simple_objects(nodes: int, pods: int) -> dict[str, list[dict[str, Any]]]:
-    node_objs = [
-        {
-            "metadata": {"name": f"node-{i:04d}", "labels": {"kubernetes.io/hostname": f"node-{i:04d}"}},
-            "status": {"allocatable": {"nvidia.com/gpu": "8", "cpu": "96"}, "capacity": {"nvidia.com/gpu": "8"}},
-        }
-        for i in range(nodes)
-    ]
-    pod_objs = [
-        {
-            "metadata": {
-                "name": f"pod-{i:05d}",
-                "namespace": f"ns-{i % 10}",
-                "labels": {"app": "bench", "grove.io/podclique": f"pcs-{i // 40}-0-worker"},
-            },
-            "spec": {
-                "nodeName": f"node-{i % max(nodes, 1):04d}",
-                "containers": [{"name": "main", "image": "x", "resources": {"requests": {"nvidia.com/gpu": "1"}}}],
-            },
-            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]},
-        }
-        for i in range(pods)
-    ]
-    return {"Node": node_objs, "Pod": pod_objs}
+def list_paths(kinds: list[str], namespace: str | None, cluster_wide: tuple[str, ...] = ()) -> list[str]:
+    """The collection paths a command lists (as ``LiveSource`` picks them)."""
+    from grove.events.kube import resource_path
+
+    return [resource_path(KINDS[k], None if k in cluster_wide else namespace) for k in kinds]
+
+
+def wire(url: str, paths: list[str]) -> int:
+    """Child-process mode: GET every path's pages in parallel, bodies read and dropped; prints the bytes read."""
+    import threading
+
+    import urllib3
+
+    pool = urllib3.PoolManager(maxsize=len(paths) + 2)
+    total = [0]
+    lock = threading.Lock()
+
+    def fetch(path: str) -> None:
+        cont = ""
+        while True:
+            query = f"?limit={PAGE}" + (f"&continue={cont}" if cont else "")
+            response = pool.request("GET", url + path + query, headers={"Accept": "application/json"})
+            body = response.data
+            with lock:
+                total[0] += len(body)
+            # the list's metadata comes before its items: the continue token is near the start
+            head = body[:2048]
+            at = head.find(b'"continue":"')
+            cont = head[at + 12 : head.index(b'"', at + 12)].decode() if at >= 0 else ""
+            if not cont:
+                return
+
+    threads = [threading.Thread(target=fetch, args=(p,)) for p in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    print(total[0])
+    return 0
 
 
 def write_kubeconfig(path: Path, server: str) -> None:
@@ -85,60 +115,73 @@ def write_kubeconfig(path: Path, server: str) -> None:
     )
 
 
+# A small launcher between this process and the command: a child forked from this process would count this process's
+# memory (the server's objects) in its peak RSS until it execs, so the launcher forks the command and reports the
+# command's own rusage.
+_LAUNCHER = """
+import os, sys, time
+began = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.dup2(os.open(os.devnull, os.O_WRONLY), 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(time.perf_counter() - began, os.waitstatus_to_exitcode(status), usage.ru_maxrss)
+"""
+
+
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
     """(wall seconds, exit code, peak RSS in MB of that child alone, stderr tail)."""
     with tempfile.TemporaryFile() as err:
-        began = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env, cwd=ROOT)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - began
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        out = subprocess.run(
+            [sys.executable, "-c", _LAUNCHER, *argv], stdout=subprocess.PIPE, stderr=err, env=env, cwd=ROOT
+        ).stdout
         err.seek(0)
         tail = err.read().decode(errors="replace").strip()[-300:]
-    return wall, proc.returncode, usage.ru_maxrss // 1024, tail
-
-
-def in_process_list_and_fold(url: str) -> tuple[float, int]:
-    """Fallback: the live source's initial lists + fold, timed in this process."""
-    import threading
-
-    from grove.events.access import ClusterAccess
-    from grove.events.kube import LiveSource
-    from grove.reducers.reduce import reduce
-    from grove.reducers.state import empty_state
-
-    state = [empty_state()]
-    done = threading.Event()
-
-    def on_next(event: Any) -> None:
-        state[0] = reduce(state[0], event)
-        if set(ALL_KINDS) <= state[0].listed:
-            done.set()
-
-    began = time.perf_counter()
-    source = LiveSource(ClusterAccess(server=url), ALL_KINDS, namespace=None)
-    source.events.subscribe(on_next=on_next)
-    done.wait(300)
-    wall = time.perf_counter() - began
-    source.stop()
-    return wall, sum(state[0].count(k) for k in KINDS)
+    wall, code, maxrss = out.decode().split()
+    return float(wall), int(code), int(maxrss) // 1024, tail
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--nodes", type=int, default=1000)
     parser.add_argument("--pods", type=int, default=10_000)
+    parser.add_argument("--pcs", type=int, default=473, help="PodCliqueSets")
+    parser.add_argument("--cliques", type=int, default=3, help="PodCliques per PCS replica")
+    parser.add_argument("--replicas", type=int, default=2, help="replicas (PodGangs) per PCS")
+    parser.add_argument("--bindings", type=int, default=3, help="ClusterTopologyBindings (workloads name all but one)")
+    parser.add_argument("--events", type=int, default=3000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--only", action="append", help="run only commands whose name contains this (repeatable)")
+    parser.add_argument("--kubectl", action="store_true", help="also time kubectl get pods,nodes -A -o json")
+    parser.add_argument("--wire", nargs="+", metavar=("URL", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.wire:
+        return wire(args.wire[0], args.wire[1:])
+
+    from grove.commands import health, status, topology
 
     began = time.perf_counter()
-    objects, origin = synthetic_objects(args.nodes, args.pods)
+    objects = synthetic_objects(args)
     counts = {k: len(v) for k, v in objects.items()}
-    print(f"objects: {origin}: " + ", ".join(f"{k}={n}" for k, n in sorted(counts.items())))
+    print("objects: " + ", ".join(f"{k}={n:,}" for k, n in sorted(counts.items())))
     print(f"generated in {time.perf_counter() - began:.1f}s")
+    pcs = objects["PodCliqueSet"][len(objects["PodCliqueSet"]) // 2]["metadata"]
+    grove = str(BIN / "kubectl-grove")
+    # name -> (argv, the lists it reads)
+    commands: dict[str, tuple[list[str], list[str]]] = {
+        "topology -A": ([grove, "topology", "-A"], list_paths(list(topology.KINDS), None)),
+        "status -A": ([grove, "status", "-A"], list_paths(list(status.KINDS), None)),
+        "health -A": ([grove, "health", "-A"], list_paths(list(health.KINDS), None)),
+        "topology PCS": (
+            [grove, "topology", pcs["name"], "-n", pcs["namespace"]],
+            list_paths(list(topology.KINDS), pcs["namespace"], cluster_wide=("Pod",)),
+        ),
+    }
+    if args.only:
+        commands = {k: v for k, v in commands.items() if any(o in k for o in args.only)}
+    kubectl = shutil.which("kubectl") if args.kubectl else None
 
-    kubectl = shutil.which("kubectl")
-    grove = BIN / "kubectl-grove"
     with KubeServer() as server, tempfile.TemporaryDirectory() as tmp:
         server.seed_state(objects)
         config = Path(tmp) / "kubeconfig"
@@ -151,43 +194,41 @@ def main() -> int:
             "COLUMNS": "160",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
-        results: dict[str, list[float]] = {}
+        walls: dict[str, list[float]] = {}
         rss: dict[str, int] = {}
-        commands: dict[str, list[str]] = {"kubectl-grove topology -A": [str(grove), "topology", "-A"]}
-        if kubectl:
-            commands["kubectl get pods,nodes -A -o json"] = [kubectl, "get", "pods,nodes", "-A", "-o", "json"]
-        topology_ok = True
-        for run in range(args.runs):
-            for name, argv in commands.items():
-                if name.startswith("kubectl-grove") and not topology_ok:
-                    continue
-                wall, code, peak, tail = timed(argv, env)
-                if code != 0:
-                    print(f"{name}: exit {code}: {tail}")
-                    if name.startswith("kubectl-grove"):
-                        topology_ok = False
-                    continue
-                results.setdefault(name, []).append(wall)
-                rss[name] = max(rss.get(name, 0), peak)
-                print(f"run {run + 1}: {name}: {wall:.2f}s, peak RSS {peak} MB")
+        failed: set[str] = set()
+
+        def run(label: str, argv: list[str]) -> None:
+            if label in failed:
+                return
+            wall, code, peak, tail = timed(argv, env)
+            if code != 0:
+                print(f"{label}: exit {code}: {tail}")
+                failed.add(label)
+                return
+            walls.setdefault(label, []).append(wall)
+            rss[label] = max(rss.get(label, 0), peak)
+            print(f"  {label:28s} {wall:6.2f}s  peak RSS {peak:4d} MB", flush=True)
+
+        for n in range(args.runs):
+            print(f"run {n + 1}:")
+            for name, (argv, paths) in commands.items():
+                run(f"wire for {name}", [sys.executable, __file__, "--wire", server.url, *paths])
+                run(name, argv)
+            if kubectl:
+                run("kubectl get pods,nodes", [kubectl, "get", "pods,nodes", "-A", "-o", "json"])
         print()
-        for name, walls in results.items():
-            best, median = min(walls), statistics.median(walls)
-            print(f"{name:40s} best {best:6.2f}s  median {median:6.2f}s  peak RSS {rss[name]} MB")
-        grove_name, kubectl_name = "kubectl-grove topology -A", "kubectl get pods,nodes -A -o json"
-        if grove_name in results and kubectl_name in results:
-            ratio = min(results[grove_name]) / min(results[kubectl_name])
-            median_ratio = statistics.median(results[grove_name]) / statistics.median(results[kubectl_name])
-            print(f"ratio grove/kubectl: best {ratio:.2f}, median {median_ratio:.2f} (goal <= 1.2)")
-            print(f"grove peak RSS: {rss[grove_name]} MB (goal <= 300 MB)")
-        if not topology_ok or grove_name not in results:
-            wall, total = in_process_list_and_fold(server.url)
-            print(
-                f"topology is not runnable yet: timed the live source's initial list + fold in-process instead: "
-                f"{wall:.2f}s for {total} objects"
-            )
-        if not kubectl:
-            print("kubectl not found: no comparison")
+        print(f"{'':28s} {'best':>7s} {'median':>7s}  {'× wire (median)':>15s}  peak RSS")
+        for name in [*commands, "kubectl get pods,nodes"]:
+            if name not in walls:
+                continue
+            best, median = min(walls[name]), statistics.median(walls[name])
+            base = walls.get(f"wire for {name}")
+            ratio = f"{median / statistics.median(base):.2f}" if base else "-"
+            if base:
+                print(f"{'wire for ' + name:28s} {min(base):6.2f}s {statistics.median(base):6.2f}s")
+            print(f"{name:28s} {best:6.2f}s {median:6.2f}s  {ratio:>15s}  {rss[name]:5d} MB")
+        print("goals: each command <= 1.5x its wire, <= 250 MB peak RSS")
     return 0
 
 

@@ -14,7 +14,10 @@ While events stream, the screen never settles: a key is on screen at the first f
 with the cursor where the key put it. Keys are pressed once the screens built ahead after start are ready (the time
 that takes is printed): a key pressed before waits for them, once per session.
 
-    .venv/bin/python benchmarks/bench_tui.py [--pods 10000] [--nodes 1000] [--pcs 10] [--rate 200] [--seconds 5]
+    .venv/bin/python benchmarks/bench_tui.py [--pods 10000] [--nodes 1000] [--pcs 473] [--rate 200] [--seconds 5]
+
+The default shape is a realistic one (473 PodCliqueSets of 2 replicas and 3 cliques: 2,838 PodCliques, 946 PodGangs,
+three bindings); ``--pcs 10 --cliques 2 --replicas 1 --bindings 1`` is the earlier shape (10 PCS of 1,000 pods).
 """
 
 from __future__ import annotations
@@ -324,7 +327,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pods", type=int, default=10_000)
     parser.add_argument("--nodes", type=int, default=1_000)
-    parser.add_argument("--pcs", type=int, default=10)
+    parser.add_argument("--pcs", type=int, default=473, help="PodCliqueSets (a real 10k-pod cluster has hundreds)")
+    parser.add_argument("--cliques", type=int, default=3, help="PodCliques per PCS replica")
+    parser.add_argument("--replicas", type=int, default=2, help="replicas (PodGangs) per PCS")
+    parser.add_argument("--bindings", type=int, default=3, help="ClusterTopologyBindings (workloads name all but one)")
     parser.add_argument("--rate", type=float, default=200.0, help="events per second while streaming")
     parser.add_argument("--seconds", type=float, default=5.0, help="seconds of streaming per view")
     parser.add_argument("--size", default="160x48", help="terminal size, e.g. 160x48 or 80x24")
@@ -334,7 +340,8 @@ def main() -> None:
     gc.set_threshold(50_000, 50, 100)  # as the CLI does
     churn_needed = int(args.rate * args.seconds * 3) + 100
     t0 = time.perf_counter()
-    events = list(synthetic_events(args.nodes, args.pcs, args.pods, churn_needed, seed=7))
+    shape = {"cliques": args.cliques, "replicas": args.replicas, "bindings": args.bindings}
+    events = list(synthetic_events(args.nodes, args.pcs, args.pods, churn_needed, seed=7, **shape))
     listed = [e for e in events if isinstance(e, Listed)]
     churn = [e for e in events if not isinstance(e, Listed)]
     print(

@@ -36,7 +36,7 @@ def run_read(
         from grove.commands.watch import run_watch
 
         return run_watch(args, kinds, build, render, cluster_wide)
-    state, scope = load_state(args, kinds, cluster_wide)
+    state, scope = load_state(args, kinds, cluster_wide, slim=True)
     report = build(state, scope)
     fmt = getattr(args, "output", None)
     if fmt in ("json", "yaml"):

@@ -68,8 +68,11 @@ def replay_scope(args: argparse.Namespace, recording: Recording) -> Scope:
     return Scope(namespace=namespace, context=recording.header.context, origin="replay", label=str(args.replay))
 
 
-def load_state(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = ()) -> tuple[State, Scope]:
-    """The state a one-shot command renders."""
+def load_state(
+    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = (), *, slim: bool = False
+) -> tuple[State, Scope]:
+    """The state a one-shot command renders; ``slim``: live objects keep only what the reports read
+    (grove.events.slim), for read commands that show reports and nothing else."""
     if getattr(args, "replay", None):
         recording = open_recording(args.replay)
         at = parse_offset(args.at) if getattr(args, "at", None) else None
@@ -79,7 +82,7 @@ def load_state(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Seq
         return state, replay_scope(args, recording)
     if getattr(args, "at", None):
         raise UsageError("--at needs --replay FILE")
-    return _load_live(args, kinds, cluster_wide)
+    return _load_live(args, kinds, cluster_wide, slim)
 
 
 def _advance_to(state: State, at: float) -> State:
@@ -88,7 +91,7 @@ def _advance_to(state: State, at: float) -> State:
     return reduce(state, ClockAdvanced(at)) if at > state.now else state
 
 
-def _settled(state: State, kinds: Sequence[str]) -> bool:
+def settled(state: State, kinds: Sequence[str]) -> bool:
     """Every kind has listed, or its source said it cannot (forbidden, not installed)."""
     for kind in kinds:
         if kind in state.listed:
@@ -99,16 +102,18 @@ def _settled(state: State, kinds: Sequence[str]) -> bool:
     return True
 
 
-def _load_live(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str]) -> tuple[State, Scope]:
+def _load_live(
+    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str], slim: bool
+) -> tuple[State, Scope]:
     from grove.commands.cluster import connect
 
-    connection = connect(args, kinds, cluster_wide=cluster_wide)
+    connection = connect(args, kinds, cluster_wide=cluster_wide, slim=slim)
     done = threading.Event()
     holder: dict[str, Any] = {"state": empty_state(), "error": None}
 
     def on_next(event: Event) -> None:
         holder["state"] = reduce(holder["state"], event)
-        if _settled(holder["state"], kinds):
+        if settled(holder["state"], kinds):
             done.set()
 
     def on_error(exc: Exception) -> None:
@@ -132,10 +137,10 @@ def _load_live(args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Seq
 
 
 def live_stream(
-    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = ()
+    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str] = (), *, slim: bool = False
 ) -> tuple[Any, Scope, Callable[[], None]]:
-    """For ``-w``: (Observable[Event], scope, close)."""
+    """For ``-w``: (Observable[Event], scope, close); ``slim`` as for ``load_state``."""
     from grove.commands.cluster import connect
 
-    connection = connect(args, kinds, cluster_wide=cluster_wide)
+    connection = connect(args, kinds, cluster_wide=cluster_wide, slim=slim)
     return connection.events, connection.scope, connection.close

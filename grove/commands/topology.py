@@ -21,8 +21,18 @@ def add_parser(sub: Any) -> None:
     )
     parser.add_argument("name", nargs="?", help="PodCliqueSet name")
     parser.add_argument("--level", metavar="DOMAIN", help="group down to this level only (e.g. rack), then nodes")
+    parser.add_argument(
+        "--binding",
+        metavar="NAME",
+        help="group by this ClusterTopologyBinding (default: the one the workloads name; one tree each when several)",
+    )
     add_read_options(parser)
     parser.set_defaults(run="grove.commands.topology:run")
+
+
+def _topologies(report: Any) -> list[Any]:
+    """The topology of each tree the report shows."""
+    return [tree.topology for tree in report.bindings] or [report.topology]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,16 +40,22 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
     from grove.commands.source import Scope
     from grove.commands.targets import resolve_targets
+    from grove.events import kinds
     from grove.reducers.reports import TopologyReport, topology_report
     from grove.reducers.state import State
     from grove.views.topology import render_topology
 
     def build(state: State, scope: Scope) -> TopologyReport:
+        if args.binding and state.get(kinds.CLUSTERTOPOLOGYBINDING, "", args.binding) is None:
+            known = ", ".join(sorted(n for _, n in state.of_kind(kinds.CLUSTERTOPOLOGYBINDING))) or "none"
+            raise UserError(f"ClusterTopologyBinding {args.binding!r} not found (bindings: {known})")
         targets = resolve_targets(state, scope, args.name) if args.name else None
-        report = topology_report(state, targets, scope.namespace, args.level)
-        if args.level and args.level not in [lv.domain for lv in report.topology.levels]:
-            levels = ", ".join(lv.domain for lv in report.topology.levels)
-            raise UserError(f"--level {args.level!r} is not a level of this topology (levels: {levels})")
+        report = topology_report(state, targets, scope.namespace, args.level, args.binding)
+        levels = [lv.domain for topo in _topologies(report) for lv in topo.levels]
+        if args.level and args.level not in levels:
+            raise UserError(
+                f"--level {args.level!r} is not a level of this topology (levels: {', '.join(dict.fromkeys(levels))})"
+            )
         return report
 
     # Pods of every namespace: GPUs used by other namespaces' pods are "other", not "free".

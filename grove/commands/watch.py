@@ -15,7 +15,7 @@ from typing import Any
 
 from grove.commands.errors import UserError
 from grove.commands.output import make_console
-from grove.commands.source import Scope, live_stream, open_recording, replay_scope
+from grove.commands.source import Scope, live_stream, open_recording, replay_scope, settled
 from grove.events.model import ClockAdvanced, Event, SourceStatus
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
@@ -87,11 +87,21 @@ def _overall(state: State) -> str:
 
 
 def _frame(
-    state: State, scope: Scope, build: Callable[[State, Scope], Any], render: Callable[[Any, int], Any], width: int
+    state: State,
+    scope: Scope,
+    build: Callable[[State, Scope], Any],
+    render: Callable[[Any, int], Any],
+    width: int,
+    kinds: Sequence[str] = (),
 ) -> Any:
+    """The report, or (live, until every list in ``kinds`` has arrived) what is still loading."""
     from rich.console import Group
     from rich.text import Text
 
+    if scope.origin == "live" and not settled(state, kinds):
+        from grove.views.loading import render_loading
+
+        return Group(render_loading(state, kinds), Text(""), footer(state, scope))
     try:
         body = render(build(state, scope), width)
     except UserError as exc:
@@ -139,7 +149,7 @@ def run_watch(
     if getattr(args, "replay", None):
         scope = _feed_replay(args, holder, stop)
     else:
-        events, scope, close = live_stream(args, kinds, cluster_wide)
+        events, scope, close = live_stream(args, kinds, cluster_wide, slim=True)
         subscription = events.subscribe(on_next=holder.push, on_error=lambda e: setattr(holder, "error", e))
         previous_close = close
 
@@ -158,7 +168,7 @@ def run_watch(
                     last_tick = now
                 state, dirty = holder.take()
                 if dirty:
-                    live.update(_frame(state, scope, build, render, console.width), refresh=True)
+                    live.update(_frame(state, scope, build, render, console.width, kinds), refresh=True)
                 if holder.error is not None:
                     raise UserError(str(holder.error))
                 time.sleep(FRAME_INTERVAL)

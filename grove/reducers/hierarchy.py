@@ -233,6 +233,21 @@ def _part_of_labels(state: State, namespace: str, clique_name: str) -> frozenset
     )
 
 
+def _pod_cliques_part_of(state: State) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(namespace, PCS) -> the PodClique names of pods labelled part-of that PCS, in index order: worked out once
+    per state, so that a PCS looks up its own instead of reading every clique of its namespace."""
+
+    def compute() -> dict[tuple[str, str], tuple[str, ...]]:
+        out: dict[tuple[str, str], list[str]] = {}
+        for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
+            for pcs in _part_of_labels(state, ns, clique_name):
+                if pcs is not None:
+                    out.setdefault((ns, pcs), []).append(clique_name)
+        return {key: tuple(names) for key, names in out.items()}
+
+    return state.memoised("pod-cliques-part-of", state.revision, compute)
+
+
 def _clique_node(
     state: State,
     namespace: str,
@@ -516,8 +531,8 @@ def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | Non
     for clique_name in sorted(clique_names):
         refs += (cliques.get((namespace, clique_name)), clique_pods(state, namespace, clique_name))
     # Pods of the namespace's other cliques: one labelled part-of this PCS makes its clique an orphan of it.
-    for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
-        if ns == namespace and clique_name not in clique_names:
+    for clique_name in _pod_cliques_part_of(state).get((namespace, name), ()):
+        if clique_name not in clique_names:
             refs += (clique_name, clique_pods(state, namespace, clique_name))
     for gang_name in sorted(gang_names):
         refs += (
@@ -576,10 +591,8 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         seen.add(clique_name)
     # Pods whose PodClique is not (yet, or no longer) known but which belong to this PCS.
     orphan_cliques: dict[str, None] = {}
-    for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
-        if ns != namespace or clique_name in seen:
-            continue
-        if name in _part_of_labels(state, namespace, clique_name):
+    for clique_name in _pod_cliques_part_of(state).get((namespace, name), ()):
+        if clique_name not in seen:
             orphan_cliques[clique_name] = None
     for clique_name in orphan_cliques:
         node = _clique_node(state, namespace, clique_name, None, name, gang_fallback=gang_by_clique.get(clique_name))
@@ -631,11 +644,16 @@ def _build_pcs(state: State, namespace: str, name: str) -> PcsNode:
         strategy=f.text(f.get(spec, "updateStrategy", "type"), "RollingRecreate"),
         termination_delay=f.parse_duration(template.get("terminationDelay"), DEFAULT_TERMINATION_DELAY),
         generation_hash=f.text(status.get("currentGenerationHash")) or None,
-        topology_name=f.text(f.get(template, "topologyConstraint", "topologyName")) or None,
+        topology_name=topology_name_of(pcs_obj),
         replica_nodes=tuple(replica_nodes),
         gangs=gangs,
         exists=pcs_obj is not None,
     )
+
+
+def topology_name_of(pcs: KubeObject | None) -> str | None:
+    """The ClusterTopologyBinding a PodCliqueSet names (``spec.template.topologyConstraint.topologyName``)."""
+    return f.text(f.get(pcs, "spec", "template", "topologyConstraint", "topologyName")) or None if pcs else None
 
 
 def _infer_missing_replicas(cliques: list[CliqueNode], pcs: str, templates: Mapping[str, str]) -> list[CliqueNode]:

@@ -197,6 +197,88 @@ def facts(pod: KubeObject) -> PodFacts:
 
 
 def _read_facts(pod: KubeObject) -> PodFacts:
+    """The facts of a well-formed pod read in one pass (a one-shot read does it for every pod of the cluster); any
+    other shape goes through the safe readers, which give the same results."""
+    try:
+        fast = _read_well_formed(pod)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        fast = None
+    return fast if fast is not None else _read_facts_safely(pod)
+
+
+def _conditions(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each condition type's first condition (as ``fields.condition`` picks it); raises on an odd shape."""
+    out: dict[str, dict[str, Any]] = {}
+    for cond in status.get("conditions") or ():
+        if type(cond) is not dict:
+            raise TypeError
+        out.setdefault(cond.get("type"), cond)  # type: ignore[arg-type]
+    return out
+
+
+def _read_well_formed(pod: KubeObject) -> PodFacts | None:
+    """None when the pod is not plain decoded JSON of the expected shape (the safe readers handle it then)."""
+    if type(pod) is not dict:
+        return None
+    meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+    labels = meta.get("labels") or {}
+    if type(meta) is not dict or type(spec) is not dict or type(status) is not dict or type(labels) is not dict:
+        return None
+    namespace, name, phase, node = meta.get("namespace"), meta.get("name"), status.get("phase"), spec.get("nodeName")
+    if type(namespace) is not str or type(name) is not str:
+        return None
+    if not all(v is None or type(v) is str for v in (phase, node)):
+        return None
+    conditions = _conditions(status)
+    statuses = status.get("containerStatuses") or []
+    if type(statuses) is not list or not all(type(cs) is dict for cs in statuses):
+        return None
+    restart_total = 0
+    for cs in statuses:
+        count = cs.get("restartCount", 0)
+        if type(count) is not int:
+            return None
+        restart_total += count
+    gates = spec.get("schedulingGates") or []
+    if type(gates) is not list:
+        return None
+    node = node or ""
+    scheduled_cond = conditions.get("PodScheduled")
+    scheduled = bool(node) or (scheduled_cond is not None and scheduled_cond.get("status") == "True")
+    gated = bool(gates) and not scheduled
+    ready_cond = conditions.get("Ready")
+    ready_true = ready_cond is not None and ready_cond.get("status") == "True"
+    deleting = meta.get("deletionTimestamp") is not None
+    clique, gang, index, template = (
+        labels.get(key) for key in (f.PODCLIQUE_LABEL, f.PODGANG_LABEL, f.POD_INDEX, f.POD_TEMPLATE_HASH)
+    )
+    if not all(v is None or type(v) is str for v in (clique, gang, index, template)):
+        return None
+    owner = f.controller_owner(pod, kinds.PODCLIQUE)
+    return PodFacts(
+        namespace=namespace,
+        name=name,
+        status=display_status(pod),
+        phase="Pending" if phase is None else phase,
+        ready=ready_true and not deleting,
+        scheduled=scheduled,
+        gated=gated,
+        node=node,
+        gpus=gpu_request(pod),
+        restarts=restart_total,
+        created=f.created(pod),
+        clique=clique or (f.text(owner.get("name")) or None if owner is not None else None),
+        gang=gang,
+        pod_index=f.opt_int(index),
+        template_hash=template,
+        pending_reason="" if scheduled else pending_reason(pod),
+        mnnvl=mnnvl_group(pod) if spec.get("resourceClaims") else None,
+        grove=owner is not None or clique is not None,
+        finished=phase in ("Succeeded", "Failed"),
+    )
+
+
+def _read_facts_safely(pod: KubeObject) -> PodFacts:
     return PodFacts(
         namespace=f.namespace(pod),
         name=f.name(pod),

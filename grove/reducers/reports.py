@@ -11,7 +11,7 @@ from grove.reducers.carryover import CarryOver
 from grove.reducers.events import EventRow
 from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
 from grove.reducers.health import PcsHealth, health_for
-from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names
+from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
 from grove.reducers.placement import Finding, PcsPlacement, placement_for
 from grove.reducers.pods import facts
 from grove.reducers.rollout import Rollout, rollout_for
@@ -56,6 +56,19 @@ class TopologyReport:
     placements: tuple[PcsPlacement, ...]
     findings: tuple[Finding, ...]
     sources: tuple[SourceNote, ...]
+    # When the workloads in scope name several bindings: one tree per binding, then the nodes that carry the labels
+    # of none of them (``topology`` and ``domains`` above are then the host-only fallback and stay empty of trees).
+    bindings: tuple[BindingTree, ...] = ()
+    unbound: tuple[NodeGpu, ...] = ()
+
+
+@attrs.frozen
+class BindingTree:
+    """The nodes carrying a binding's level labels, grouped by its levels."""
+
+    topology: TopologyInfo
+    domains: tuple[DomainNode, ...]
+    nodes: tuple[NodeGpu, ...]
 
 
 @attrs.frozen
@@ -111,17 +124,27 @@ def health_report(state: State, targets: list[tuple[str, str]], namespace: str |
 
 
 def topology_report(
-    state: State, targets: list[tuple[str, str]] | None, namespace: str | None, level: str | None = None
+    state: State,
+    targets: list[tuple[str, str]] | None,
+    namespace: str | None,
+    level: str | None = None,
+    binding: str | None = None,
 ) -> TopologyReport:
-    """``targets`` None: the whole cluster (every node). Otherwise the nodes hosting those workloads' pods."""
+    """``targets`` None: the whole cluster (every node). Otherwise the nodes hosting those workloads' pods.
+
+    ``binding`` names the ClusterTopologyBinding to group by. Without it, the whole cluster is grouped by the
+    binding its workloads name; when they name several, by each of them in turn (``bindings``)."""
     nodes = node_gpus(state)
     placements = tuple(placement_for(state, ns, name) for ns, name in (targets or []))
-    if placements:
+    named: set[str] = set()
+    if binding is not None:
+        topo = resolve(state, binding)
+    elif placements:
         names = {p.topology.binding for p in placements}
         topo = placements[0].topology if len(names) == 1 else resolve(state, None)
     else:
-        workloads = [build_pcs(state, ns, n) for ns, n in pcs_names(state, namespace)]
-        named = {w.topology_name for w in workloads if w.topology_name}
+        pcs = state.of_kind(kinds.PODCLIQUESET)
+        named = {t for key in pcs_names(state, namespace) if (t := topology_name_of(pcs.get(key)))}
         topo = resolve(state, named.pop() if len(named) == 1 else None)
     if level is not None:
         topo = _cut_at(topo, level)
@@ -136,22 +159,41 @@ def topology_report(
             pods_by_node[node_name] = on_node
         if highlighted and shown is not None:
             shown.add(node_name)
-    domains = domain_tree(topo, nodes.values(), shown)
     listed = tuple(n for n in nodes.values() if shown is None or n.node in shown)
+    trees = _binding_trees(state, sorted(named), listed, level) if len(named) > 1 else ()
+    carried = {n.node for tree in trees for n in tree.nodes}
     findings = tuple(fd for p in placements for fd in p.findings)
     return TopologyReport(
         now=state.now,
         namespace=namespace,
         pcs=tuple(f"{ns}/{n}" for ns, n in (targets or [])),
         topology=topo,
-        domains=domains,
+        domains=() if trees else domain_tree(topo, nodes.values(), shown),
         nodes=listed,
         pods_by_node=pods_by_node,
         totals=totals_by_product(nodes.values()),
         placements=placements,
         findings=findings,
         sources=source_notes(state),
+        bindings=trees,
+        unbound=tuple(n for n in listed if n.node not in carried) if trees else (),
     )
+
+
+def _binding_trees(
+    state: State, names: list[str], nodes: tuple[NodeGpu, ...], level: str | None
+) -> tuple[BindingTree, ...]:
+    """One tree per binding over the nodes that carry a label of each of its levels above the hosts (a node may
+    carry the labels of several)."""
+    trees = []
+    for name in names:
+        topo = resolve(state, name)
+        if level is not None:
+            topo = _cut_at(topo, level)
+        keys = [lv.key for lv in topo.grouping_levels]
+        members = tuple(n for n in nodes if n.known and keys and all(k in n.labels for k in keys))
+        trees.append(BindingTree(topo, domain_tree(topo, members) if members else (), members))
+    return tuple(trees)
 
 
 _ROLES: CarryOver[dict[ObjKey, str]] = CarryOver(max_entries=4)

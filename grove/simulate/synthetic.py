@@ -48,6 +48,14 @@ LEVELS = (
     ("rack", "network.example.com/rack"),
     ("host", HOSTNAME_KEY),
 )
+# More bindings (``bindings`` > 1) for realistic shapes: the same node labels grouped other ways. Workloads name all
+# but the last of them, so one binding exists that no workload names (as on a cluster where a topology was retired).
+EXTRA_LEVELS = (
+    (("zone", "topology.kubernetes.io/zone"), ("rack", "network.example.com/rack"), ("host", HOSTNAME_KEY)),
+    (("zone", "topology.kubernetes.io/zone"), ("host", HOSTNAME_KEY)),
+)
+PACKS = (("block", "rack"), ("zone", "rack"), ("zone", None))  # (required, preferred) per binding
+ROLES = ("prefill", "decode", "frontend", "router", "kv-cache")
 NODES_PER_RACK = 8
 RACKS_PER_BLOCK = 4
 BLOCKS_PER_ZONE = 4
@@ -112,9 +120,25 @@ class _Clique:
 class SyntheticCluster:
     """The objects of a synthetic cluster and a churn generator over them."""
 
-    def __init__(self, nodes: int, pcs_count: int, pods: int, seed: int = 1) -> None:
-        if min(nodes, pcs_count, pods) < 0 or (pods and not pcs_count):
+    def __init__(
+        self,
+        nodes: int,
+        pcs_count: int,
+        pods: int,
+        seed: int = 1,
+        *,
+        cliques: int = 2,
+        replicas: int = 1,
+        bindings: int = 1,
+        events: int = 0,
+    ) -> None:
+        """``cliques`` per PCS replica (prefill and decode, then frontend, router, kv-cache), ``replicas`` per PCS
+        (one PodGang each), ``bindings`` ClusterTopologyBindings (up to 3), ``events`` Events listed at the start.
+        The defaults are the original shape, object for object."""
+        if min(nodes, pcs_count, pods, events) < 0 or (pods and not pcs_count):
             raise ValueError("nodes, pcs_count and pods must be >= 0, and pods need at least one PodCliqueSet")
+        if not 2 <= cliques <= len(ROLES) or replicas < 1 or not 1 <= bindings <= len(PACKS):
+            raise ValueError(f"cliques must be 2..{len(ROLES)}, replicas >= 1, bindings 1..{len(PACKS)}")
         self.ids = Ids(seed, first_rv=1_000_000)
         self.rng = self.ids.rng
         self.created = START - 86_400.0
@@ -122,6 +146,10 @@ class SyntheticCluster:
         self.node_names: list[str] = []
         self.pod_ips: list[int] = []
         self.binding = _stamp(binding_object(TOPOLOGY, self.ids.uid(), self.created - 86_400, LEVELS), self.ids)
+        self.bindings = [self.binding]
+        for k, levels in enumerate(EXTRA_LEVELS[: bindings - 1], start=1):
+            extra = binding_object(f"{TOPOLOGY}-{k}", self.ids.uid(), self.created - 86_400, levels)
+            self.bindings.append(_stamp(extra, self.ids))
         self._build_nodes(nodes)
         self.pcs: list[Obj] = []
         self.gangs: list[Obj] = []
@@ -130,7 +158,9 @@ class SyntheticCluster:
         self.events: list[Obj] = []
         self._event_seq = 0
         self._pending: deque[tuple[int, str]] = deque()
-        self._build_workloads(pcs_count, pods)
+        self._build_workloads(pcs_count, pods, cliques, replicas)
+        while len(self.events) < events:  # some draws repeat an Event already made instead of adding one
+            self._event(START - events + self._event_seq)
 
     # ------------------------------------------------------------------ building
 
@@ -158,83 +188,86 @@ class SyntheticCluster:
             self.node_names.append(name)
             self.pod_ips.append(1)
 
-    def _build_workloads(self, pcs_count: int, pods: int) -> None:
-        levels = dict(LEVELS)
+    def _build_workloads(self, pcs_count: int, pods: int, cliques: int = 2, replicas: int = 1) -> None:
         gpu_budget = len(self.nodes) * GPUS_PER_NODE
         gpu_node, gpu_free = 0, GPUS_PER_NODE
         cpu_node = 0
+        named = max(1, len(self.bindings) - 1)
         for i in range(pcs_count):
             n_pods = pods // pcs_count + (1 if i < pods % pcs_count else 0)
             gpus = 1 if n_pods <= gpu_budget else 0
             gpu_budget -= n_pods * gpus
-            prefill = n_pods // 3
             name = f"svc-{i:05d}"
+            binding = self.bindings[i % named]
+            levels = {lv["domain"]: lv["key"] for lv in binding["spec"]["levels"]}
+            required, preferred = PACKS[i % named]
             spec = WorkloadSpec(
                 name=name,
                 namespace=f"team-{i % NAMESPACES:02d}",
-                pack=Pack(TOPOLOGY, required="block", preferred="rack"),
-                cliques=(
-                    Clique("prefill", prefill, gpus=gpus, role="prefill", cpu="8", memory="64Gi"),
-                    Clique("decode", n_pods - prefill, gpus=gpus, role="decode", cpu="8", memory="64Gi"),
-                ),
+                replicas=replicas,
+                pack=Pack(binding["metadata"]["name"], required=required, preferred=preferred),
+                cliques=_cliques((n_pods + i % replicas) // replicas, cliques, gpus),  # floor and ceil in turn
                 labels={"app": name},
             )
             created = self.created + i
             pcs = pcs_object(spec, uid=self.ids.uid(), created=created)
             pcs["metadata"]["finalizers"] = ["grove.io/podcliqueset.grove.io"]
             gen_hash = generation_hash(spec)
-            members = members_of(spec, 0)
-            refs: dict[str, list[str]] = {}
-            available = True
-            for m in members:
-                pclq = pclq_object(spec, m, uid=self.ids.uid(), created=created, owner=owner_ref(pcs))
-                clique = _Clique(spec, m, pclq)
-                pod_objs: list[Obj] = []
-                for index in range(m.clique.replicas):
-                    if gpus and self.nodes:
-                        if gpu_free < gpus:
-                            gpu_node, gpu_free = gpu_node + 1, GPUS_PER_NODE
-                        node = gpu_node % len(self.nodes)
-                        gpu_free -= gpus
-                    else:
-                        node = cpu_node % len(self.nodes) if self.nodes else -1
-                        cpu_node += 1
-                    pod = self._new_pod(spec, m, pclq, index, created + 1)
-                    if node >= 0:
-                        pod = self._place(pod, node + 1, created + 2, ready=self.rng.random() > 0.02)
-                    pod_objs.append(pod)
-                    clique.slots.append(len(self.slots))
-                    tpl = pclq["metadata"]["labels"]["grove.io/pod-template-hash"]
-                    self.slots.append(_Slot(len(self.cliques), index, _stamp(pod, self.ids), node + 1, tpl))
-                refs[m.pclq] = [p["metadata"]["name"] for p in pod_objs]
-                status = podclique_status(
-                    pods=pod_objs,
-                    min_available=m.clique.minimum,
-                    replicas_spec=m.clique.replicas,
-                    target_hash=template_hash(spec, m.clique.name),
-                    pcs_hash=gen_hash,
-                    observed=1,
-                    prev=None,
-                    at=created + 2,
+            available = 0
+            for r in range(replicas):
+                members = members_of(spec, r)
+                refs: dict[str, list[str]] = {}
+                replica_available = True
+                for m in members:
+                    pclq = pclq_object(spec, m, uid=self.ids.uid(), created=created, owner=owner_ref(pcs))
+                    clique = _Clique(spec, m, pclq)
+                    pod_objs: list[Obj] = []
+                    for index in range(m.clique.replicas):
+                        if gpus and self.nodes:
+                            if gpu_free < gpus:
+                                gpu_node, gpu_free = gpu_node + 1, GPUS_PER_NODE
+                            node = gpu_node % len(self.nodes)
+                            gpu_free -= gpus
+                        else:
+                            node = cpu_node % len(self.nodes) if self.nodes else -1
+                            cpu_node += 1
+                        pod = self._new_pod(spec, m, pclq, index, created + 1)
+                        if node >= 0:
+                            pod = self._place(pod, node + 1, created + 2, ready=self.rng.random() > 0.02)
+                        pod_objs.append(pod)
+                        clique.slots.append(len(self.slots))
+                        tpl = pclq["metadata"]["labels"]["grove.io/pod-template-hash"]
+                        self.slots.append(_Slot(len(self.cliques), index, _stamp(pod, self.ids), node + 1, tpl))
+                    refs[m.pclq] = [p["metadata"]["name"] for p in pod_objs]
+                    status = podclique_status(
+                        pods=pod_objs,
+                        min_available=m.clique.minimum,
+                        replicas_spec=m.clique.replicas,
+                        target_hash=template_hash(spec, m.clique.name),
+                        pcs_hash=gen_hash,
+                        observed=1,
+                        prev=None,
+                        at=created + 2,
+                    )
+                    replica_available = replica_available and status["readyReplicas"] >= m.clique.minimum
+                    clique.obj = _stamp({**pclq, "status": status}, self.ids)
+                    self.cliques.append(clique)
+                available += int(replica_available)
+                gang = podgang_object(
+                    spec,
+                    f"{name}-{r}",
+                    gang_spec(spec, r, f"{name}-{r}", members, refs, levels),
+                    uid=self.ids.uid(),
+                    created=created,
+                    owner=owner_ref(pcs),
                 )
-                available = available and status["readyReplicas"] >= m.clique.minimum
-                clique.obj = _stamp({**pclq, "status": status}, self.ids)
-                self.cliques.append(clique)
-            gang = podgang_object(
-                spec,
-                f"{name}-0",
-                gang_spec(spec, 0, f"{name}-0", members, refs, levels),
-                uid=self.ids.uid(),
-                created=created,
-                owner=owner_ref(pcs),
-            )
-            self.gangs.append(_stamp({**gang, "status": podgang_status(True, created + 1)}, self.ids))
+                self.gangs.append(_stamp({**gang, "status": podgang_status(True, created + 1)}, self.ids))
             status = pcs_status(
                 spec,
                 generation=1,
                 gen_hash=gen_hash,
-                available=int(available),
-                updated=int(available),
+                available=available,
+                updated=available,
                 prev=None,
                 at=created,
             )
@@ -265,10 +298,10 @@ class SyntheticCluster:
             kinds.PODCLIQUESCALINGGROUP: [],
             kinds.PODCLIQUE: [c.obj for c in self.cliques],
             kinds.PODGANG: self.gangs,
-            kinds.CLUSTERTOPOLOGYBINDING: [self.binding],
+            kinds.CLUSTERTOPOLOGYBINDING: self.bindings,
             kinds.POD: [s.pod for s in self.slots],
             kinds.NODE: self.nodes,
-            kinds.EVENT: [],
+            kinds.EVENT: list(self.events),
         }
         for kind in kinds.ALL_KINDS:
             objects = sorted(by_kind[kind], key=lambda o: (o["metadata"].get("namespace", ""), o["metadata"]["name"]))
@@ -412,9 +445,25 @@ class SyntheticCluster:
         return Applied(at, kinds.EVENT, self.events[-1])
 
 
-def synthetic_events(nodes: int, pcs_count: int, pods: int, churn_events: int, seed: int = 1) -> Iterator[Event]:
-    """A listed synthetic cluster followed by exactly ``churn_events`` changes (deterministic for a seed)."""
-    cluster = SyntheticCluster(nodes, pcs_count, pods, seed)
+def _cliques(pods: int, count: int, gpus: int) -> tuple[Clique, ...]:
+    """A replica's cliques: a third of its pods prefill, the rest decode (two cliques), or the pods shared evenly
+    beyond prefill and decode (the first ones a pod more)."""
+    if count == 2:
+        shares = [pods // 3, pods - pods // 3]
+    else:
+        shares = [pods // count + (1 if k < pods % count else 0) for k in range(count)]
+    return tuple(
+        Clique(role, share, gpus=gpus, role=role, cpu="8", memory="64Gi")
+        for role, share in zip(ROLES, shares, strict=False)
+    )
+
+
+def synthetic_events(
+    nodes: int, pcs_count: int, pods: int, churn_events: int, seed: int = 1, **shape: int
+) -> Iterator[Event]:
+    """A listed synthetic cluster followed by exactly ``churn_events`` changes (deterministic for a seed); ``shape``:
+    ``cliques``, ``replicas``, ``bindings``, ``events`` (see ``SyntheticCluster``)."""
+    cluster = SyntheticCluster(nodes, pcs_count, pods, seed, **shape)
     yield from cluster.listed()
     yield from cluster.churn(churn_events)
 

@@ -12,7 +12,7 @@ from grove.reducers.fields import HOSTNAME_KEY
 from grove.reducers.gpu import GpuTotals, NodeGpu
 from grove.reducers.placement import Finding
 from grove.reducers.reports import PodOnNode, TopologyReport
-from grove.reducers.topology import UNKNOWN, DomainNode
+from grove.reducers.topology import UNKNOWN, DomainNode, TopologyInfo
 from grove.views.common import (
     SEVERITY_ICON,
     SEVERITY_STYLE,
@@ -158,14 +158,75 @@ def render_findings(findings: tuple[Finding, ...], domains: tuple[DomainNode, ..
     return out
 
 
+def _levels_text(topo: TopologyInfo) -> Text:
+    text = Text()
+    shown = [lv for lv in topo.levels if lv.key != HOSTNAME_KEY]
+    text.append(" → ".join([*(lv.domain for lv in shown), "node", "pod"]))
+    if topo.levels:
+        text.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
+    return text
+
+
+def _render_binding_trees(report: TopologyReport, finding_style: dict[str, str]) -> list[RenderableType]:
+    """Several bindings named in scope: a panel naming them, one tree each, then the nodes under none."""
+    names = [tree.topology.binding or "" for tree in report.bindings]
+    head_lines: list[RenderableType] = []
+    for tree in report.bindings:
+        line = Text(f"{tree.topology.binding}: ", style="bold")
+        line.append_text(_levels_text(tree.topology))
+        head_lines.append(line)
+        if tree.topology.origin == "missing":
+            head_lines.append(Text(tree.topology.message, style="yellow"))
+    head_lines.append(
+        Text(
+            f"The workloads in scope name {len(names)} bindings: one tree each; --binding NAME shows one.", style="dim"
+        )
+    )
+    parts: list[RenderableType] = [
+        Panel(
+            Group(*head_lines), title="ClusterTopologyBindings: " + ", ".join(names), title_align="left", expand=False
+        ),
+        gpu_legend(),
+        Text(""),
+    ]
+    for tree in report.bindings:
+        title = Text(f"ClusterTopologyBinding {tree.topology.binding}", style="bold")
+        title.append(f"  {len(tree.nodes):,} node{'s' if len(tree.nodes) != 1 else ''}", style="dim")
+        root = Tree(title, guide_style="dim")
+        if tree.domains:
+            _add_domains(root, tree.domains, report, False, finding_style)
+        else:
+            root.add(Text("no node carries this binding's level labels", style="dim"))
+        parts += [root, Text("")]
+    if report.unbound:
+        count = len(report.unbound)
+        root = Tree(
+            Text(f"Nodes under no binding  {count:,} node{'s' if count != 1 else ''}", style="bold"), guide_style="dim"
+        )
+        _add_nodes(root, report.unbound, report, False, finding_style)
+        parts += [root, Text("")]
+    return parts
+
+
+def _cluster_total(report: TopologyReport) -> Text:
+    total = Text("Cluster GPUs: ", style="bold")
+    if any(t.allocatable for t in report.totals.values()) or not report.totals:
+        total.append_text(_totals_text(report.totals))
+    else:
+        grove = sum(t.grove for t in report.totals.values())
+        other = sum(t.other for t in report.totals.values())
+        total.append(f"{grove} requested by Grove pods, {other} by others; capacity unknown (nodes not visible)")
+    return total
+
+
 def render_topology(report: TopologyReport) -> RenderableType:
     topo = report.topology
+    if report.bindings:
+        trees = _render_binding_trees(report, {})
+        return Group(*trees, _cluster_total(report), Text(""), *source_lines(report.sources))
     head = Text()
     head.append("Levels: ", style="bold")
-    shown = [lv for lv in topo.levels if lv.key != HOSTNAME_KEY]
-    head.append(" → ".join([*(lv.domain for lv in shown), "node", "pod"]))
-    if topo.levels:
-        head.append("   (" + ", ".join(f"{lv.domain}={lv.key}" for lv in topo.levels) + ")", style="dim")
+    head.append_text(_levels_text(topo))
     head_lines: list[RenderableType] = [head]
     if topo.origin in ("missing", "forbidden", "none", "only-binding"):
         head_lines.append(Text(topo.message, style="yellow" if topo.origin != "only-binding" else "dim"))
@@ -202,14 +263,7 @@ def render_topology(report: TopologyReport) -> RenderableType:
         parts.append(Text("No nodes to show (no pods of this workload are scheduled, or nodes are not visible)."))
     else:
         parts.append(root)
-    total = Text("Cluster GPUs: ", style="bold")
-    if any(t.allocatable for t in report.totals.values()) or not report.totals:
-        total.append_text(_totals_text(report.totals))
-    else:
-        grove = sum(t.grove for t in report.totals.values())
-        other = sum(t.other for t in report.totals.values())
-        total.append(f"{grove} requested by Grove pods, {other} by others; capacity unknown (nodes not visible)")
-    parts += [Text(""), total, Text("")]
+    parts += [Text(""), _cluster_total(report), Text("")]
     if report.placements:
         parts += render_findings(report.findings, report.domains)
     parts += source_lines(report.sources, report.namespace)

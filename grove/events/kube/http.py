@@ -133,8 +133,20 @@ class Http:
         gzip: bool = False,
         on_response: Callable[[urllib3.BaseHTTPResponse | None], None] | None = None,
     ) -> Any:
+        return self._json(self.get_bytes(path, query, accept=accept, gzip=gzip, on_response=on_response), path)
+
+    def get_bytes(
+        self,
+        path: str,
+        query: Mapping[str, str | int] | None = None,
+        *,
+        accept: str = "application/json",
+        gzip: bool = False,
+        on_response: Callable[[urllib3.BaseHTTPResponse | None], None] | None = None,
+    ) -> bytes:
+        """The whole body of a 200 answer."""
         response = self.open(path, query, accept=accept, gzip=gzip, on_response=on_response)
-        return self._decode(response, path, on_response)
+        return self._read(response, on_response)
 
     def send_json(
         self,
@@ -147,14 +159,13 @@ class Http:
     ) -> Any:
         """A write (POST/PUT/PATCH/DELETE) with a JSON (or YAML-apply) body; the decoded answer."""
         response = self.open(path, query, method=method, body=body, content_type=content_type)
-        return self._decode(response, path, None)
+        return self._json(self._read(response, None), path)
 
-    def _decode(
+    def _read(
         self,
         response: urllib3.BaseHTTPResponse,
-        path: str,
         on_response: Callable[[urllib3.BaseHTTPResponse | None], None] | None,
-    ) -> Any:
+    ) -> bytes:
         try:
             data = response.read()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
@@ -165,6 +176,9 @@ class Http:
         finally:
             if on_response is not None:
                 on_response(None)
+        return bytes(data)
+
+    def _json(self, data: bytes, path: str) -> Any:
         try:
             return orjson.loads(data)
         except orjson.JSONDecodeError as exc:

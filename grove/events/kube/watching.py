@@ -21,6 +21,7 @@ a subscriber sees one event at a time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import socket
 import threading
@@ -58,7 +59,9 @@ from grove.events.model import (
     SourceHealthChanged,
     SourceStatus,
 )
+from grove.events.paging import decoded_pages
 from grove.events.recording import strip_object
+from grove.events.slim import slim_object
 
 _READ_SIZE = 256 * 1024
 
@@ -176,6 +179,7 @@ class LiveSource:
         tick_interval: float | None = None,
         join_timeout: float = 2.0,
         rng: random.Random | None = None,
+        slim: bool = False,
     ) -> None:
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
@@ -198,6 +202,7 @@ class LiveSource:
         self._tick_interval = tick_interval
         self._join_timeout = join_timeout
         self._rng = rng or random.Random()
+        self._slim = slim  # objects keep only what the reports read (grove.events.slim)
         watched = [k for k in self.kinds if k not in self._not_installed]
         wide = set(cluster_wide)
         # Kinds in ``cluster_wide`` are watched in every namespace even when the command is namespaced (pods, for
@@ -445,34 +450,32 @@ class LiveSource:
         path = resource_path(info, worker.namespace)
         items: list[KubeObject] = []
         rv = ""
-        cont: str | None = None
         expired_continues = 0
         while True:
-            self._check_stop()
-            query: dict[str, str | int] = {"limit": self._page_size}
-            if cont:
-                query["continue"] = cont
-            if self.label_selector and _selectable(info):
-                query["labelSelector"] = self.label_selector
+            fetch = functools.partial(self._fetch_page, worker, path)
+            paged = False  # a page came in: a 410 after it is about the continue token
             try:
-                body = self._http.get_json(path, query, gzip=True, on_response=worker.hold)
+                for body in decoded_pages(fetch, self._decode(path)):
+                    self._check_stop()
+                    if not isinstance(body, dict):
+                        raise TransportError(
+                            "protocol", f"{self._http.server}{path}: a list answer is not a JSON object"
+                        )
+                    for item in body.get("items") or ():
+                        if isinstance(item, dict):
+                            items.append(self._prepare(item, info))
+                    meta = body.get("metadata") or {}
+                    rv = str(meta.get("resourceVersion") or "")
+                    paged = True
+                    self._listing_progress(worker, len(items), meta.get("remainingItemCount"))
             except Gone:
-                if not cont or expired_continues >= 2:
+                if not paged or expired_continues >= 2:
                     raise
                 # the continue token expired between pages: list again from the start
                 expired_continues += 1
-                items, cont = [], None
+                items = []
                 continue
-            if not isinstance(body, dict):
-                raise TransportError("protocol", f"{self._http.server}{path}: a list answer is not a JSON object")
-            for item in body.get("items") or ():
-                if isinstance(item, dict):
-                    items.append(_clean(item, info))
-            meta = body.get("metadata") or {}
-            rv = str(meta.get("resourceVersion") or "")
-            cont = meta.get("continue") or None
-            if not cont:
-                break
+            break
         self._check_stop()
         at = self._clock()
         known = {_object_key(obj): obj for obj in items}
@@ -488,6 +491,36 @@ class LiveSource:
         worker.watch_errors = 0
         self._set_health(worker, SourceStatus.LIVE, worker.note)
         log.debug("listed", kind=info.kind, count=len(items), resource_version=rv)
+
+    def _listing_progress(self, worker: _Worker, received: int, remaining: object) -> None:
+        """While a kind's first list is still coming: CONNECTING with "4,500 / ~10,000" (the server's estimate)."""
+        if not worker.listed and isinstance(remaining, int) and not isinstance(remaining, bool) and remaining > 0:
+            self._set_health(worker, SourceStatus.CONNECTING, f"{received:,} / ~{received + remaining:,}")
+
+    def _fetch_page(self, worker: _Worker, path: str, cont: str | None) -> bytes:
+        self._check_stop()
+        query: dict[str, str | int] = {"limit": self._page_size}
+        if cont:
+            query["continue"] = cont
+        if self.label_selector and _selectable(worker.info):
+            query["labelSelector"] = self.label_selector
+        return self._http.get_bytes(path, query, gzip=True, on_response=worker.hold)
+
+    def _decode(self, path: str) -> Callable[[bytes], Any]:
+        def decode(data: bytes) -> Any:
+            try:
+                return orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                raise TransportError(
+                    "protocol", f"{self._http.server}{path} answered with invalid JSON ({exc.msg})"
+                ) from None
+
+        return decode
+
+    def _prepare(self, obj: Mapping[str, Any], info: KindInfo) -> KubeObject:
+        """The object as events carry it: cleaned, and slimmed when only the reports need it."""
+        clean = _clean(obj, info)
+        return slim_object(info.kind, clean) if self._slim else clean
 
     # ------------------------------------------------------------------------------------------- watch
 
@@ -579,7 +612,7 @@ class LiveSource:
                 worker.rv = rv
             return
         info = worker.info
-        clean = _clean(obj, info)
+        clean = self._prepare(obj, info)
         key = _object_key(clean)
         if kind in ("ADDED", "MODIFIED"):
             worker.known[key] = clean

@@ -33,6 +33,7 @@ from grove.reducers.placement import Finding, PcsPlacement, placement_for
 from grove.reducers.rollout import rollout_for
 from grove.reducers.state import State
 from grove.views.common import age, badge
+from grove.views.loading import loading_line, still_loading
 from grove.views.tui.cells import (
     clique_state,
     count_text,
@@ -741,6 +742,12 @@ def level(state: State, request: ForestRequest) -> Level:
 
 def _level(state: State, request: ForestRequest) -> Level:
     ctx, path, chain = _resolve(state, request)
+    if still_loading(state):
+        # Rows derived from half the lists would claim what is not known yet (healthy, 0/0, "not visible").
+        waiting: tuple[Column, ...] = (
+            PCS_COLUMNS if ctx.kind == ROOT or ctx.pcs is None else POD_COLUMNS if ctx.kind == CLIQUE else TREE_COLUMNS
+        )
+        return Level(path, ctx.kind, (Crumb("PodCliqueSets"),), loading_line(state), waiting, (), 0, None, None)
     columns, rows = _rows(state, ctx, request.namespace)
     shown = filtered(rows, request.filter)
     crumbs = [Crumb("PodCliqueSets")]

@@ -38,6 +38,23 @@ def _sources_app() -> ArboristApp:
     return ArboristApp(Session(REPLAY, None, context="gpu-demo", label="sources.jsonl"), feed)
 
 
+def _loading_app() -> ArboristApp:
+    """The fragmented example while its first lists come in: PodCliqueSets and bindings listed, pods half-way."""
+    from grove.events.kinds import ALL_KINDS
+    from grove.events.model import Listed
+
+    listed = [e for e in fragmented.events(AT) if isinstance(e, Listed)]
+    events = [
+        *(SourceHealthChanged(AT, kind, SourceStatus.CONNECTING) for kind in ALL_KINDS),
+        *(e for e in listed if e.kind in ("PodCliqueSet", "ClusterTopologyBinding")),
+        SourceHealthChanged(AT + 1, "Pod", SourceStatus.CONNECTING, "4,500 / ~10,000"),
+        SourceHealthChanged(AT + 1, "Node", SourceStatus.CONNECTING, "500 / ~1,000"),
+    ]
+    timeline = Timeline(events, AT)
+    feed = ReplayFeed(timeline, playing=False, at=timeline.duration)
+    return ArboristApp(Session(REPLAY, None, context="gpu-demo", label="loading.jsonl"), feed)
+
+
 async def _settle(pilot: Any) -> None:
     await pilot.pause()
     await pilot.pause()
@@ -77,6 +94,7 @@ CASES = [
     ("yaml-search", LARGE, lambda: replay_app(), ("y", "slash", *"replicas", "enter", "n")),
     ("events-all", LARGE, lambda: replay_app(at=90), ("enter", "tab", "e")),
     ("problems-wide", LARGE, _sources_app, ("exclamation_mark",)),
+    ("forest-loading", LARGE, _loading_app, ()),
     # every view and overlay at the other size too
     ("forest-root-wide", LARGE, lambda: replay_app(), ()),
     ("forest-pods-wide", LARGE, lambda: replay_app(), INTO_DECODE),
