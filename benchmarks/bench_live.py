@@ -19,6 +19,7 @@ It prints best and median wall time, each command's ratio to its own wire (goal 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import statistics
@@ -72,21 +73,35 @@ def list_paths(kinds: list[str], namespace: str | None, cluster_wide: tuple[str,
 
 
 def wire(url: str, paths: list[str]) -> int:
-    """Child-process mode: GET every path's pages in parallel, bodies read and dropped; prints the bytes read."""
+    """Child-process mode: GET every path's pages in parallel, bodies read and dropped; prints the bytes read.
+
+    ``url`` is the server's address, or ``kubeconfig=PATH`` for a server that needs the kubeconfig's credentials."""
     import threading
 
     import urllib3
 
-    pool = urllib3.PoolManager(maxsize=len(paths) + 2)
+    if url.startswith("kubeconfig="):
+        from grove.commands.cluster import resolve_access
+        from grove.events.kube.http import Http
+
+        http = Http(resolve_access(kubeconfig=url.split("=", 1)[1], context=None), maxsize=len(paths) + 2)
+
+        def get(path: str, cont: str) -> bytes:
+            return http.get_bytes(path, {"limit": PAGE, **({"continue": cont} if cont else {})})
+    else:
+        pool = urllib3.PoolManager(maxsize=len(paths) + 2)
+
+        def get(path: str, cont: str) -> bytes:
+            query = f"?limit={PAGE}" + (f"&continue={cont}" if cont else "")
+            return pool.request("GET", url + path + query, headers={"Accept": "application/json"}).data
+
     total = [0]
     lock = threading.Lock()
 
     def fetch(path: str) -> None:
         cont = ""
         while True:
-            query = f"?limit={PAGE}" + (f"&continue={cont}" if cont else "")
-            response = pool.request("GET", url + path + query, headers={"Accept": "application/json"})
-            body = response.data
+            body = get(path, cont)
             with lock:
                 total[0] += len(body)
             # the list's metadata comes before its items: the continue token is near the start
@@ -154,6 +169,10 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", action="append", help="run only commands whose name contains this (repeatable)")
     parser.add_argument("--kubectl", action="store_true", help="also time kubectl get pods,nodes -A -o json")
+    parser.add_argument(
+        "--kubeconfig",
+        help="measure against this server (seeded by benchmarks/seed_server.py) instead of the loopback one",
+    )
     parser.add_argument("--wire", nargs="+", metavar=("URL", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.wire:
@@ -182,10 +201,15 @@ def main() -> int:
         commands = {k: v for k, v in commands.items() if any(o in k for o in args.only)}
     kubectl = shutil.which("kubectl") if args.kubectl else None
 
-    with KubeServer() as server, tempfile.TemporaryDirectory() as tmp:
-        server.seed_state(objects)
-        config = Path(tmp) / "kubeconfig"
-        write_kubeconfig(config, server.url)
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.kubeconfig:  # a real server that benchmarks/seed_server.py loaded with the same shape
+            config, where = Path(args.kubeconfig), f"kubeconfig={args.kubeconfig}"
+        else:
+            server = stack.enter_context(KubeServer())
+            server.seed_state(objects)
+            config, where = Path(tmp) / "kubeconfig", server.url
+            write_kubeconfig(config, server.url)
         env = {
             **{k: v for k, v in os.environ.items() if k not in ("HTTPS_PROXY", "https_proxy")},
             "KUBECONFIG": str(config),
@@ -213,7 +237,7 @@ def main() -> int:
         for n in range(args.runs):
             print(f"run {n + 1}:")
             for name, (argv, paths) in commands.items():
-                run(f"wire for {name}", [sys.executable, __file__, "--wire", server.url, *paths])
+                run(f"wire for {name}", [sys.executable, __file__, "--wire", where, *paths])
                 run(name, argv)
             if kubectl:
                 run("kubectl get pods,nodes", [kubectl, "get", "pods,nodes", "-A", "-o", "json"])

@@ -26,6 +26,7 @@ BIN = Path(sys.executable).parent
 KUBECTL = shutil.which("kubectl")
 BASH = shutil.which("bash")
 FISH = shutil.which("fish")
+ZSH = shutil.which("zsh")
 REPLAY = ROOT / "replays" / "disagg-fragmented.jsonl"
 
 
@@ -228,6 +229,38 @@ def test_the_fish_script_completes_through_kubectl_grove(env: dict[str, str], tm
     assert commands.splitlines()[0].startswith("status\t")
     assert outputs.splitlines() == ["--output=json", "--output=wide", "--output=yaml"]
     assert sorted(replays.splitlines()) == ["bundle.tgz", "rec.jsonl"]
+
+
+@pytest.mark.skipif(ZSH is None, reason="zsh is not installed")
+def test_the_zsh_script_registers_and_turns_the_protocol_into_zsh_candidates(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    """Real zsh runs the script against the real ``kubectl-grove __complete``; zsh's own ``_describe`` and
+    ``_files`` (which need a live completion widget) are replaced by functions that print what they were given."""
+    assert ZSH is not None
+    program = """
+autoload -U compinit; compinit -u -D
+source <(kubectl-grove completion zsh)
+print -r -- "registered: ${_comps[kubectl-grove]}"
+_describe() { local name=$4; print -rl -- "${(@P)name}" "${@:5}"; }
+_files() { print -r -- "files: $*"; }
+ask() { words=("$@"); CURRENT=$#; _kubectl_grove; print -r -- "--"; }
+ask kubectl-grove sta
+ask kubectl-grove status --output=y
+ask kubectl-grove health --replay ""
+ask kubectl-grove record --kinds pcs,pcl
+"""
+    result = subprocess.run(
+        [ZSH, "-f", "-c", program], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    commands, outputs, replays, kinds = result.stdout.split("--\n")[:4]
+    registered, status = commands.splitlines()[:2]
+    assert registered == "registered: _kubectl_grove"
+    assert status.startswith("status:")  # value:description, as _describe takes it
+    assert outputs.splitlines() == ["--output=yaml"]
+    assert replays.splitlines() == ["files: -g (*.jsonl|*.jsonl.gz|*.tgz)"]
+    assert kinds.splitlines() == ["pcs,pclq:podcliques", "-S"]  # -S '': no space after a kind, more may follow
 
 
 def test_every_shell_script_is_printed_and_bash_parses_it() -> None:
