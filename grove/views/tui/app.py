@@ -23,7 +23,7 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import Input
 
 from grove.reducers.state import State
-from grove.views.tui import keys
+from grove.views.tui import keys, textual_compat
 from grove.views.tui.feed import Feed, LiveFeed, ReplayFeed, ReplayStatus
 from grove.views.tui.messages import BuildAhead, FeedFailed, StateChanged
 from grove.views.tui.prefetch import Prefetcher
@@ -46,8 +46,8 @@ INPUT_WAIT = 0.25  # seconds the feed gives way at most to a key the UI is handl
 AHEAD_REFRESHES = 4  # refreshes a screen built ahead may take to be laid out, filled for its size and drawn
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 # Building ahead keeps what a hidden screen draws from the terminal by overriding ``App._display`` (internal); on a
-# Textual without it, screens are built on first use.
-_CAN_BUILD_AHEAD = callable(getattr(App, "_display", None))
+# Textual without it as ``textual_compat`` declares it, screens are built on first use.
+_CAN_BUILD_AHEAD = textual_compat.available("build_ahead")
 
 
 class ArboristApp(App[None]):

@@ -8,7 +8,8 @@ layout) lost that much between its first frame and the one that shows it all, an
 stream in (each state is a frame). ``FrameTimer`` keeps the same limit, one frame per period, without the extra wait.
 
 It replaces the screen's timer through Textual internals (the ``_update_timer`` property, ``Timer._run``/``_tick``);
-on a Textual without them, ``update_timer`` returns None and the screen keeps its own timer.
+on a Textual that does not have them as ``textual_compat`` declares, ``update_timer`` returns None and the screen
+keeps its own timer.
 """
 
 from __future__ import annotations
@@ -21,11 +22,7 @@ from textual import _time, constants
 from textual.screen import Screen
 from textual.timer import EventTargetGone, Timer
 
-_INTERNALS = (
-    all(hasattr(Timer, name) for name in ("_run", "_tick", "_start", "_active"))
-    and isinstance(Screen.__dict__.get("_update_timer"), property)
-    and hasattr(Screen, "_on_timer_update")
-)
+from grove.views.tui import textual_compat
 
 
 def next_frame(last: float, now: float, period: float) -> float:
@@ -55,7 +52,7 @@ class FrameTimer(Timer):
 
 def update_timer(screen: Screen[Any]) -> Timer | None:
     """The screen's update timer, a ``FrameTimer`` made on first use (None on a Textual without the internals)."""
-    if not _INTERNALS:
+    if not textual_compat.available("frames"):
         return None
     timer = screen.__dict__.get("_grove_frame_timer")
     if timer is None:

@@ -27,6 +27,7 @@ from textual.widgets import DataTable
 from textual.widgets.data_table import CellKey, ColumnKey, DuplicateKey, RowKey
 from textual.widgets.data_table import Row as TableRow
 
+from grove.views.tui import textual_compat
 from grove.views.tui.rows import Column, Row, cell_signature, fit_columns, fit_content
 
 REBUILD_FRACTION = 0.5  # removing more than this share of a large table row by row costs more than a rebuild
@@ -89,8 +90,11 @@ class KeyedTable(DataTable[Text]):
     KeyedTable { height: 1fr; }
     """
 
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, classes: str | None = None, fast: bool | None = None) -> None:
+        """``fast``: draw and update cells the short way (default: when the installed Textual has every internal
+        ``textual_compat`` declares for it; False takes ``DataTable``'s own way, as the tests compare)."""
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self._fast = textual_compat.available("table") if fast is None else fast
         self._given: tuple[Column, ...] = ()  # the columns last given to ``show``
         self._spec: tuple[Column, ...] = ()  # those grown to fit their cells
         self._fitted: tuple[Column, ...] = ()
@@ -222,11 +226,11 @@ class KeyedTable(DataTable[Text]):
             self._order.append(row.key)
         if not added:
             return
-        try:
+        if self._fast:
             self._append_in_batch(added)
-        except AttributeError:  # a Textual without these internals: one row at a time
-            for key, cells in added:
-                self.add_row(*cells, key=key)
+            return
+        for key, cells in added:  # a Textual other than the one declared: one row at a time
+            self.add_row(*cells, key=key)
 
     def _append_in_batch(self, added: list[tuple[str, list[Text]]]) -> None:
         """What ``add_row`` does for each row, with the cursor and the caches updated once for all of them."""
@@ -254,12 +258,12 @@ class KeyedTable(DataTable[Text]):
             self._signatures.pop(key, None)
         gone = set(removed)
         self._order = [key for key in self._order if key not in gone]
-        try:
+        if self._fast:
             self._remove_in_batch(removed)
-        except AttributeError:  # a Textual without these internals: one row at a time
-            for key in removed:
-                if RowKey(key) in self.rows:
-                    self.remove_row(key)
+            return
+        for key in removed:  # a Textual other than the one declared: one row at a time
+            if RowKey(key) in self.rows:
+                self.remove_row(key)
 
     def _remove_in_batch(self, removed: list[str]) -> None:
         """What ``remove_row`` does for each row, with the row locations rebuilt once for all of them."""
@@ -287,6 +291,9 @@ class KeyedTable(DataTable[Text]):
         nothing changed. Its own style is part of every cache key already; its component styles (cursor, header,
         hover, rows) are compared here, and when one changed the caches go as ``DataTable`` lets them go.
         """
+        if not self._fast:
+            super().notify_style_update()
+            return
         try:
             super(DataTable, self).notify_style_update()
             components = tuple(self.get_component_rich_style(name) for name in sorted(self.COMPONENT_CLASSES))
@@ -296,7 +303,7 @@ class KeyedTable(DataTable[Text]):
                 return
             self._drawn_with = components
             self._drawn_text.clear()
-        except (AttributeError, KeyError):  # not mounted yet (no component styles), or a Textual without these
+        except KeyError:  # not mounted yet: no component styles
             self._drawn_with = None
         super().notify_style_update()
 
@@ -330,10 +337,11 @@ class KeyedTable(DataTable[Text]):
     ) -> tuple[list[list[Segment]], list[list[Segment]]]:
         """What ``DataTable._render_line_in_row`` returns, for a table without row labels or fixed columns (these
         take ``DataTable``'s own way), without working out the header and fixed-column styles only those use."""
-        try:
-            lines = self._render_plain_line(row_key, line_no, base_style, cursor_location, hover_location)
-        except AttributeError:  # a Textual without these internals
-            lines = None
+        lines = (
+            self._render_plain_line(row_key, line_no, base_style, cursor_location, hover_location)
+            if self._fast
+            else None
+        )
         if lines is None:
             return super()._render_line_in_row(row_key, line_no, base_style, cursor_location, hover_location)
         return lines
@@ -422,10 +430,9 @@ class KeyedTable(DataTable[Text]):
         ``Segment.adjust_line_length`` for the padding, the same style sums) without the generic machinery, and
         caches them under the same key in the same cache.
         """
-        try:
-            lines = self._render_text_cell(row_index, column_index, base_style, width, cursor, hover)
-        except AttributeError:  # a Textual without these internals
-            lines = None
+        lines = (
+            self._render_text_cell(row_index, column_index, base_style, width, cursor, hover) if self._fast else None
+        )
         if lines is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor=cursor, hover=hover)
         return lines
@@ -585,7 +592,7 @@ class KeyedTable(DataTable[Text]):
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         """Every column has a fixed width and every row one line without a label, so new rows change only the
         virtual size: skip measuring their cells (``DataTable`` measures each one, for auto-width columns)."""
-        if self.columns and not any(column.auto_width for column in self.columns.values()):
+        if self._fast and self.columns and not any(column.auto_width for column in self.columns.values()):
             new_rows = ()
         super()._update_dimensions(new_rows)
 
@@ -633,15 +640,15 @@ class KeyedTable(DataTable[Text]):
         ``DataTable.update_cell`` bumps a counter that is part of every render cache key, so one changed cell makes
         every visible cell render again (tens of milliseconds for a screenful, on the UI thread, at every state).
         Here the changed rows' entries are dropped from those caches instead; the rest stays rendered. This reads
-        DataTable internals, so on a Textual without them it falls back to ``update_cell``.
+        DataTable internals, so on a Textual other than the one declared in ``textual_compat`` it uses ``update_cell``.
         """
         if not changed:
             return
-        try:
+        if self._fast:
             self._set_cells_in_place(changed)
-        except (AttributeError, KeyError, TypeError):
-            for row_key, column_key, cell in changed:
-                self.update_cell(row_key, column_key, cell)
+            return
+        for row_key, column_key, cell in changed:
+            self.update_cell(row_key, column_key, cell)
 
     def _set_cells_in_place(self, changed: list[tuple[str, str, Text]]) -> None:
         data = self._data
