@@ -1,4 +1,4 @@
-"""``kubectl grove record -o FILE``: write a live session to a recording (DESIGN.md §3).
+"""``kubectl grove record -o FILE``: write a live session to a recording (docs/design.md, Recordings).
 
 The initial lists, every watch event and every source-health change go to the file, one flushed line each, so Ctrl+C,
 a kill or a lost connection still leaves a readable file. ``--replay FILE`` on any read command shows it again.

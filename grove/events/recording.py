@@ -1,4 +1,4 @@
-"""Recordings: JSON Lines files of events (DESIGN.md §3).
+"""Recordings: JSON Lines files of events (docs/design.md, Recordings).
 
 Line 1 is a header: ``{"format": "kubectl-grove-recording", "version": 1, "start": <epoch s>, ...}``.
 Every other line is one event with ``t``, its offset in seconds from ``start``. Objects are stored as the API server

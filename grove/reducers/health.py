@@ -1,4 +1,4 @@
-"""Gang health per PCS replica and PodGang, the way Grove itself decides gang termination (REFERENCE.md §11).
+"""Gang health per PCS replica and PodGang, the way Grove itself decides gang termination (docs/grove-model.md, Health).
 
 A standalone PodClique or a PCSG with ``MinAvailableBreached=True`` for longer than the PCS ``terminationDelay``
 (counted from the condition's ``lastTransitionTime``) makes Grove delete and recreate every PodClique of that PCS

@@ -1,6 +1,6 @@
 """The Grove hierarchy: PCS → PCS replica → (PCSG → PCSG replica) → PodClique → Pod, plus PodGang membership.
 
-Linked only by labels and owner references (REFERENCE.md §2), never by name prefixes.
+Linked only by labels and owner references (docs/grove-model.md, The hierarchy), never by name prefixes.
 """
 
 from __future__ import annotations
@@ -180,7 +180,7 @@ class PcsNode:
 
 
 def clique_template_name(clique: KubeObject) -> str:
-    """PCLQ name minus ``<pcsg>-<sgIdx>-`` (grouped) or ``<pcs>-<pcsIdx>-`` (standalone), per REFERENCE.md §3.
+    """PCLQ name minus ``<pcsg>-<sgIdx>-`` (grouped) or ``<pcs>-<pcsIdx>-`` (standalone); see docs/grove-model.md.
 
     Works on a pod too (its labels carry the same keys), given the PodClique name from ``grove.io/podclique``."""
     return template_name_of(f.name(clique), clique)

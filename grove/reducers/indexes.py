@@ -1,6 +1,6 @@
 """Which indexes each kind feeds, and how an object maps to its index keys.
 
-Links follow labels first and owner references second, never name prefixes (REFERENCE.md §2).
+Links follow labels first and owner references second, never name prefixes (docs/grove-model.md, The hierarchy).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Rolling-update progress of a PodCliqueSet and its children (REFERENCE.md §10).
+"""Rolling-update progress of a PodCliqueSet and its children (docs/grove-model.md, Rolling updates).
 
 Grove has no revision history, pause or rollback. RollingRecreate updates one PCS replica at a time; OnDelete only
 records hashes. A child is converged when its ``currentPodCliqueSetGenerationHash`` equals the PCS

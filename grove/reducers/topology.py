@@ -1,7 +1,7 @@
 """Topology levels from ClusterTopologyBindings, and the domain tree (e.g. zone → block → rack → host) with GPUs.
 
 Levels come from the binding the workload names in ``topologyConstraint.topologyName``; node label keys differ per
-cluster and are never hard-coded (REFERENCE.md §8). Without a binding, nodes are grouped by hostname only.
+cluster and are never hard-coded (docs/grove-model.md, Topology). Without a binding, nodes are grouped by hostname only.
 """
 
 from __future__ import annotations

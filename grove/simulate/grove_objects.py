@@ -1,4 +1,4 @@
-"""The children Grove creates for a PodCliqueSet replica: PodCliques, pods and PodGangs (REFERENCE §2–§7)."""
+"""The children Grove creates for a PodCliqueSet replica: PodCliques, pods and PodGangs (docs/grove-model.md)."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ class Member:
 
 
 def members_of(spec: WorkloadSpec, i: int, group_replicas: Mapping[str, int] | None = None) -> list[Member]:
-    """The PodCliques of PCS replica ``i`` in PodGang order: standalone ones, then PCSG replicas (REFERENCE §3)."""
+    """The PodCliques of PCS replica ``i`` in PodGang order: standalone ones, then PCSG replicas."""
     base = f"{spec.name}-{i}"
     out = [Member(f"{base}-{c.name}", c, i, None, None, None, base, base) for c in spec.standalone]
     for g in spec.groups:
@@ -72,7 +72,7 @@ def pcs_object(spec: WorkloadSpec, *, uid: str, created: float) -> Obj:
 
 
 def pclq_labels(spec: WorkloadSpec, m: Member, tpl_hash: str) -> Obj:
-    """A PodClique's labels: the clique template's plus Grove's (REFERENCE §2)."""
+    """A PodClique's labels: the clique template's plus Grove's (docs/grove-model.md)."""
     labels: Obj = dict(m.clique.labels)
     labels.update(
         {

@@ -27,8 +27,8 @@ def _index(obj: Mapping[str, Any], key: str) -> int:
 
 
 def clique_parts(template: Mapping[str, Any], priority_class: str | None) -> Obj:
-    """What of a clique template enters its pod-template hash (REFERENCE §10): labels, annotations, podSpec, and the
-    PCS's priorityClassName."""
+    """What of a clique template enters its pod-template hash (docs/grove-model.md): labels, annotations,
+    podSpec, and the PCS's priorityClassName."""
     return {
         "labels": dict(f.mapping(template.get("labels"))),
         "annotations": dict(f.mapping(template.get("annotations"))),

@@ -1,4 +1,4 @@
-"""What Grove's operator does with each intent (REFERENCE §6, §10, §13 and the controllers of ai-dynamo/grove main).
+"""What Grove's operator does with each intent (docs/grove-model.md and the controllers of ai-dynamo/grove main).
 
 - A new template: ``status.currentGenerationHash`` moves; under ``RollingRecreate`` one PCS replica is updated at a
   time (replicas with no scheduled pods first, then those breaching minAvailable, then by index); inside it each

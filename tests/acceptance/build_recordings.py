@@ -1,6 +1,6 @@
 """Hand-built acceptance recordings (independent of grove/simulate/ and tests/support/).
 
-Objects are written the way the Grove operator and kube-apiserver produce them (REFERENCE.md sections 2-12).
+Objects are written the way the Grove operator and kube-apiserver produce them (docs/grove-model.md).
 Run ``python tests/acceptance/build_recordings.py`` to regenerate the ``.jsonl`` files next to this script.
 """
 

@@ -1,8 +1,8 @@
 """``kubectl grove rollout status|history|diff|undo|pause|resume PCS``.
 
-Grove keeps no revisions, has no pause and no rollback (REFERENCE.md §10): history, diff and undo read the
-ControllerRevisions the plugin records for its own template changes (``revisions.py``); pause and resume are refused
-(see ``PAUSE_REFUSAL``).
+Grove keeps no revisions, has no pause and no rollback (docs/grove-model.md, Rolling updates): history, diff
+and undo read the ControllerRevisions the plugin records for its own template changes (``revisions.py``); pause
+and resume are refused (see ``PAUSE_REFUSAL``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """What the user's words name in a PodCliqueSet: a role (``spec.roleName`` of a clique template) is either a
 standalone clique — one PodClique per PCS replica, ``<pcs>-<i>-<clique>`` — or a member of a scaling group, whose
-unit of scale is the PodCliqueScalingGroup ``<pcs>-<i>-<group>`` carrying all of the group's roles (REFERENCE.md §3,
-§13). A scaling-group member PodClique is never scaled on its own.
+unit of scale is the PodCliqueScalingGroup ``<pcs>-<i>-<group>`` carrying all of the group's roles (docs/grove-model.md:
+the hierarchy, and scaling). A scaling-group member PodClique is never scaled on its own.
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """The live source: list + watch per kind against a Kubernetes API server, as one ``Observable[Event]``.
 
 Why not the client's ``Watch.stream``: in kubernetes 37.0.2 it never advances its resourceVersion after a server-side
-close and gives up on 410 (DESIGN.md §5); its typed models also cost ~10× raw JSON. So this module speaks HTTP itself
-(urllib3, raw bytes decoded with orjson), from a plain ``ClusterAccess`` value the commands layer resolved.
+close and gives up on 410 (docs/design.md, The live source); its typed models also cost ~10× raw JSON. So this
+module speaks HTTP itself (urllib3, raw bytes decoded with orjson), from a plain ``ClusterAccess`` value the
+commands layer resolved.
 
 Per kind, one daemon thread runs the loop a reflector runs:
 
