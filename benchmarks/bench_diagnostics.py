@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_diagnostics.py [--nodes 1000] [--pcs 20] [--pods 10000] [--runs 2]
 
-Starts the loopback API server (``tests/kube_server.py``) in this process, seeded from
+Starts the loopback API server (``tests/support/kube_server.py``) in this process, seeded from
 ``grove.simulate.synthetic.synthetic_events(nodes, pcs, pods, churn_events=0)``, with a few hundred log lines for each
 unhealthy pod, writes a temporary kubeconfig, and runs the command ``--runs`` times in a child process (wall time,
 peak RSS from ``os.wait4``). Prints the manifest's own timings, the archive's size, its biggest files, and the time
@@ -27,11 +27,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from kube_server import KubeServer  # noqa: E402
-
 from grove.commands.diagnostics.collect import unhealthy  # noqa: E402
 from grove.events.model import Listed  # noqa: E402
 from grove.simulate.synthetic import synthetic_events  # noqa: E402
+from tests.support.kube_server import KubeServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/bench_live.py [--nodes 1000] [--pods 10000] [--pcs 473] [--runs 3] [--kubectl]
 
-Starts the test API server (``tests/kube_server.py``) in this process with a synthetic cluster at a realistic shape
+Starts the test API server (``tests/support/kube_server.py``) here with a synthetic cluster at a realistic shape
 (``grove.simulate.synthetic``: hundreds of PodCliqueSets, thousands of PodCliques, several ClusterTopologyBindings,
 Events; every object with the ``managedFields`` a real server lists), writes a temporary kubeconfig pointing at it,
 then times, ``--runs`` times each, side by side:
@@ -34,9 +34,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from kube_server import KubeServer  # noqa: E402
-
 from grove.events.kinds import KINDS  # noqa: E402
+from tests.support.kube_server import KubeServer  # noqa: E402
 
 BIN = Path(sys.executable).parent
 PAGE = 500  # the live source's page size

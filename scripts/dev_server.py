@@ -3,7 +3,7 @@
     .venv/bin/python scripts/dev_server.py --replay replays/disagg-fragmented.jsonl --kubeconfig /tmp/grove.kubeconfig
     KUBECONFIG=/tmp/grove.kubeconfig .venv/bin/kubectl-grove status -A -w
 
-Seeds the test server (tests/kube_server.py) with the recording's state at ``--from`` seconds, then, with ``--play``,
+Gives the test server (tests/support/kube_server.py) the recording's state at ``--from`` s, then, with ``--play``,
 applies the rest of the recording to the server in real time (times ``--speed``) so that watches see pods being
 created, scheduled, becoming ready and deleted. ``--forbid Node`` answers 403 for a kind. Runs until Ctrl+C.
 """
@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from grove.events.model import Applied, Listed, Removed
 from grove.events.recording import Recording
 from grove.reducers.reduce import fold
-from tests.kube_server import KubeServer, write_kubeconfig
+from tests.support.kube_server import KubeServer, write_kubeconfig
 
 
 def main() -> None:

@@ -17,13 +17,12 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import Collector, KubeServer, TlsFiles, make_tls, sample_objects
-
 from grove.commands import cluster
 from grove.commands.errors import UsageError, UserError
 from grove.commands.source import load_state
 from grove.events.kinds import ALL_KINDS
 from grove.events.model import SourceStatus
+from tests.support.kube_server import Collector, KubeServer, TlsFiles, make_tls, sample_objects
 
 FAST = {"watch_timeout": 30.0, "read_grace": 5.0, "backoff_initial": 0.01, "backoff_max": 0.05, "join_timeout": 1.0}
 

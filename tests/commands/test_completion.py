@@ -14,12 +14,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, objects_from_recording, write_kubeconfig
-
 from grove.commands import complete as c
 from grove.commands.complete import Candidate, ClusterValues, Completions, Typed, complete
 from grove.commands.completion import SCRIPTS, script
 from grove.commands.main import build_parser
+from tests.support.kube_server import KubeServer, objects_from_recording, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -26,8 +26,6 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, sample_objects, write_kubeconfig
-
 from grove.commands import cluster
 from grove.commands.diagnostics import bundle, collect, yamltext
 from grove.commands.diagnostics.progress import PlainProgress, RichProgress, make_progress
@@ -36,6 +34,7 @@ from grove.commands.main import main
 from grove.events.model import SourceStatus
 from grove.events.recording import Recording
 from grove.reducers.reduce import fold
+from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "kubeconfig-token-5a5a5a5a5a"

@@ -14,10 +14,9 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, objects_from_recording, sample_objects
-
 from grove.events.recording import Recording
 from grove.reducers.reduce import fold
+from tests.support.kube_server import KubeServer, objects_from_recording, sample_objects
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from grove.commands.main import main
-from tests.kube_server import KubeServer, write_kubeconfig
 from tests.support import fragmented
+from tests.support.kube_server import KubeServer, write_kubeconfig
 
 
 def _kubeconfig(path: Path, server: KubeServer, namespace: str = "prod") -> Path:

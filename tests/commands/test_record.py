@@ -17,8 +17,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, sample_objects, write_kubeconfig
-
 from grove.commands import cluster
 from grove.commands.errors import UsageError
 from grove.commands.main import main
@@ -27,6 +25,7 @@ from grove.events.kinds import ALL_KINDS
 from grove.events.model import SourceHealthChanged, SourceStatus
 from grove.events.recording import Recording
 from grove.reducers.reduce import fold
+from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]
 SUMMARY = re.compile(r"^recorded (\d+) events in \d+\.\ds to (.+)$")

@@ -14,7 +14,7 @@ from grove import __version__
 from grove.commands.main import main
 from grove.commands.version import image_tag
 from grove.events.kinds import PODGANG
-from tests.kube_server import KubeServer, write_kubeconfig
+from tests.support.kube_server import KubeServer, write_kubeconfig
 
 DEPLOYMENTS = "/apis/apps/v1/namespaces/grove-system/deployments"
 

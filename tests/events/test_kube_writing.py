@@ -11,13 +11,12 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import KubeServer, objects_from_recording
-
 from grove.events.access import ClusterAccess
 from grove.events.kinds import KINDS
 from grove.events.kube import Conflict, Forbidden, Http, Invalid
 from grove.events.kube.merge import apply_merge_patch, merge_patch
 from grove.events.kube.writing import Writer
+from tests.support.kube_server import KubeServer, objects_from_recording
 
 REPLAYS = Path(__file__).resolve().parents[2] / "replays"
 PCS, PCSG, PCLQ = KINDS["PodCliqueSet"], KINDS["PodCliqueScalingGroup"], KINDS["PodClique"]

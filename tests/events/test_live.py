@@ -16,8 +16,6 @@ import urllib3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kube_server import WIRE, Collector, KubeServer, objects_from_recording, sample_objects
-
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
 from grove.events.kube import (
@@ -30,6 +28,7 @@ from grove.events.kube import (
     server_version,
 )
 from grove.events.model import Applied, Listed, Removed, SourceStatus
+from tests.support.kube_server import WIRE, Collector, KubeServer, objects_from_recording, sample_objects
 
 FAST = {
     "watch_timeout": 30.0,

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from grove.commands.main import main
-from tests.kube_server import write_kubeconfig
 from tests.metrics import world as w
+from tests.support.kube_server import write_kubeconfig
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from typing import Any
 
 import attrs
 
-from tests.kube_server import KubeServer
 from tests.support.fake_engines import (
     FakeEngine,
     dcgm_exposition,
@@ -20,6 +19,7 @@ from tests.support.fake_engines import (
     dynamo_worker_exposition,
     engine_exposition,
 )
+from tests.support.kube_server import KubeServer
 from tests.support.pod_proxy import PodProxy
 
 NS = "prod"

@@ -34,7 +34,7 @@ from grove.events.kinds import KINDS, KindInfo
 from grove.events.kube.merge import apply_merge_patch
 
 if TYPE_CHECKING:
-    from tests.kube_server import KubeServer
+    from tests.support.kube_server import KubeServer
 
 ObjKey = tuple[str, str]
 SCALABLE = {"podcliquesets", "podcliquescalinggroups", "podcliques"}

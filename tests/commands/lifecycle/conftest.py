@@ -10,7 +10,7 @@ import pytest
 
 from grove.commands.lifecycle import flow
 from grove.commands.main import main
-from tests.kube_server import KubeServer, objects_from_recording, write_kubeconfig
+from tests.support.kube_server import KubeServer, objects_from_recording, write_kubeconfig
 
 REPLAYS = Path(__file__).resolve().parents[3] / "replays"
 Run = Callable[..., tuple[int, str, str]]

@@ -8,7 +8,7 @@ from typing import Any
 import yaml
 
 from tests.commands.lifecycle.conftest import REPLAYS, Run, stored
-from tests.kube_server import KubeServer
+from tests.support.kube_server import KubeServer
 
 
 def _manifest(server: KubeServer, tmp_path: Path, **spec: Any) -> Path:

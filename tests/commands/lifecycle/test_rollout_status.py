@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.commands.lifecycle.conftest import REPLAYS, Run, stored
-from tests.kube_server import KubeServer
+from tests.support.kube_server import KubeServer
 
 ROLLING = str(REPLAYS / "rolling-update.jsonl")
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.commands.lifecycle.conftest import Run, stored
-from tests.kube_server import KubeServer
+from tests.support.kube_server import KubeServer
 
 
 def test_scale_pcs_sends_a_dry_run_then_the_put_with_the_resource_version_read(server: KubeServer, run: Run) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.commands.lifecycle.conftest import Run, stored
-from tests.kube_server import KubeServer
+from tests.support.kube_server import KubeServer
 
 OLD = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.6.2"
 NEW = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.7.0"

@@ -38,7 +38,7 @@ import orjson
 
 from grove.events.kinds import ALL_KINDS, KINDS, KindInfo
 
-WIRE = Path(__file__).parent / "wire"
+WIRE = Path(__file__).parents[1] / "wire"
 ObjKey = tuple[str, str]
 
 
