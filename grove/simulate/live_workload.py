@@ -52,6 +52,9 @@ class LiveWorkload:
         self.pcsg_names: set[str] = set()
         self.gang_names: set[str] = set()
         self.pods_by_clique: dict[str, set[str]] = {}
+        # per PodClique, its pods' names by pod index: asked for at every step of every intent, while a clique's
+        # set of pods changes only when one is added or forgotten (and a pod's index label never changes)
+        self._ordered: dict[str, list[str]] = {}
         for (ns, n), obj in cluster.store[kinds.PODCLIQUE].items():
             if ns == namespace and self._ours(obj, n):
                 self.pclq_names.add(n)
@@ -108,9 +111,14 @@ class LiveWorkload:
     def pods(self, pclq: str, *, live: bool = True) -> list[Obj]:
         """Pods of a PodClique by pod index (terminating ones left out unless ``live`` is False)."""
         store = self.c.store[kinds.POD]
-        pods = [store[(self.ns, n)] for n in self.pods_by_clique.get(pclq, ()) if (self.ns, n) in store]
-        pods = [p for p in pods if not (live and is_terminating(p))]
-        return sorted(pods, key=lambda p: (_index(p, f.POD_INDEX), f.name(p)))
+        ns = self.ns
+        names = self._ordered.get(pclq)
+        if names is None:
+            present = [store[(ns, n)] for n in self.pods_by_clique.get(pclq, ()) if (ns, n) in store]
+            names = [f.name(p) for p in sorted(present, key=lambda p: (_index(p, f.POD_INDEX), f.name(p)))]
+            self._ordered[pclq] = names
+        pods = [pod for n in names if (pod := store.get((ns, n))) is not None]
+        return [p for p in pods if not (live and is_terminating(p))]
 
     def all_pods(self, *, live: bool = True) -> list[Obj]:
         return [p for n in sorted(self.pods_by_clique) for p in self.pods(n, live=live)]
@@ -181,6 +189,7 @@ class LiveWorkload:
     def add_pod(self, pclq: Mapping[str, Any], index: int) -> Obj:
         pod = self.c.put(kinds.POD, self.new_pod(pclq, index))
         self.pods_by_clique.setdefault(f.name(pclq), set()).add(f.name(pod))
+        self._ordered.pop(f.name(pclq), None)
         self.dirty.add(f.name(pclq))
         self.grove_event(pclq, "PodCreateSuccessful", f"Created Pod: {f.name(pod)}")
         return pod
@@ -197,6 +206,7 @@ class LiveWorkload:
         clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
         self.c.forget(pod)
         self.pods_by_clique.get(clique, set()).discard(f.name(pod))
+        self._ordered.pop(clique, None)
         self.dirty.add(clique)
 
     def grove_event(self, obj: Mapping[str, Any], reason: str, message: str) -> None:
