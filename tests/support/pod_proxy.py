@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from tests.support.kube_server import _status as status_body
+
 _PROXY = re.compile(r"^/api/v1/namespaces/([^/]+)/pods/([^/:]+):(\d+)/proxy(/.*)?$")
 
 
@@ -71,17 +73,7 @@ class PodProxy:
 
 
 def _status(h: Any, code: int, reason: str, message: str) -> None:
-    body = orjson.dumps(
-        {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": message,
-            "reason": reason,
-            "code": code,
-        }
-    )
+    body = orjson.dumps(status_body(code, reason, message))
     h.send_response(code)
     h.send_header("Content-Type", "application/json")
     h.send_header("Content-Length", str(len(body)))
