@@ -30,6 +30,8 @@ COMMAND_MODULES = (
     "grove.commands.lifecycle.apply",
     "grove.commands.lifecycle.rollout",
     "grove.commands.lifecycle.fit",
+    "grove.commands.plan",
+    "grove.commands.compare",
     "grove.commands.version",
     "grove.commands.completion",
 )

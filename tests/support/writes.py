@@ -448,6 +448,10 @@ class WriteEndpoints:
         if not meta.get("name"):
             suffix = "".join(self._rng.choice(string.ascii_lowercase + string.digits) for _ in range(5))
             meta["name"] = str(meta.get("generateName") or "") + suffix
+        if (ns, meta["name"]) in self.revisions:  # as a real server answers a taken name
+            message = f'controllerrevisions.apps "{meta["name"]}" already exists'
+            details = {"name": meta["name"], "group": "apps", "kind": "controllerrevisions"}
+            raise _Refused(409, status(409, "AlreadyExists", message, details))
         created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         meta.update({"namespace": ns, "uid": str(uuid.uuid4()), "creationTimestamp": created})
         if query.get("dryRun") != "All":

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from grove.commands.plan_store import is_plan
 from grove.events.kube.errors import ApiError, TransportError
 from grove.events.kube.writing import Writer
 from grove.reducers import fields as f
@@ -95,7 +96,8 @@ def load_revisions(writer: Writer, namespace: str, pcs: str, uid: str) -> list[R
     owned = [
         i
         for i in items
-        if not uid or any(f.mapping(o).get("uid") == uid for o in f.seq(f.get(i, "metadata", "ownerReferences")))
+        if not is_plan(i)  # plans share these labels; they are not template changes
+        and (not uid or any(f.mapping(o).get("uid") == uid for o in f.seq(f.get(i, "metadata", "ownerReferences"))))
     ]
     return sorted((parse_revision(i) for i in owned), key=lambda r: r.number)
 

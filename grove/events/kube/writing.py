@@ -95,6 +95,12 @@ class Writer:
         )
         return [i for i in (body.get("items") or ()) if isinstance(i, dict)] if isinstance(body, dict) else []
 
+    def get_revision(self, namespace: str, name: str) -> dict[str, Any]:
+        """One ControllerRevision by name (``NotFound`` when there is none)."""
+        path = f"{_namespaced(REVISIONS_API, namespace, 'controllerrevisions')}/{urllib.parse.quote(name, safe='')}"
+        body = self.http.get_json(path)
+        return body if isinstance(body, dict) else {}
+
     def list_hpas(self, namespace: str) -> list[dict[str, Any]]:
         """HorizontalPodAutoscalers (``autoscaling/v2``) of a namespace."""
         body = self.http.get_json(_namespaced(HPA_API, namespace, "horizontalpodautoscalers"))
