@@ -15,11 +15,15 @@ from typing import Any
 
 import attrs
 
-from grove.views.plan import ContainerPlan, Plan, RolePlan, counts_text, domains_per_gang, when_text
+from grove.views.plan import ContainerPlan, Plan, RolePlan, counts_text, domains_per_gang, per_gang_text, when_text
 
 CONFIG = "configuration"
 TOPOLOGY = "topology"
 SCORE_SLACK = 0.005
+NOT_JUDGED = (
+    "no pod of this workload is on a node that can be seen (not scheduled, or nodes are not readable: placement "
+    "needs list on nodes)"
+)
 
 
 @attrs.frozen
@@ -30,6 +34,7 @@ class Difference:
     actual: str
     same: bool
     note: str = ""  # why it matters, e.g. "fragmentation"
+    judged: bool = True  # False: it cannot be told here (then it does not count as a difference)
 
 
 @attrs.frozen
@@ -182,6 +187,12 @@ def _topology(planned: Plan, actual: Plan, out: list[Difference], advice: list[s
             "kubectl grove apply -f PCS.yaml"
         )
     per_plan, per_now = domains_per_gang(planned), domains_per_gang(actual)
+    if per_plan and not per_now:
+        # no gang of this workload is on a node that can be seen (nodes not readable, or nothing scheduled yet):
+        # where the gangs are, and the score, cannot be told
+        out.append(Difference(TOPOLOGY, "placement", per_gang_text(per_plan), "cannot be judged", True,
+                              NOT_JUDGED, judged=False))  # fmt: skip
+        return
     fragmented = False
     for key in dict.fromkeys([*per_plan, *per_now]):
         kind, level = key
@@ -235,6 +246,8 @@ def _score(score: float | None) -> str:
 
 def _row(d: Difference, width: int) -> str:
     head = f"  {(d.field + ':').ljust(width)} "
+    if not d.judged:
+        return f"{head}{d.planned} (plan); actual {d.actual}  ? {d.note}"
     if d.same and d.planned == d.actual and len(d.planned) > 24:
         return f"{head}{d.planned}  ✓ (plan = actual)"  # a long value once
     note = f" {d.note}" if d.note else ""
@@ -292,6 +305,7 @@ def comparison_document(comparison: Comparison) -> dict[str, Any]:
                 "actual": d.actual,
                 "same": d.same,
                 "note": d.note,
+                "judged": d.judged,
             }
             for d in comparison.fields
         ],

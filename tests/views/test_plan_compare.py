@@ -219,3 +219,15 @@ def test_a_broken_plan_document_is_refused_with_what_is_wrong(document: dict[str
         plan_from_document(document, "plan.yaml")
     assert str(caught.value).startswith("plan.yaml")
     assert message in str(caught.value)
+
+
+def test_where_no_gang_can_be_seen_placement_is_not_judged_and_not_a_difference(multi: State) -> None:
+    pcs = _pcs(multi, "inference", "llama-70b")
+    actual = plan_of(multi, pcs)
+    unseen = attrs.evolve(actual, gangs=tuple(attrs.evolve(g, domains=()) for g in actual.gangs), score=None)
+    comparison = compare(plan_of(multi, pcs, "v1"), unseen)
+    assert not comparison.differs and comparison.recommendations == ()
+    (placement,) = [d for d in comparison.section(TOPOLOGY) if d.field == "placement"]
+    assert not placement.judged and "needs list on nodes" in placement.note
+    assert not any(d.field == "placementScore" for d in comparison.fields)
+    assert any(line.startswith("  placement:") and "  ? " in line for line in compare_lines(comparison, verbose=False))
