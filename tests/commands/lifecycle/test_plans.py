@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.commands.lifecycle.conftest import REPLAYS, Run, stored
@@ -54,20 +55,13 @@ def test_names_default_to_v1_v2_and_a_taken_name_is_refused_in_one_line(server: 
     assert code == 2 and "--name 'Bad_Name': use lowercase letters" in err
 
 
-def test_a_name_taken_between_listing_and_creating_is_the_servers_already_exists(
-    server: KubeServer, run: Run, monkeypatch: object
-) -> None:
-    import pytest
-
+def test_a_name_taken_between_listing_and_creating_is_the_servers_already_exists(server: KubeServer, run: Run) -> None:
     assert run("plan", "store", "llm-serve", "-n", "prod", "--name", "x")[0] == 0
     from grove.commands import plan_store
 
-    mp = pytest.MonkeyPatch()
-    mp.setattr(plan_store, "list_plans", lambda *a, **k: [])  # as if another user stored "x" meanwhile
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan_store, "list_plans", lambda *a, **k: [])  # as if another user stored "x" meanwhile
         code, _, err = run("plan", "store", "llm-serve", "-n", "prod", "--name", "x")
-    finally:
-        mp.undo()
     assert code == 1 and "already exists and plans cannot be changed" in err and err.count("\n") == 1
 
 

@@ -202,3 +202,49 @@ def test_revisions_history_and_undo_round_trip(namespace: str, capsys: pytest.Ca
     assert _get(namespace, "PodCliqueSet", PCS)["spec"]["template"] == before
     code, out, _ = _run(capsys, "rollout", "history", PCS, "-n", namespace)
     assert [line.split()[0] for line in out.splitlines()[1:3]] == ["1", "2"]
+
+
+def test_plans_are_immutable_controller_revisions_and_compare_finds_a_scale(
+    namespace: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = _run(capsys, "plan", "store", PCS, "-n", namespace, "--name", "launch")
+    assert code == 0, err
+    name = f"{PCS}-plan-launch"
+    assert out.splitlines()[-1] == f"stored as ControllerRevision {name} (plan 1)"
+    http = _http()
+    try:
+        stored = http.get_json(f"/apis/apps/v1/namespaces/{namespace}/controllerrevisions/{name}")
+        assert (
+            stored["metadata"]["ownerReferences"][0]["uid"] == _get(namespace, "PodCliqueSet", PCS)["metadata"]["uid"]
+        )
+        # the server itself refuses a change of a ControllerRevision's data
+        from grove.events.kube.errors import Invalid
+
+        with pytest.raises(Invalid) as refused:
+            http.send_json("PATCH", f"/apis/apps/v1/namespaces/{namespace}/controllerrevisions/{name}",
+                           orjson.dumps({"data": {"spec": {"replicas": 9}}}),
+                           content_type="application/merge-patch+json")  # fmt: skip
+        assert "field is immutable" in refused.value.message
+    finally:
+        http.close()
+    from grove.commands import plan_store
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(plan_store, "list_plans", lambda *a, **k: [])  # as if someone took the name meanwhile
+        code, _, err = _run(capsys, "plan", "store", PCS, "-n", namespace, "--name", "launch")
+    assert code == 1 and "already exists and plans cannot be changed" in err and err.count("\n") == 1
+    code, _, err = _run(capsys, "plan", "store", PCS, "-n", namespace, "--name", "ro", kubeconfig=_readonly())
+    assert code == 1 and err.startswith("error: not allowed: ") and "controllerrevisions" in err
+    assert _run(capsys, "compare", PCS, "-n", namespace, kubeconfig=_readonly())[0] == 0  # reading plans is allowed
+    pods = _get(namespace, "PodClique", f"{PCS}-0-router")["spec"]["replicas"]
+    code, _, err = _run(
+        capsys, "scale", PCS, "-n", namespace, "--role", f"router={pods + 1}", "--replica", "0", "--yes"
+    )
+    assert code == 0, err
+    code, out, _ = _run(capsys, "compare", PCS, "-n", namespace)
+    assert code == 1
+    assert f"the plan {pods}. Run: kubectl grove scale {PCS} -n {namespace} --role router={pods}" in out
+    assert _run(capsys, "scale", PCS, "-n", namespace, "--role", f"router={pods}", "--replica", "0", "--yes")[0] == 0
+    assert _run(capsys, "compare", PCS, "-n", namespace)[0] == 0
+    code, out, _ = _run(capsys, "rollout", "history", PCS, "-n", namespace)
+    assert "plan" not in out
