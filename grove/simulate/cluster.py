@@ -170,6 +170,14 @@ class Cluster:
     def add_binding(self, name: str, levels: Sequence[tuple[str, str]]) -> Obj:
         return self.put(kinds.CLUSTERTOPOLOGYBINDING, binding_object(name, self.ids.uid(), self.now, levels))
 
+    def fresh_name(self, kind: str, namespace: str, prefix: str) -> str:
+        """``prefix`` plus a ``generateName`` suffix no object of ``kind`` in ``namespace`` holds yet (the API server
+        retries a taken name too); a fork of a live state must never reuse the name of a pod it holds."""
+        while True:
+            name = f"{prefix}{self.ids.suffix()}"
+            if (namespace, name) not in self.store[kind]:
+                return name
+
     def add_pod(self, pod: Obj) -> Obj:
         return self.put(kinds.POD, pod)
 

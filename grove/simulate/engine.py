@@ -283,9 +283,12 @@ def _role(pod: Mapping[str, Any]) -> str:
     return clique.rsplit("-", 1)[-1] if clique else "pod"
 
 
-def deletion_order(pod: Mapping[str, Any], target_hash: str) -> tuple[int, int, int, int, float, str]:
-    """Grove's preference for which pod of a PodClique goes first when it has too many (deletionsort.go):
-    unassigned, then Pending < Unknown < Running, not ready, outdated, then the newest."""
+def deletion_order(pod: Mapping[str, Any], target_hash: str) -> tuple[int, int, int, int, float, int, str]:
+    """Grove's preference for which pod of a PodClique goes first when it has too many (DeletionSorter in
+    operator/internal/controller/podclique/components/pod/deletionsort.go): unassigned, then Pending < Unknown <
+    Running, not ready, outdated, then the newest. Creation stamps have one-second precision and Grove leaves ties in
+    its informer's (undefined) order; we break them by the highest pod index first, as a scale-in of replicas
+    (computePCSGReplicasToDelete) removes the highest indices, so the lowest indices survive."""
     phase = {"Pending": 0, "Unknown": 1, "Running": 2}.get(f.text(f.get(pod, "status", "phase")), 3)
     ready = f.get(f.condition(pod, "Ready"), "status") == "True"
     outdated = f.label(pod, f.POD_TEMPLATE_HASH) != target_hash
@@ -296,5 +299,6 @@ def deletion_order(pod: Mapping[str, Any], target_hash: str) -> tuple[int, int, 
         1 if ready else 0,
         0 if outdated else 1,
         -created,
+        -f.integer(f.label(pod, f.POD_INDEX), -1),
         f.name(pod),
     )

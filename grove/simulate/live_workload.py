@@ -167,7 +167,7 @@ class LiveWorkload:
             gated=True,
             priority_class=priority,
         )
-        pod_name = f"{name}-{self.c.ids.suffix()}"
+        pod_name = self.c.fresh_name(kinds.POD, self.ns, f"{name}-")
         return {
             "kind": "Pod",
             "apiVersion": "v1",

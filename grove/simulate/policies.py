@@ -278,9 +278,7 @@ class TemplateRollout(Controller):
         if old_ready:
             if f.integer(f.get(pclq, "status", "readyReplicas")) < f.integer(f.get(pclq, "spec", "minAvailable"), 1):
                 return False
-            nxt = min(
-                old_ready, key=lambda p: (f.timestamp(f.get(p, "metadata", "creationTimestamp")) or 0.0, f.name(p))
-            )
+            nxt = min(old_ready, key=update_order)
             if current:
                 selected = {"current": f.name(nxt), "completed": [*f.seq(selected.get("completed")), current]}
             else:
@@ -358,6 +356,15 @@ class TemplateRollout(Controller):
         for c in wl.group_cliques(f.name(group)):
             wl.put_clique_status(c, {**f.mapping(f.get(c, "status", "updateProgress")), "updateEndedAt": ts(sim.c.now)})
         return True
+
+
+def update_order(pod: Mapping[str, Any]) -> tuple[float, int, str]:
+    """Which Ready old pod of a PodClique is replaced next: the oldest (getNextPodToUpdate in Grove's
+    operator/internal/controller/podclique/components/pod/rollingupdate.go sorts by creationTimestamp only). Stamps
+    have one-second precision, so pods created together tie; Grove then takes them in its informer's list order,
+    which it does not define — we take the lowest pod index first, the order ``replays/rolling-update.jsonl`` shows."""
+    created = f.timestamp(f.get(pod, "metadata", "creationTimestamp")) or 0.0
+    return (created, f.integer(f.label(pod, f.POD_INDEX), 1 << 30), f.name(pod))
 
 
 def _clique(pod: Mapping[str, Any]) -> str:

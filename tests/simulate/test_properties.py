@@ -1,0 +1,226 @@
+"""Properties of the simulator on small generated workloads (hypothesis): what Grove guarantees must hold for every
+shape, not only for the bundled recordings.
+
+Grove's rules the assertions stand on (ai-dynamo/grove main):
+- operator/internal/controller/podclique/components/pod/rollingupdate.go: a standalone PodClique deletes its next
+  Ready old pod unless ``status.readyReplicas < spec.minAvailable`` — so, from all Ready, it goes down to
+  minAvailable − 1 at most, one pod at a time;
+- operator/internal/controller/podcliquescalinggroup/components/podclique/rollingupdate.go: a scaling group replaces
+  its next available replica unless ``status.availableReplicas < spec.minAvailable`` (minAvailable − 1 at most);
+- operator/internal/controller/podcliquescalinggroup/components/podclique/sync.go (computePCSGReplicasToDelete):
+  scale-in removes replica indices ``spec.replicas … existing-1``;
+- docs/grove-model.md (PodGangs): a base PodGang ``<pcs>-<i>`` per PCS replica holding PCSG replicas ``0 … minAvailable-1``,
+  one scaled PodGang ``<pcs>-<i>-<sg>-<k>`` (k = index − minAvailable) per further PCSG replica.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from grove.events import kinds
+from grove.events.recording import Recording
+from grove.reducers import fields as f
+from grove.reducers.reduce import fold, reduce
+from grove.reducers.state import State
+from grove.simulate.intent import ChangeTemplate, ScaleGroup, ScaleSet
+from grove.simulate.preview import Preview, preview, write_preview_recording
+from grove.simulate.spec import WorkloadSpec
+from tests.simulate.small_workloads import (
+    NAME,
+    NAMESPACE,
+    NEW_IMAGE,
+    Shape,
+    by_clique,
+    live,
+    new_image_template,
+    pods_of,
+    ready,
+    running_state,
+    shapes,
+)
+
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+POD_START = 30.0
+
+
+def _states(result: Preview) -> Iterator[State]:
+    """The state after each instant of the preview (all events of one timestamp folded)."""
+    current = result.initial_state
+    events = result.events
+    for i, event in enumerate(events):
+        current = reduce(current, event)
+        if i + 1 == len(events) or events[i + 1].at != event.at:
+            yield current
+
+
+def _min_available(state: State, kind: str, name: str) -> int:
+    obj = state.get(kind, NAMESPACE, name)
+    assert obj is not None, name
+    return f.integer(f.get(obj, "spec", "minAvailable"), 1)
+
+
+def _group_available(state: State, pcsg: str, spec_cliques: dict[str, list[str]]) -> int:
+    """PCSG replicas whose every PodClique has at least its minAvailable Ready pods (Grove's availableReplicas)."""
+    pods = by_clique(pods_of(state))
+    available = 0
+    for members in spec_cliques.values():
+        if all(sum(map(ready, pods.get(c, []))) >= _min_available(state, kinds.PODCLIQUE, c) for c in members):
+            available += 1
+    return available
+
+
+def _group_members(state: State) -> dict[str, dict[str, list[str]]]:
+    """PCSG name → PCSG replica index → its PodClique names."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for pclq in state.iter_kind(kinds.PODCLIQUE, NAMESPACE):
+        group = f.label(pclq, f.PCSG_LABEL)
+        if group:
+            out.setdefault(group, {}).setdefault(f.text(f.label(pclq, f.PCSG_REPLICA_INDEX)), []).append(f.name(pclq))
+    return out
+
+
+def _expected_gangs(spec: WorkloadSpec, replicas: int, group_replicas: dict[str, int]) -> set[str]:
+    gangs: set[str] = set()
+    for i in range(replicas):
+        gangs.add(f"{NAME}-{i}")
+        for g in spec.groups:
+            count = group_replicas.get(f"{NAME}-{i}-{g.name}", g.replicas)
+            gangs.update(f"{NAME}-{i}-{g.name}-{k}" for k in range(count - g.min_available))
+    return gangs
+
+
+def _gangs(state: State) -> set[str]:
+    return {f.name(g) for g in state.iter_kind(kinds.PODGANG, NAMESPACE) if f.label(g, f.PART_OF) == NAME}
+
+
+def _assert_gang_membership(state: State) -> None:
+    """Each pod's PodGang label names a PodGang that exists; pods of a scaled gang name their base gang."""
+    gangs = _gangs(state)
+    for pod in pods_of(state):
+        gang = f.text(f.label(pod, f.PODGANG_LABEL))
+        assert gang in gangs, f"{f.name(pod)} in missing gang {gang}"
+        replica = f.text(f.label(pod, f.PCS_REPLICA_INDEX))
+        base = f"{NAME}-{replica}"
+        assert f.label(pod, f.BASE_PODGANG) == (None if gang == base else base), f.name(pod)
+
+
+# ------------------------------------------------------------------------------------------------ rolling recreate
+
+
+@PROPERTY
+@given(shapes())
+def test_a_rolling_recreate_updates_every_pod_and_keeps_the_count(shape: Shape) -> None:
+    state = running_state(shape)
+    before = {c: len(p) for c, p in by_clique(pods_of(state)).items()}
+    assert all(ready(p) for p in pods_of(state))
+    result = preview(state, [ChangeTemplate(NAMESPACE, NAME, new_image_template(state))], pod_start=POD_START)
+    after = pods_of(result.final_state)
+    assert {c: len(p) for c, p in by_clique(after).items()} == before
+    assert all(live(p) and ready(p) for p in after)
+    assert all(c["image"] == NEW_IMAGE for p in after for c in p["spec"]["containers"])
+    old = {f.name(p) for p in pods_of(state)}
+    assert not old & {f.name(p) for p in after}  # every pod was recreated, none renamed onto an old name
+    progress = f.mapping(f.get(result.final_state.get(kinds.PODCLIQUESET, NAMESPACE, NAME), "status", "updateProgress"))
+    assert progress.get("updateEndedAt") and "currentlyUpdating" not in progress
+    assert result.steps[-1].main.available_replicas == shape.spec.replicas
+
+
+@PROPERTY
+@given(shapes())
+def test_a_rolling_recreate_never_goes_below_what_grove_allows(shape: Shape) -> None:
+    """From all Ready: a standalone clique keeps ≥ minAvailable − 1 Ready pods and loses one at a time; a scaling
+    group keeps ≥ minAvailable − 1 available replicas; one PCS replica is disturbed at a time."""
+    state = running_state(shape)
+    result = preview(state, [ChangeTemplate(NAMESPACE, NAME, new_image_template(state))], pod_start=POD_START)
+    groups = _group_members(state)
+    standalone = [f.name(p) for p in state.iter_kind(kinds.PODCLIQUE, NAMESPACE) if not f.label(p, f.PCSG_LABEL)]
+    for step in _states(result):
+        pods = by_clique(pods_of(step))
+        disturbed: set[str] = set()
+        for clique in standalone:
+            members = pods.get(clique, [])
+            want = f.integer(f.get(step.get(kinds.PODCLIQUE, NAMESPACE, clique), "spec", "replicas"))
+            up = sum(map(ready, members))
+            assert up >= _min_available(step, kinds.PODCLIQUE, clique) - 1, (clique, step.now)
+            assert up >= want - 1, (clique, step.now)  # one Ready pod replaced at a time
+            if up < want:
+                disturbed.add(clique.split("-")[1])
+        for pcsg, members in groups.items():
+            available = _group_available(step, pcsg, members)
+            assert available >= _min_available(step, kinds.PODCLIQUESCALINGGROUP, pcsg) - 1, (pcsg, step.now)
+            if available < len(members):
+                disturbed.add(pcsg.split("-")[1])
+        assert len(disturbed) <= 1, (disturbed, step.now)
+
+
+@PROPERTY
+@given(shapes(), st.data())
+def test_the_last_step_equals_folding_the_preview_recording(shape: Shape, data: st.DataObject) -> None:
+    state = running_state(shape)
+    intents = data.draw(
+        st.sampled_from(
+            [
+                [ChangeTemplate(NAMESPACE, NAME, new_image_template(state))],
+                [ScaleSet(NAMESPACE, NAME, shape.spec.replicas % 3 + 1)],
+            ]
+        )
+    )
+    result = preview(state, intents, pod_start=POD_START)
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "preview.jsonl"
+        write_preview_recording(result, str(out), context="props", command="kubectl grove preview")
+        replayed = fold(Recording(str(out)).events())
+    for kind in (kinds.POD, kinds.PODCLIQUE, kinds.PODCLIQUESCALINGGROUP, kinds.PODCLIQUESET, kinds.PODGANG):
+        assert dict(replayed.of_kind(kind).items()) == dict(result.final_state.of_kind(kind).items()), kind
+
+
+# ------------------------------------------------------------------------------------------------------- scaling
+
+
+@PROPERTY
+@given(shapes(groups=1, headroom=True), st.data())
+def test_scaling_a_group_creates_and_removes_the_right_gangs(shape: Shape, data: st.DataObject) -> None:
+    state = running_state(shape)
+    group = shape.spec.groups[0]
+    replica = data.draw(st.integers(0, shape.spec.replicas - 1))
+    pcsg = f"{NAME}-{replica}-{group.name}"
+    want = data.draw(st.integers(group.min_available, group.replicas + 2).filter(lambda n: n != group.replicas))
+    result = preview(state, [ScaleGroup(NAMESPACE, pcsg, want)], pod_start=POD_START)
+    final = result.final_state
+    assert _gangs(final) == _expected_gangs(shape.spec, shape.spec.replicas, {pcsg: want})
+    indices = {int(i) for i in _group_members(final)[pcsg]}
+    assert indices == set(range(want))  # scale-in removes the highest indices, scale-out adds the next ones
+    for index, members in _group_members(final)[pcsg].items():
+        assert len(members) == len(group.cliques), index
+    pods = by_clique(pods_of(final))
+    for members in _group_members(final)[pcsg].values():
+        for clique in members:
+            spec_replicas = shape.spec.clique(clique.rsplit("-", 1)[1]).replicas
+            assert len(pods.get(clique, [])) == spec_replicas and all(map(ready, pods[clique])), clique
+    untouched = {c: {f.name(p) for p in ps} for c, ps in by_clique(pods_of(state)).items() if not c.startswith(pcsg)}
+    assert {c: {f.name(p) for p in ps} for c, ps in pods.items() if not c.startswith(pcsg)} == untouched
+    _assert_gang_membership(final)
+
+
+@PROPERTY
+@given(shapes(headroom=True), st.integers(1, 3))
+def test_scaling_the_set_creates_and_removes_whole_replicas(shape: Shape, want: int) -> None:
+    state = running_state(shape)
+    result = preview(state, [ScaleSet(NAMESPACE, NAME, want)], pod_start=POD_START)
+    final = result.final_state
+    assert _gangs(final) == _expected_gangs(shape.spec, want, {})
+    replicas = {f.text(f.label(p, f.PCS_REPLICA_INDEX)) for p in pods_of(final)}
+    assert replicas == {str(i) for i in range(want)}
+    expected_pods = sum(c.replicas for c in shape.spec.standalone) + sum(
+        g.replicas * shape.spec.clique(c).replicas for g in shape.spec.groups for c in g.cliques
+    )
+    assert len(pods_of(final)) == want * expected_pods
+    assert all(ready(p) for p in pods_of(final))
+    kept = {f.name(p) for p in pods_of(state) if int(f.text(f.label(p, f.PCS_REPLICA_INDEX))) < want}
+    assert kept <= {f.name(p) for p in pods_of(final)}  # surviving replicas are not touched
+    _assert_gang_membership(final)
