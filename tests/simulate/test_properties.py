@@ -9,8 +9,8 @@ Grove's rules the assertions stand on (ai-dynamo/grove main):
   its next available replica unless ``status.availableReplicas < spec.minAvailable`` (minAvailable − 1 at most);
 - operator/internal/controller/podcliquescalinggroup/components/podclique/sync.go (computePCSGReplicasToDelete):
   scale-in removes replica indices ``spec.replicas … existing-1``;
-- docs/grove-model.md (PodGangs): a base PodGang ``<pcs>-<i>`` per PCS replica holding PCSG replicas ``0 … minAvailable-1``,
-  one scaled PodGang ``<pcs>-<i>-<sg>-<k>`` (k = index − minAvailable) per further PCSG replica.
+- docs/grove-model.md (PodGangs): a base PodGang ``<pcs>-<i>`` per PCS replica holding PCSG replicas
+  ``0 … minAvailable-1``, one scaled PodGang ``<pcs>-<i>-<sg>-<k>`` (k = index − minAvailable) per further PCSG replica.
 """
 
 from __future__ import annotations
