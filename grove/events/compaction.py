@@ -35,13 +35,19 @@ _Pending = dict["RawKey | tuple[str, str, str]", "int | tuple[int, Applied | Rem
 event of a line that had to be decoded in full."""
 
 
+AT_TOLERANCE = 0.0005
+"""Offsets are written rounded to the millisecond (recording.py), and ``until`` arrives as epoch seconds, where
+``start + 30.6 - start`` is 30.5999999: half a millisecond of slack keeps a moment asked for exactly (a preview's step
+offset) from missing the events written at it."""
+
+
 class _Reader:
     """One pass over a recording; yields compacted events (see the module docstring)."""
 
     def __init__(self, recording: Recording, until: float | None) -> None:
         self.recording = recording
         self.start = recording.header.start
-        self.limit = float("inf") if until is None else until - self.start
+        self.limit = float("inf") if until is None else until - self.start + AT_TOLERANCE
         self.pending: _Pending = {}
         self.latest_t = float("-inf")  # the latest offset seen: the clock once everything is folded
         self.lines = Lines(recording, b"")

@@ -296,7 +296,8 @@ class TemplateRollout(Controller):
 
     def _roll_group(self, sim: Simulation, group: Obj) -> bool:
         """A scaling group's RollingRecreate: replicas that are not available are replaced at once, available ones
-        one at a time (``readyReplicaIndicesSelectedToUpdate``); True when its update ended."""
+        one at a time, lowest index first (``readyReplicaIndicesSelectedToUpdate``), never while fewer than
+        minAvailable replicas are available; True when its update ended."""
         wl = self.wl
         progress = dict(f.mapping(f.get(group, "status", "updateProgress")))
         if "updateEndedAt" in progress:
@@ -334,6 +335,12 @@ class TemplateRollout(Controller):
                 return False
         pending = [i for i in sorted(by_index) if outdated(i)]
         if pending:
+            # processPendingUpdates (operator/internal/controller/podcliquescalinggroup/components/podclique/
+            # rollingupdate.go): the next available replica goes only while status.availableReplicas is not below
+            # minAvailable, so a group already at fewer available replicas waits for its replacements first
+            group_available = f.integer(f.get(group, "status", "availableReplicas"))
+            if group_available < f.integer(f.get(group, "spec", "minAvailable"), 1):
+                return False
             nxt = pending[0]
             if "current" in selected:
                 selected = {"current": nxt, "completed": [*f.seq(selected.get("completed")), selected["current"]]}

@@ -344,3 +344,21 @@ def test_a_bad_survivor_after_the_moment_asked_for_is_no_error(tmp_path: Path, f
     until = START + 30
     everything = [e for e in Recording(_churn(tmp_path, "clean.jsonl")[0]).events() if e.at <= until]
     _same(fold(compacted_events(Recording(path), until)), fold(everything))
+
+
+@pytest.mark.parametrize("offset", [30.6, 33.1, 59.6, 118.6, 0.3])
+def test_a_moment_asked_for_exactly_includes_what_happened_at_it(tmp_path: Path, offset: float) -> None:
+    """``--at OFFSET`` arrives as ``start + OFFSET`` in epoch seconds, which is not exact (start + 30.6 - start is
+    30.5999999): the events written at that offset belong to the state there, those a millisecond later do not."""
+    start = 1_793_610_005.0
+    at = _pod(0, 0, "prod", "Running")
+    later = _pod(1, 0, "prod", "Running")
+    events: list[Event] = [
+        Listed(start, "Pod", ()),
+        Applied(round(start + offset, 3), "Pod", at),
+        Applied(round(start + offset + 0.001, 3), "Pod", later),
+    ]
+    path = tmp_path / "r.jsonl"
+    write_recording(path, Header(start=start), events)
+    state = fold(compacted_events(Recording(str(path)), start + offset))
+    assert [name for _, name in state.of_kind("Pod")] == [at["metadata"]["name"]]

@@ -38,6 +38,7 @@ class Shape:
     spec: WorkloadSpec
     nodes: int
     seed: int
+    crashing: tuple[tuple[str, int], ...] = ()  # (PodClique, pod index) whose pod crash-loops when the state is taken
 
     def total_gpus(self) -> int:
         return sum(
@@ -60,10 +61,10 @@ def cliques(draw: st.DrawFn, name: str) -> Clique:
 
 
 @st.composite
-def shapes(draw: st.DrawFn, *, groups: int | None = None, headroom: bool = False) -> Shape:
+def shapes(draw: st.DrawFn, *, groups: int | None = None, headroom: bool = False, crashes: bool = False) -> Shape:
     """1–3 PCS replicas, 1–2 standalone cliques and 0–1 scaling groups of 1–2 cliques (``groups`` forces the count),
     on enough 8-GPU nodes to hold it (plus 0–1 spare); ``headroom``: enough for 3 PCS replicas whose scaling groups
-    have 2 more replicas each (scale-out tests)."""
+    have 2 more replicas each (scale-out tests); ``crashes``: up to 3 pods crash-loop."""
     standalone = [draw(cliques(name)) for name in ("frontend", "prefill")[: draw(st.integers(1, 2))]]
     group_count = draw(st.integers(0, 1)) if groups is None else groups
     members: list[Clique] = []
@@ -82,7 +83,13 @@ def shapes(draw: st.DrawFn, *, groups: int | None = None, headroom: bool = False
         replicas=draw(st.integers(1, 3)),
         groups=tuple(scaling),
     )
-    shape = Shape(spec, nodes=1, seed=draw(st.sampled_from((11, 7, 2026))))
+    crashing: tuple[tuple[str, int], ...] = ()
+    if crashes:
+        pods = [
+            (m.pclq, k) for i in range(spec.replicas) for m in members_of(spec, i) for k in range(m.clique.replicas)
+        ]
+        crashing = tuple(draw(st.lists(st.sampled_from(pods), min_size=1, max_size=3, unique=True)))
+    shape = Shape(spec, nodes=1, seed=draw(st.sampled_from((11, 7, 2026))), crashing=crashing)
     room = shape
     if headroom:
         bigger = tuple(attrs.evolve(g, replicas=g.replicas + 2) for g in spec.groups)
@@ -107,13 +114,18 @@ def _first_fit(shape: Shape, wl: Workload, nodes: list[str]) -> dict[str, list[s
 
 
 def running_state(shape: Shape) -> State:
-    """The cluster an hour after the workload was applied: every pod bound and Ready, recorded as lists."""
+    """The cluster an hour after the workload was applied: every pod bound and Ready (but those ``crashing``, which
+    crash-loop since two minutes), recorded as lists."""
     c = Cluster(seed=shape.seed, history=7200.0, first_rv=10_000)
     nodes = [f"node-{n:02d}" for n in range(1, shape.nodes + 1)]
     for node in nodes:
         c.add_node(node, labels={"topology.kubernetes.io/zone": "zone-a"}, gpus=GPUS_PER_NODE, product="NVIDIA-B200")
     wl = Workload(c, shape.spec)
-    run(c, [bring_up(c, wl, -3600.0, _first_fit(shape, wl, nodes))], until=0.0)
+    run(c, [bring_up(c, wl, -3600.0, _first_fit(shape, wl, nodes))], until=-120.0)
+    for pclq, index in shape.crashing:
+        c.kubelet(wl.pods(pclq)[index], "crashloop", restarts=4)
+    c.sync()
+    c.at(0.0)
     c.begin()
     return fold(c.events)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +11,13 @@ import pytest
 
 from grove.commands.source import fold_recording
 from grove.events import kinds
+from grove.events.model import Applied, Event
 from grove.events.recording import Recording
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold
 from grove.reducers.state import State
 from grove.simulate.intent import ChangeTemplate, ScaleClique
-from grove.simulate.preview import Preview, PreviewError, preview, write_preview_recording
+from grove.simulate.preview import Preview, PreviewError, figures, preview, write_preview_recording
 
 ROOT = Path(__file__).resolve().parents[2]
 IMAGE = "nvcr.io/nvidia/ai-dynamo/vllm-runtime:0.6.2"
@@ -90,3 +92,54 @@ def test_scaling_a_clique_in_deletes_the_newest_ready_pods(state: State) -> None
 def test_unknown_target_is_one_line(state: State) -> None:
     with pytest.raises(PreviewError, match="not found"):
         preview(state, [ScaleClique("prod", "nope", 2)])
+
+
+def _selections(events: Iterable[Event]) -> tuple[dict[str, list[tuple[str, tuple[str, ...]]]], list[int]]:
+    """Per PodClique, each ``readyPodsSelectedToUpdate`` (current, completed) in turn; the PCS replicas updated in
+    turn (``currentlyUpdating``)."""
+    per_clique: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    replicas: list[int] = []
+    for event in events:
+        if not isinstance(event, Applied):
+            continue
+        if event.kind == kinds.PODCLIQUE:
+            selected = f.mapping(f.get(event.object, "status", "updateProgress", "readyPodsSelectedToUpdate"))
+            if selected:
+                item = (f.text(selected.get("current")), tuple(f.seq(selected.get("completed"))))
+                seen = per_clique.setdefault(f.name(event.object), [])
+                if not seen or seen[-1] != item:
+                    seen.append(item)
+        elif event.kind == kinds.PODCLIQUESET:
+            for entry in f.seq(f.get(event.object, "status", "updateProgress", "currentlyUpdating")):
+                index = f.integer(f.mapping(entry).get("replicaIndex"))
+                if not replicas or replicas[-1] != index:
+                    replicas.append(index)
+    return per_clique, replicas
+
+
+def test_each_clique_replaces_its_pods_in_the_order_the_recording_shows(state: State, rolled: Preview) -> None:
+    """replays/rolling-update.jsonl records Grove's order through replica 0 (it stops half way through decode): the
+    preview from before the change makes the same selections, step by step, then carries on the same way."""
+    recording = Recording(str(ROOT / "replays" / "rolling-update.jsonl"))
+    recorded, recorded_replicas = _selections(recording.events())
+    predicted, predicted_replicas = _selections(rolled.events)
+    assert recorded_replicas == [0] and predicted_replicas == [0, 1]
+    assert set(recorded) == {"llm-serve-0-prefill", "llm-serve-0-decode"}
+    for clique, steps in recorded.items():
+        assert predicted[clique][: len(steps)] == steps, clique
+    for clique, steps in predicted.items():  # every Ready pod once, lowest pod index first (they were created together)
+        pods = {f.name(p): p for p in _pods(state) if f.label(p, f.PODCLIQUE_LABEL) == clique}
+        order = [current for current, _ in steps]
+        assert sorted(order) == sorted(pods)
+        assert [f.integer(f.label(pods[n], f.POD_INDEX)) for n in order] == list(range(len(pods)))
+        assert len({pods[n]["metadata"]["creationTimestamp"] for n in order}) == 1
+        assert all(completed == tuple(order[:k]) for k, (_, completed) in enumerate(steps))
+
+
+def test_every_step_offset_folds_to_that_step(tmp_path: Path, rolled: Preview) -> None:
+    """``status --replay PREVIEW --at OFFSET`` at each step offset shows that step's figures."""
+    out = tmp_path / "preview.jsonl"
+    write_preview_recording(rolled, str(out), context="gpu-demo", command="kubectl grove update llm-serve")
+    recording = Recording(str(out))
+    for step in rolled.steps:
+        assert figures(fold_recording(recording, step.at), "prod", "llm-serve").comparable() == step.main.comparable()

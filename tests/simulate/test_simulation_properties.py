@@ -16,20 +16,22 @@ Grove's rules the assertions stand on (ai-dynamo/grove main):
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from grove.events import kinds
+from grove.events.model import Applied
 from grove.events.recording import Recording
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold, reduce
 from grove.reducers.state import State
 from grove.simulate.intent import ChangeTemplate, ScaleGroup, ScaleSet
 from grove.simulate.preview import Preview, preview, write_preview_recording
-from grove.simulate.spec import WorkloadSpec
+from grove.simulate.spec import Clique, ScalingGroup, WorkloadSpec
 from tests.simulate.small_workloads import (
     NAME,
     NAMESPACE,
@@ -224,3 +226,70 @@ def test_scaling_the_set_creates_and_removes_whole_replicas(shape: Shape, want: 
     kept = {f.name(p) for p in pods_of(state) if int(f.text(f.label(p, f.PCS_REPLICA_INDEX))) < want}
     assert kept <= {f.name(p) for p in pods_of(final)}  # surviving replicas are not touched
     _assert_gang_membership(final)
+
+
+def _ready_condition(pod: Mapping[str, Any]) -> bool:
+    """Ready as Grove counts ``status.readyReplicas``: the pod's Ready condition, terminating or not
+    (CategorizePodsByConditionType in operator/internal/utils/kubernetes/pod.go; reconcilestatus.go mutateReplicas)."""
+    return f.get(f.condition(pod, "Ready"), "status") == "True"
+
+
+def _replica_available(state: State, pods: dict[str, list[Mapping[str, Any]]], cliques: list[str]) -> bool:
+    """A PCSG replica is available when each of its PodCliques has minAvailable Ready pods (as Grove counts them)."""
+    return all(
+        sum(map(_ready_condition, pods.get(c, []))) >= _min_available(state, kinds.PODCLIQUE, c) for c in cliques
+    )
+
+
+def _deletions(result: Preview) -> Iterator[tuple[State, Mapping[str, Any]]]:
+    """Each pod deletion of the preview with the state just before it."""
+    current = result.initial_state
+    for event in result.events:
+        if isinstance(event, Applied) and event.kind == kinds.POD and not live(event.object):
+            old = current.get(kinds.POD, f.namespace(event.object), f.name(event.object))
+            if old is not None and live(old):
+                yield current, old
+        current = reduce(current, event)
+
+
+GROUP_AT_ITS_MINIMUM = Shape(  # a scaling group of 2 replicas, minAvailable 2, one replica crash-looping
+    WorkloadSpec(
+        name=NAME,
+        namespace=NAMESPACE,
+        cliques=(Clique("frontend", 1, role="frontend"), Clique("decode0", 2, role="decode0", min_available=1)),
+        groups=(ScalingGroup("workers0", ("decode0",), replicas=2, min_available=2),),
+    ),
+    nodes=1,
+    seed=7,
+    crashing=((f"{NAME}-0-workers0-1-decode0", 0), (f"{NAME}-0-workers0-1-decode0", 1)),
+)
+
+
+@PROPERTY
+@given(shapes(crashes=True))
+@example(GROUP_AT_ITS_MINIMUM)
+def test_ready_pods_and_available_replicas_go_only_when_grove_lets_them(shape: Shape) -> None:
+    """With crash-looping pods at the start: a Ready old pod of a standalone clique is deleted only while the clique
+    has ≥ minAvailable Ready pods; an available scaling-group replica is replaced only while the group has
+    ≥ minAvailable available replicas (crash-looping old pods and unavailable replicas go at once). Ready is counted
+    as Grove does, so a terminating pod that is still Ready counts: with a crashed pod's replacement Ready, Grove's
+    isCurrentPodUpdateComplete (count of new Ready pods ≥ selected) lets the next pod go while the last one is still
+    terminating, and the clique can have fewer live Ready pods than minAvailable for a few seconds."""
+    state = running_state(shape)
+    result = preview(state, [ChangeTemplate(NAMESPACE, NAME, new_image_template(state))], pod_start=POD_START)
+    for before, pod in _deletions(result):
+        clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
+        pods = by_clique(p for p in pods_of(before))
+        minimum = _min_available(before, kinds.PODCLIQUE, clique)
+        pcsg = f.label(pod, f.PCSG_LABEL)
+        if not pcsg:
+            if _ready_condition(pod):
+                assert sum(map(_ready_condition, pods[clique])) >= minimum, (f.name(pod), before.now)
+            continue
+        replicas = _group_members(before)[pcsg]
+        index = f.text(f.label(pod, f.PCSG_REPLICA_INDEX))
+        if _replica_available(before, pods, replicas[index]):
+            up = sum(1 for cliques in replicas.values() if _replica_available(before, pods, cliques))
+            group_min = _min_available(before, kinds.PODCLIQUESCALINGGROUP, pcsg)
+            assert up >= group_min, (pcsg, index, up, before.now)
+    assert all(live(p) and ready(p) for p in pods_of(result.final_state))
