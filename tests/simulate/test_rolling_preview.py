@@ -143,3 +143,39 @@ def test_every_step_offset_folds_to_that_step(tmp_path: Path, rolled: Preview) -
     recording = Recording(str(out))
     for step in rolled.steps:
         assert figures(fold_recording(recording, step.at), "prod", "llm-serve").comparable() == step.main.comparable()
+
+
+def test_each_scaling_group_replaces_its_replicas_lowest_index_first() -> None:
+    """multi-tenant's llama-70b has scaling groups prefill (2 replicas) and decode (3), minAvailable 1: each selects
+    its available replicas one at a time, lowest index first (oldReadyReplicaIndices[0] in Grove's
+    operator/internal/controller/podcliquescalinggroup/components/podclique/rollingupdate.go), each only while the
+    group still has minAvailable available replicas."""
+    state = fold_recording(Recording(str(ROOT / "replays" / "multi-tenant.jsonl")), None)
+    pcs = state.get(kinds.PODCLIQUESET, "inference", "llama-70b")
+    assert pcs is not None
+    template = copy.deepcopy(dict(pcs["spec"]["template"]))
+    for clique in template["cliques"]:
+        for container in clique["spec"]["podSpec"]["containers"]:
+            container["image"] = IMAGE
+    result = preview(state, [ChangeTemplate("inference", "llama-70b", template)])
+    selections: dict[str, list[tuple[int, tuple[int, ...]]]] = {}
+    for event in result.events:
+        if isinstance(event, Applied) and event.kind == kinds.PODCLIQUESCALINGGROUP:
+            selected = f.mapping(f.get(event.object, "status", "updateProgress", "readyReplicaIndicesSelectedToUpdate"))
+            if not selected:
+                continue
+            item = (f.integer(selected.get("current")), tuple(f.integer(i) for i in f.seq(selected.get("completed"))))
+            seen = selections.setdefault(f.name(event.object), [])
+            if not seen or seen[-1] != item:
+                seen.append(item)
+                assert f.integer(f.get(event.object, "status", "availableReplicas")) >= f.integer(
+                    f.get(event.object, "spec", "minAvailable")
+                )
+    assert selections == {
+        "llama-70b-0-prefill": [(0, ()), (1, (0,))],
+        "llama-70b-0-decode": [(0, ()), (1, (0,)), (2, (0, 1))],
+    }
+    groups = {f.name(g): g for g in result.final_state.iter_kind(kinds.PODCLIQUESCALINGGROUP, "inference")}
+    for name in selections:
+        progress = f.mapping(f.get(groups[name], "status", "updateProgress"))
+        assert progress.get("updateEndedAt") and "readyReplicaIndicesSelectedToUpdate" not in progress

@@ -37,10 +37,12 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.lifecycle.templates import template_change, with_restart
     from grove.reducers import fields as f
 
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # one stamp, however often a 409 re-reads
 
     def build(state: Any, namespace: str | None, session: Any) -> Any:
         pcs = find_pcs(state, namespace, args.name)
+        # on a recording the restart happens at the recording's moment, so a preview of it is the same every time
+        stamp = dt.datetime.fromtimestamp(int(state.now), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if args.replay else now
         after = with_restart(pcs, args.role, stamp)
         which = f"role {args.role}" if args.role else "every role"
         title = f"restart PodCliqueSet {f.namespace(pcs)}/{f.name(pcs)} ({which})"
