@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import random
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from grove.reducers import gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
+from grove.simulate.intent import ChangeTemplate, ScaleClique
+from grove.simulate.preview import preview
 from grove.simulate.synthetic import synthetic_events
 
 RACK = "network.example.com/rack"  # a level of the synthetic cluster's topology
@@ -193,3 +196,39 @@ def test_carried_derivations_equal_fresh_ones_under_odd_changes(seed: int) -> No
         assert carried == _derived(state)
         checked += 1
     assert checked > 100
+
+
+def test_a_preview_and_a_live_feed_interleaved_derive_what_each_derives_alone() -> None:
+    """Arborist folds the live feed while a scale or restart dialog folds a preview forked from it, in one process:
+    both sets of states meet the same caches, keyed by (namespace, name), each side's entries overwriting the other's.
+    What each derives, interleaved, equals what it derives from scratch."""
+    events = list(Recording(ROOT / "replays" / "rolling-update.jsonl").events())
+    live = empty_state()
+    half = len(events) // 2
+    for event in events[:half]:
+        live = reduce(live, event)
+    template = copy.deepcopy(dict(live.get(kinds.PODCLIQUESET, "prod", "llm-serve")["spec"]["template"]))  # type: ignore[index]
+    for clique in template["cliques"]:
+        for container in clique["spec"]["podSpec"]["containers"]:
+            container["image"] = "registry.example.com/vllm:next"
+    rolled = preview(
+        live, [ChangeTemplate("prod", "llm-serve", template), ScaleClique("prod", "llm-serve-0-decode", 3)]
+    )
+    predicted, pending, rest = rolled.initial_state, list(rolled.events), events[half:]
+    assert len(pending) > 20 and len(rest) > 20
+    seen: list[tuple[State, tuple[object, ...]]] = []
+    rng = random.Random(7)
+    while pending or rest:
+        for _ in range(rng.choice((1, 2, 5))):
+            if pending:
+                predicted = reduce(predicted, pending.pop(0))
+        seen.append((predicted, _derived(predicted)))
+        for _ in range(rng.choice((1, 3))):
+            if rest:
+                live = reduce(live, rest.pop(0))
+        seen.append((live, _derived(live)))
+    for state, carried in seen:
+        _fresh()
+        state.memo.clear()
+        assert carried == _derived(state)
+    assert any(s is predicted for s, _ in seen) and any(s is live for s, _ in seen)
