@@ -26,7 +26,7 @@ from grove.simulate.cluster import Cluster
 from grove.simulate.fork import fork_cluster
 from grove.simulate.gang_scheduler import FITS_MISSING_PREFERRED, GangFit, GangScheduler, Pack, pack_of
 from grove.simulate.live_workload import LiveWorkload
-from grove.simulate.pod_states import is_terminating
+from grove.simulate.pod_states import is_ready, is_terminating
 
 REQUEUE = 0.3
 POD_GONE_AFTER = 3.0
@@ -121,7 +121,25 @@ class Simulation:
         key = (namespace, name)
         if key not in self._workloads:
             self._workloads[key] = LiveWorkload(self.c, namespace, name)
+            self._adopt(self._workloads[key])
         return self._workloads[key]
+
+    def _adopt(self, wl: LiveWorkload) -> None:
+        """Pods the state shows half way: a terminating pod is gone ``POD_GONE_AFTER`` after its deletion, a bound pod
+        that is starting (not Ready, no container failed or restarted) is Ready ``pod_start`` after it was scheduled
+        (at once when that is past). A crash-looping or unready pod stays as it is: the model does not heal pods."""
+        now = self.c.now
+        for pod in wl.all_pods(live=False):
+            if is_terminating(pod):
+                meta = f.mapping(pod.get("metadata"))
+                deleted = (f.timestamp(meta.get("deletionTimestamp")) or now) - f.integer(
+                    meta.get("deletionGracePeriodSeconds")
+                )
+                self.after(max(0.0, deleted + POD_GONE_AFTER - now), functools.partial(self._gone, wl, pod))
+            elif f.text(f.get(pod, "spec", "nodeName")) and not is_ready(pod) and _starting(pod):
+                scheduled = f.timestamp(f.get(f.condition(pod, "PodScheduled"), "lastTransitionTime")) or now
+                ready_in = max(0.0, scheduled + self.pod_start - now)
+                self.after(ready_in, functools.partial(self._kubelet, wl, pod, "ready"))
 
     def topology(self, named: str | None) -> TopologyInfo:
         if named not in self._topologies:
@@ -275,6 +293,20 @@ class Simulation:
             f"there (needs {sum(gpu_request(p) for p in pods)}); lands in {', '.join(landed)}, preferred "
             f"{pack.preferred_level} pack missed"
         )
+
+
+def _starting(pod: Mapping[str, Any]) -> bool:
+    """A bound pod on its way to Ready: no container restarted or ended, none waiting in a back-off."""
+    if f.text(f.get(pod, "status", "phase")) not in ("Pending", "Running"):
+        return False
+    for status in f.seq(f.get(pod, "status", "containerStatuses")):
+        status = f.mapping(status)
+        waiting = f.text(f.get(status, "state", "waiting", "reason"))
+        if f.integer(status.get("restartCount")) or "terminated" in f.mapping(status.get("state")):
+            return False
+        if waiting and waiting not in ("ContainerCreating", "PodInitializing"):
+            return False
+    return True
 
 
 def _role(pod: Mapping[str, Any]) -> str:

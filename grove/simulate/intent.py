@@ -60,4 +60,14 @@ class DeletePods:
     pods: tuple[str, ...]
 
 
-Intent: TypeAlias = ScaleSet | ScaleClique | ScaleGroup | ChangeTemplate | DeletePods
+@attrs.frozen
+class ContinueUpdate:
+    """The rolling update Grove is carrying out now, to its end (``rollout status``'s estimate; nothing is written):
+    pods whose pod-template hash differs from their PodClique's target are still to be replaced, and the replicas
+    Grove has not reached yet are still to be updated."""
+
+    namespace: str
+    pcs: str
+
+
+Intent: TypeAlias = ScaleSet | ScaleClique | ScaleGroup | ChangeTemplate | DeletePods | ContinueUpdate

@@ -21,7 +21,7 @@ from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.hierarchy import clique_template_name
 from grove.simulate.engine import Controller, Simulation
-from grove.simulate.intent import DeletePods, Intent, ScaleClique, ScaleGroup, ScaleSet
+from grove.simulate.intent import ContinueUpdate, DeletePods, Intent, ScaleClique, ScaleGroup, ScaleSet
 from grove.simulate.live_workload import LiveWorkload, clique_parts, template_cliques
 from grove.simulate.names import Obj, grove_hash, sort_deep, ts
 from grove.simulate.pod_states import is_terminating
@@ -72,6 +72,9 @@ def apply_intent(sim: Simulation, intent: Intent) -> None:
         wl.change(kinds.PODCLIQUESCALINGGROUP, obj, spec={**obj["spec"], "replicas": intent.replicas})
         sim.controllers.append(GroupScaler(wl, intent.pcsg))
         return
+    if isinstance(intent, ContinueUpdate):
+        sim.controllers.append(TemplateRollout(sim.workload(intent.namespace, intent.pcs), None))
+        return
     if isinstance(intent, ScaleSet):
         wl = sim.workload(intent.namespace, intent.pcs)
         pcs = wl.pcs()
@@ -93,10 +96,18 @@ def apply_intent(sim: Simulation, intent: Intent) -> None:
 class TemplateRollout(Controller):
     """The PCS, PCSG and PCLQ controllers carrying a new template to every pod (or, under OnDelete, to the cliques)."""
 
-    def __init__(self, wl: LiveWorkload, old_spec: Mapping[str, Any]) -> None:
+    def __init__(self, wl: LiveWorkload, old_spec: Mapping[str, Any] | None) -> None:
+        """``old_spec`` None: the update already under way (``ContinueUpdate``), see ``_resume``."""
         self.wl = wl
         self.started = False
         self.finished = False
+        self.targets: dict[str, str] = {}  # PodClique -> the pod-template hash it converges to
+        self.reached: dict[str, str] = {}  # resumed: clique template -> the hash Grove already gave it
+        self.resumed = old_spec is None
+        if old_spec is None:
+            self.changed: set[str] = set()
+            self._resume()
+            return
         old = template_cliques(old_spec)
         new_spec = f.mapping(wl.pcs().get("spec"))
         new = template_cliques(new_spec)
@@ -107,14 +118,39 @@ class TemplateRollout(Controller):
             for name, template in new.items()
             if clique_parts(template, new_priority) != clique_parts(old.get(name, {}), old_priority)
         }
-        self.targets: dict[str, str] = {}  # PodClique -> the pod-template hash it converges to
+
+    def _resume(self) -> None:
+        """Take over the update Grove is carrying out: started when the PCS has an open ``updateProgress``.
+
+        Grove's pod-template hash depends on the clique template only, not on the replica, so a PodClique Grove has
+        not reached yet converges to the hash Grove gave the same clique template in a replica it did reach
+        (``updateProgress.podTemplateHash`` for this generation). A template no replica shows yet (the update has just
+        started) is taken as changed: the estimate then replaces its pods too."""
+        wl = self.wl
+        progress = f.mapping(f.get(wl.pcs(), "status", "updateProgress"))
+        if not progress or progress.get("updateEndedAt"):
+            self.started = self.finished = True  # nothing under way: nothing to continue
+            return
+        self.started = True
+        gen = wl.generation_hash()
+        for pclq in wl.cliques():
+            pushed = f.mapping(f.get(pclq, "status", "updateProgress"))
+            if pushed.get("podCliqueSetGenerationHash") == gen and pushed.get("podTemplateHash"):
+                self.reached.setdefault(clique_template_name(pclq), f.text(pushed.get("podTemplateHash")))
+            elif f.get(pclq, "status", "currentPodCliqueSetGenerationHash") == gen:
+                self.reached.setdefault(clique_template_name(pclq), f.text(f.label(pclq, f.POD_TEMPLATE_HASH)))
 
     def target_for(self, pclq: Mapping[str, Any]) -> str:
         """A changed clique gets a new hash; an unchanged one keeps the hash Grove gave it."""
         name = f.name(pclq)
         if name not in self.targets:
-            changed = clique_template_name(pclq) in self.changed
-            self.targets[name] = self.wl.podspec_hash(pclq) if changed else f.text(f.label(pclq, f.POD_TEMPLATE_HASH))
+            template = clique_template_name(pclq)
+            if self.resumed:
+                self.targets[name] = self.reached.get(template) or self.wl.podspec_hash(pclq)
+            elif template in self.changed:
+                self.targets[name] = self.wl.podspec_hash(pclq)
+            else:
+                self.targets[name] = f.text(f.label(pclq, f.POD_TEMPLATE_HASH))
         return self.targets[name]
 
     def reconcile(self, sim: Simulation) -> None:

@@ -24,7 +24,7 @@ from grove.reducers.placement import placement_for
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from grove.simulate.engine import Finding, Simulation
-from grove.simulate.intent import ChangeTemplate, Intent, ScaleClique, ScaleGroup, ScaleSet
+from grove.simulate.intent import ChangeTemplate, ContinueUpdate, Intent, ScaleClique, ScaleGroup, ScaleSet
 from grove.simulate.policies import apply_intent
 from grove.simulate.timing import pod_start_of
 
@@ -113,7 +113,7 @@ def targets_of(state: State, intents: Sequence[Intent]) -> tuple[tuple[str, str]
     """The PodCliqueSets the intents change, in order; raises ``PreviewError`` for what the state does not hold."""
     out: list[tuple[str, str]] = []
     for intent in intents:
-        if isinstance(intent, ScaleSet | ChangeTemplate):
+        if isinstance(intent, ScaleSet | ChangeTemplate | ContinueUpdate):
             if state.get(kinds.PODCLIQUESET, intent.namespace, intent.pcs) is None:
                 raise PreviewError(f"PodCliqueSet {intent.namespace}/{intent.pcs} not found")
             key = (intent.namespace, intent.pcs)

@@ -10,6 +10,8 @@ import attrs
 from grove.reducers.hierarchy import CliqueNode, build_pcs
 from grove.reducers.rollout import Rollout, rollout_for
 from grove.reducers.state import State
+from grove.simulate.preview import Preview
+from grove.views.common import duration
 
 BAR = 20
 
@@ -51,6 +53,18 @@ def rollout_status(state: State, namespace: str, name: str) -> RolloutStatus:
     if holdup:
         lines.append(f"  waiting on {holdup}")
     return RolloutStatus(done, tuple(lines), holdup)
+
+
+def estimate_line(continued: Preview) -> str:
+    """What the simulation of the rest of the update (``ContinueUpdate``) says is left."""
+    rest = rollout_status(continued.final_state, *continued.targets[0])
+    if not rest.done:
+        why = f": {rest.holdup}" if rest.holdup else ""
+        return f"  estimate: the simulation does not see it finish{why} (the model does not heal crashing pods)"
+    return (
+        f"  estimate: about {duration(continued.duration)} left (simulated in Grove's order; pods Ready "
+        f"{continued.pod_start:g}s after scheduling, {continued.pod_start_source})"
+    )
 
 
 def _per_role(rollout: Rollout, cliques: Iterable[CliqueNode]) -> dict[str, tuple[int, int]]:

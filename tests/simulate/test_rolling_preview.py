@@ -16,7 +16,7 @@ from grove.events.recording import Recording
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold
 from grove.reducers.state import State
-from grove.simulate.intent import ChangeTemplate, ScaleClique
+from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleClique
 from grove.simulate.preview import Preview, PreviewError, figures, preview, write_preview_recording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -179,3 +179,41 @@ def test_each_scaling_group_replaces_its_replicas_lowest_index_first() -> None:
     for name in selections:
         progress = f.mapping(f.get(groups[name], "status", "updateProgress"))
         assert progress.get("updateEndedAt") and "readyReplicaIndicesSelectedToUpdate" not in progress
+
+
+@pytest.mark.parametrize("at", [30.0, 60.0, 100.0])
+def test_continuing_the_recorded_update_mid_way_ends_with_every_pod_updated(at: float) -> None:
+    """``ContinueUpdate`` (rollout status's estimate) from a moment in the middle of the recorded update: the pods
+    Grove has not replaced yet go in the recording's order, replica 1 follows, and every pod ends on the new image."""
+    mid = fold_recording(Recording(str(ROOT / "replays" / "rolling-update.jsonl")), at)
+    rest = preview(mid, [ContinueUpdate("prod", "llm-serve")])
+    after = _pods(rest.final_state)
+    assert len(after) == 14 and all(c["image"] == IMAGE for p in after for c in p["spec"]["containers"])
+    assert all(f.get(f.condition(p, "Ready"), "status") == "True" and "deletionTimestamp" not in p["metadata"]
+               for p in after)  # fmt: skip
+    progress = f.mapping(
+        f.get(rest.final_state.get(kinds.PODCLIQUESET, "prod", "llm-serve"), "status", "updateProgress")
+    )
+    assert progress.get("updateEndedAt") and "currentlyUpdating" not in progress
+    assert rest.duration > 100  # replica 1 is still to do, one pod per clique at a time
+    recording = Recording(str(ROOT / "replays" / "rolling-update.jsonl"))
+    before, _ = _selections(_events_until(recording, at))
+    recorded, _ = _selections(recording.events())  # the recording stops at 112 s, half way through decode
+    continued, replicas = _selections(rest.events)
+    assert replicas[-1] == 1
+    compared = 0
+    for clique, steps in recorded.items():
+        later = steps[len(before.get(clique, [])) :]  # what the recording selects after ``at``
+        predicted = [s for s in continued.get(clique, []) if s not in before.get(clique, [])]
+        assert predicted[: len(later)] == later, clique
+        compared += len(later)
+    assert compared or at >= 85.0  # the recording's last selection is at 85 s
+
+
+def _events_until(recording: Recording, at: float) -> list[Event]:
+    return [e for e in recording.events() if e.at - recording.header.start <= at]
+
+
+def test_continuing_when_nothing_is_under_way_changes_nothing(state: State) -> None:
+    rest = preview(state, [ContinueUpdate("prod", "llm-serve")])
+    assert rest.events == () and rest.duration == 0.0

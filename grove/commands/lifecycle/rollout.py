@@ -95,6 +95,8 @@ def run_status(args: argparse.Namespace) -> int:
     namespace, name = f.namespace(pcs), f.name(pcs)
     status = rollout_status(state, namespace, name)
     _print(status.lines)
+    if not status.done:
+        _print((_estimate(state, namespace, name),))
     if status.done or not args.watch:
         return 0
     if getattr(args, "replay", None):
@@ -105,6 +107,15 @@ def run_status(args: argparse.Namespace) -> int:
         return 0
     reason = status.holdup or "the rollout did not finish"
     raise UserError(f"timed out after {waited:g}s: {reason}")
+
+
+def _estimate(state: Any, namespace: str, name: str) -> str:
+    """The simulated rest of the update under way (Grove's order from where it is; nothing is written)."""
+    from grove.simulate.intent import ContinueUpdate
+    from grove.simulate.preview import preview
+    from grove.views.rollout_status import estimate_line
+
+    return estimate_line(preview(state, [ContinueUpdate(namespace, name)]))
 
 
 def _print(lines: Any) -> None:

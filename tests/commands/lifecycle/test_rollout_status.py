@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.commands.lifecycle.conftest import REPLAYS, Run, stored
 from tests.support.kube_server import KubeServer
 
@@ -61,6 +63,25 @@ def test_the_pod_holding_the_rollout_up_in_crash_loop(server: KubeServer, run: R
     server.put("Pod", pod)
     code, out, _ = run("rollout", "status", "llm-serve", "-n", "prod")
     assert code == 0
-    assert out.splitlines()[-1] == (
-        "  waiting on PodClique llm-serve-0-decode: pod llm-serve-0-decode-64j98 CrashLoopBackOff, 5 restarts"
-    )
+    holdup = "PodClique llm-serve-0-decode: pod llm-serve-0-decode-64j98 CrashLoopBackOff, 5 restarts"
+    assert out.splitlines()[-2:] == [
+        f"  waiting on {holdup}",
+        f"  estimate: the simulation does not see it finish: {holdup} (the model does not heal crashing pods)",
+    ]
+
+
+def _estimate(run: Run, at: str) -> float:
+    code, out, err = run("rollout", "status", "llm-serve", "--replay", ROLLING, "--at", at, live=False)
+    assert code == 0, err
+    (line,) = [x for x in out.splitlines() if x.startswith("  estimate: ")]
+    match = re.match(r"  estimate: about (?:(\d+)m)?(\d+)s left \(simulated in Grove's order; pods Ready ", line)
+    assert match is not None, line
+    return int(match.group(1) or 0) * 60 + int(match.group(2))
+
+
+def test_the_estimate_continues_the_update_under_way(run: Run) -> None:
+    """Mid-rollout the simulation continues Grove's update from where it is (not a new template: that would be 0 s):
+    what is left shrinks as the recording goes on, and covers replica 1, which has not started."""
+    early, later = _estimate(run, "30s"), _estimate(run, "100s")
+    assert later < early
+    assert 120 < later < 300  # replica 0's last decode pod, then all of replica 1 (7 pods, one at a time per clique)
