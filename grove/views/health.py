@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from rich.console import Group, RenderableType
 from rich.text import Text
-from rich.tree import Tree
 
 from grove.reducers.events import EventRow
 from grove.reducers.health import ChildHealth, PcsHealth
 from grove.reducers.reports import HealthReport
 from grove.views.common import STATE_STYLE, age, badge, countdown_text, duration, state_text
+from grove.views.outline import Outline
 from grove.views.sources import source_lines
 
 
@@ -26,7 +26,7 @@ def _child_label(child: ChildHealth) -> Text:
     return text
 
 
-def _child_details(child: ChildHealth, now: float, branch: Tree) -> None:
+def _child_details(child: ChildHealth, now: float, branch: Outline) -> None:
     cond = child.breached
     if cond is not None and cond.is_true:
         line = Text("MinAvailableBreached", style="bold red")
@@ -108,7 +108,7 @@ def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> 
         label.append_text(state_text(replica.state))
         if replica.countdown is not None:
             label.append(f"   {countdown_text(replica.countdown)}", style="bold red")
-        tree = Tree(label, guide_style="dim")
+        tree = Outline(label, guide_style="dim")
         for gang in replica.gangs:
             g = Text(f"Gang {gang.name}", style="bold")
             g.append(" (base)" if gang.base else " (scaled)", style="dim")

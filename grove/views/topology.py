@@ -6,7 +6,6 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
-from rich.tree import Tree
 
 from grove.reducers.fields import HOSTNAME_KEY
 from grove.reducers.gpu import GpuTotals, NodeGpu
@@ -23,6 +22,7 @@ from grove.views.common import (
     role_legend,
     score_text,
 )
+from grove.views.outline import Outline
 from grove.views.sources import source_lines
 
 
@@ -102,7 +102,7 @@ def _domain_label(domain: DomainNode) -> Text:
 
 
 def _add_nodes(
-    tree: Tree, nodes: tuple[NodeGpu, ...], report: TopologyReport, show_pods: bool, finding_style: dict[str, str]
+    tree: Outline, nodes: tuple[NodeGpu, ...], report: TopologyReport, show_pods: bool, finding_style: dict[str, str]
 ) -> None:
     for node in nodes:
         pods = report.pods_by_node.get(node.node, ())
@@ -118,7 +118,11 @@ def _add_nodes(
 
 
 def _add_domains(
-    tree: Tree, domains: tuple[DomainNode, ...], report: TopologyReport, show_pods: bool, finding_style: dict[str, str]
+    tree: Outline,
+    domains: tuple[DomainNode, ...],
+    report: TopologyReport,
+    show_pods: bool,
+    finding_style: dict[str, str],
 ) -> None:
     for domain in domains:
         branch = tree.add(_domain_label(domain))
@@ -192,7 +196,7 @@ def _render_binding_trees(report: TopologyReport, finding_style: dict[str, str])
     for tree in report.bindings:
         title = Text(f"ClusterTopologyBinding {tree.topology.binding}", style="bold")
         title.append(f"  {len(tree.nodes):,} node{'s' if len(tree.nodes) != 1 else ''}", style="dim")
-        root = Tree(title, guide_style="dim")
+        root = Outline(title, guide_style="dim")
         if tree.domains:
             _add_domains(root, tree.domains, report, False, finding_style)
         else:
@@ -200,7 +204,7 @@ def _render_binding_trees(report: TopologyReport, finding_style: dict[str, str])
         parts += [root, Text("")]
     if report.unbound:
         count = len(report.unbound)
-        root = Tree(
+        root = Outline(
             Text(f"Nodes under no binding  {count:,} node{'s' if count != 1 else ''}", style="bold"), guide_style="dim"
         )
         _add_nodes(root, report.unbound, report, False, finding_style)
@@ -254,7 +258,7 @@ def render_topology(report: TopologyReport) -> RenderableType:
     parts.append(Text(""))
     show_pods = bool(report.pcs)
     finding_style = {f.code: SEVERITY_STYLE[f.severity] for f in reversed(report.findings)}
-    root = Tree(Text("Cluster", style="bold"), guide_style="dim", hide_root=True)
+    root = Outline(Text("Cluster", style="bold"), guide_style="dim", hide_root=True)
     if report.domains:
         _add_domains(root, report.domains, report, show_pods, finding_style)
     else:

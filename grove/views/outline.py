@@ -1,0 +1,101 @@
+"""A tree of text labels that draws exactly what ``rich.tree.Tree`` draws, several times faster.
+
+``health -A`` and ``topology -A`` draw trees of tens of thousands of labels; Rich's ``Tree`` lays each label out
+through the general renderer (``render_lines``: wrap, split, crop), which took most of their rendering time. Here a
+label that fits on its line is drawn directly; one that does not (or holds a newline) goes through ``render_lines``
+as ``Tree`` does, so the output is the same at any width (``tests/views/test_outline.py`` compares them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.segment import Segment
+from rich.style import Style
+from rich.styled import Styled
+from rich.text import Text
+
+_SPACE, _CONTINUE, _FORK, _END = range(4)
+_LINES = ("    ", "│   ", "├── ", "└── ")
+_ASCII_LINES = ("    ", "|   ", "+-- ", "`-- ")
+_HEAVY_LINES = ("    ", "┃   ", "┣━━ ", "┗━━ ")
+_DOUBLE_LINES = ("    ", "║   ", "╠══ ", "╚══ ")
+_PLAIN_GUIDE = Style(bold=False, underline2=False)  # what Tree takes off its guides after choosing their shape
+
+
+class Outline:
+    """A label and the outlines under it; ``add`` returns the new child, as ``Tree.add`` does."""
+
+    __slots__ = ("children", "guide_style", "hide_root", "label")
+
+    def __init__(self, label: Text, *, guide_style: str = "tree.line", hide_root: bool = False) -> None:
+        self.label = label
+        self.children: list[Outline] = []
+        self.guide_style = guide_style
+        self.hide_root = hide_root
+
+    def add(self, label: Text) -> Outline:
+        child = Outline(label, guide_style=self.guide_style)
+        self.children.append(child)
+        return child
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        style = console.get_style(self.guide_style, default="") or Style.null()
+        if options.ascii_only:
+            shapes = _ASCII_LINES
+        elif options.legacy_windows:
+            shapes = _LINES
+        else:
+            shapes = _HEAVY_LINES if style.bold else _DOUBLE_LINES if style.underline2 else _LINES
+        guide_style = style + _PLAIN_GUIDE
+        guides = tuple(Segment(shape, guide_style) for shape in shapes)
+        label_style = console.get_style("tree", default="") or Style.null()
+        draw = _Drawing(console, options, guides, label_style)
+        if self.hide_root:  # the root's children are drawn as roots of their own (as Tree does)
+            for child in self.children:
+                yield from draw.node(child, (), None, True)
+        else:
+            yield from draw.node(self, (), None, True)
+
+
+class _Drawing:
+    """One drawing of an outline: the console, its options and the guide segments."""
+
+    def __init__(self, console: Console, options: ConsoleOptions, guides: tuple[Segment, ...], style: Style) -> None:
+        self.console = console
+        self.options = options
+        self.guides = guides
+        self.style = style
+        self.new_line = Segment.line()
+
+    def node(self, node: Outline, above: tuple[int, ...], branch: int | None, last: bool) -> Iterator[Segment]:
+        """``above``: the guides of the levels above (continue or space); ``branch``: this node's fork or end."""
+        first = [self.guides[i] for i in above]
+        rest = list(first)
+        if branch is not None:
+            first.append(self.guides[branch])
+            rest.append(self.guides[_SPACE if last else _CONTINUE])
+        for index, line in enumerate(self._label_lines(node.label, sum(s.cell_length for s in first))):
+            yield from first if index == 0 else rest
+            yield from line
+            yield self.new_line
+        if branch is not None:
+            above = (*above, _SPACE if last else _CONTINUE)
+        for index, child in enumerate(node.children):
+            child_last = index == len(node.children) - 1
+            yield from self.node(child, above, _END if child_last else _FORK, child_last)
+
+    def _label_lines(self, label: Text, indent: int) -> list[list[Segment]]:
+        width = self.options.max_width - indent
+        plain = label.plain
+        fits = 0 < label.cell_len <= width and "\n" not in plain and "\t" not in plain
+        if fits and label.justify is None and self.options.justify is None:
+            segments: Iterable[Segment] = label.render(self.console, end="")
+            if label.style:  # Text.render leaves the label's own style to the caller
+                segments = Segment.apply_style(segments, self.console.get_style(label.style, default=""))
+            if self.style:
+                segments = Segment.apply_style(segments, self.style)
+            return [list(segments)]
+        options = self.options.update(width=width, highlight=False, height=None)
+        return self.console.render_lines(Styled(label, self.style), options, pad=self.options.justify is not None)
