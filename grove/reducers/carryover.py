@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import operator
 import threading
+import weakref
 from collections.abc import Callable, Hashable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
+
+_ALL: weakref.WeakSet[CarryOver[Any]] = weakref.WeakSet()
 
 
 class CarryOver(Generic[T]):
@@ -23,6 +26,7 @@ class CarryOver(Generic[T]):
         self._entries: dict[Hashable, tuple[Sequence[object], tuple[object, ...], T]] = {}
         self._max = max_entries
         self._lock = threading.Lock()
+        _ALL.add(self)
 
     def get(
         self, key: Hashable, inputs: Sequence[object], compute: Callable[[], T], values: tuple[object, ...] = ()
@@ -59,3 +63,9 @@ class CarryOver(Generic[T]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+
+
+def clear_all() -> None:
+    """Forget every carried value (tests that compare carried derivations with fresh ones)."""
+    for cache in list(_ALL):
+        cache.clear()

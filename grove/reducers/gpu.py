@@ -15,8 +15,16 @@ from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derivation import derivation
 from grove.reducers.pods import facts
 from grove.reducers.state import State
+
+NODE_FACTS = derivation(
+    "node_facts", reads_clock=False, about="what each node offers: allocatable GPUs, product, readiness, taints"
+)
+NODE_GPUS = derivation(
+    "node_gpus", reads_clock=False, about="GPUs per node: allocatable, held by Grove pods and by others"
+)
 
 UNKNOWN_PRODUCT = "gpu"
 
@@ -98,7 +106,7 @@ def _node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bo
 def node_facts(state: State) -> Mapping[str, NodeFacts]:
     """Every visible Node by name. A node that hosts pods but is not visible is absent: callers treat a missing
     node as unknown, the way ``node_gpus`` marks it (``known=False``, unknown product, ready)."""
-    return state.memoised("node_facts", state.revision, lambda: _carried_node_facts(state))
+    return state.memoised(NODE_FACTS, "", state.revision, lambda: _carried_node_facts(state))
 
 
 _CARRIED_FACTS: CarryOver[Mapping[str, NodeFacts]] = CarryOver(max_entries=4)
@@ -157,7 +165,7 @@ def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> N
 
 def node_gpus(state: State) -> dict[str, NodeGpu]:
     """Every node that is known or hosts a pod, by name."""
-    return state.memoised("node_gpus", state.revision, lambda: _node_gpus(state))
+    return state.memoised(NODE_GPUS, "", state.revision, lambda: _node_gpus(state))
 
 
 _CARRIED: CarryOver[NodeGpu] = CarryOver(max_entries=65_536)

@@ -14,6 +14,7 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
+from grove.reducers.derivation import derivation
 from grove.reducers.events import EventRow, events_for, latest_failed_scheduling
 from grove.reducers.hierarchy import (
     CliqueNode,
@@ -25,6 +26,13 @@ from grove.reducers.hierarchy import (
     read_condition,
 )
 from grove.reducers.state import State
+
+HEALTH = derivation(
+    "health", reads_clock=True, about="a PodCliqueSet's gang health (termination countdowns, event ages)"
+)
+REPLICA_HEALTH = derivation(
+    "health-replicas", reads_clock=True, about="the health of each replica of a PodCliqueSet (countdowns)"
+)
 
 INITIAL_SCHEDULE_GRACE = 5.0  # seconds; Grove treats an earlier transition as the first-time set
 
@@ -234,14 +242,18 @@ def _pcsg_health(state: State, pcs: PcsNode, pcsg: PcsgNode) -> ChildHealth:
 
 def health_for(state: State, namespace: str, name: str, event_limit: int = 50) -> PcsHealth:
     return state.memoised(
-        f"health:{namespace}/{name}:{event_limit}", state.revision, lambda: _health(state, namespace, name, event_limit)
+        HEALTH,
+        f"{namespace}/{name}:{event_limit}",
+        state.revision,
+        lambda: _health(state, namespace, name, event_limit),
     )
 
 
 def replica_health_for(state: State, namespace: str, name: str) -> tuple[ReplicaHealth, ...]:
     """Each PCS replica's health without the PCS's Events (those cost a lookup per pod): what the forest shows."""
     return state.memoised(
-        f"health-replicas:{namespace}/{name}",
+        REPLICA_HEALTH,
+        f"{namespace}/{name}",
         state.revision,
         lambda: _replicas(state, build_pcs(state, namespace, name)),
     )

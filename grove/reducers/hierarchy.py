@@ -17,8 +17,17 @@ from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derivation import derivation
 from grove.reducers.pods import PodFacts, facts
 from grove.reducers.state import IndexKey, ObjKey, State
+
+CLIQUES_PART_OF = derivation(
+    "pod-cliques-part-of", reads_clock=False, about="which PodCliqueSet each PodClique is part of"
+)
+PCS_TREE = derivation(
+    "pcs", reads_clock=False, about="one PodCliqueSet's hierarchy: replicas, scaling groups, gangs, cliques, pods"
+)
+FOREST = derivation("forest", reads_clock=False, about="the hierarchies of every PodCliqueSet in a namespace (or all)")
 
 DEFAULT_TERMINATION_DELAY = 4 * 3600.0
 
@@ -245,7 +254,7 @@ def _pod_cliques_part_of(state: State) -> dict[tuple[str, str], tuple[str, ...]]
                     out.setdefault((ns, pcs), []).append(clique_name)
         return {key: tuple(names) for key, names in out.items()}
 
-    return state.memoised("pod-cliques-part-of", state.revision, compute)
+    return state.memoised(CLIQUES_PART_OF, "", state.revision, compute)
 
 
 def _clique_node(
@@ -455,7 +464,7 @@ def _keys(state: State, index: str, namespace: str, pcs: str) -> list[str]:
 
 def build_pcs(state: State, namespace: str, name: str) -> PcsNode:
     """The hierarchy of one PodCliqueSet (also when only its children are known)."""
-    return state.memoised(f"pcs:{namespace}/{name}", state.revision, lambda: _carried_pcs(state, namespace, name))
+    return state.memoised(PCS_TREE, f"{namespace}/{name}", state.revision, lambda: _carried_pcs(state, namespace, name))
 
 
 _CARRIED: CarryOver[PcsNode] = CarryOver()
@@ -737,7 +746,8 @@ def pcs_names(state: State, namespace: str | None = None) -> list[tuple[str, str
 
 def build_forest(state: State, namespace: str | None = None) -> tuple[PcsNode, ...]:
     return state.memoised(
-        f"forest:{namespace}",
+        FOREST,
+        namespace or "",
         state.revision,
         lambda: tuple(build_pcs(state, ns, name) for ns, name in pcs_names(state, namespace)),
     )

@@ -22,9 +22,14 @@ from grove.events import kinds
 from grove.events.exposition import engine_named
 from grove.events.model import Histogram, MetricsSampled
 from grove.reducers import fields as f
+from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import build_pcs
 from grove.reducers.quantiles import Quantile, buckets_increase, counter_increase, histogram_quantile
 from grove.reducers.state import MetricsKey, State
+
+METRICS_KEYS = derivation(
+    "metrics:keys", reads_clock=False, about="the metrics series the state holds, by PodCliqueSet"
+)
 
 P99 = 0.99
 DYNAMO_COMPONENT = "nvidia.com/dynamo-component-type"
@@ -109,7 +114,7 @@ def _keys_by_pod(state: State) -> Mapping[tuple[str, str], tuple[MetricsKey, ...
             out.setdefault((key[0], key[1]), []).append(key)
         return {pod: tuple(keys) for pod, keys in out.items()}
 
-    return state.memoised("metrics:keys", id(state.metrics), build)
+    return state.memoised(METRICS_KEYS, "", id(state.metrics), build)
 
 
 def _upto(samples: Sequence[MetricsSampled], at: float) -> Sequence[MetricsSampled]:

@@ -21,11 +21,16 @@ from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derivation import derivation
 from grove.reducers.events import latest_failed_scheduling
 from grove.reducers.gpu import NodeFacts, node_facts
 from grove.reducers.hierarchy import CliqueNode, GangNode, PcsNode, PodNode, build_pcs
 from grove.reducers.state import State
 from grove.reducers.topology import UNKNOWN, TopologyInfo, node_value, resolve
+
+PLACEMENT = derivation(
+    "placement", reads_clock=False, about="a PodCliqueSet's placement: domains per gang, score, findings"
+)
 
 ERROR = "error"
 WARNING = "warning"
@@ -284,7 +289,7 @@ def _pcs_pods_by_name(pcs: PcsNode) -> dict[str, PodNode]:
 
 def placement_for(state: State, namespace: str, name: str) -> PcsPlacement:
     return state.memoised(
-        f"placement:{namespace}/{name}", state.revision, lambda: _carried_placement(state, namespace, name)
+        PLACEMENT, f"{namespace}/{name}", state.revision, lambda: _carried_placement(state, namespace, name)
     )
 
 

@@ -11,8 +11,13 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
+from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import build_pcs
 from grove.reducers.state import State
+
+ROLLOUT = derivation(
+    "rollout", reads_clock=False, about="a PodCliqueSet's rolling update: replica updating, pods updated per clique"
+)
 
 
 @attrs.frozen
@@ -57,7 +62,7 @@ class Rollout:
 
 def rollout_for(state: State, namespace: str, name: str) -> Rollout | None:
     """None when no update was ever recorded on the PCS (``status.updateProgress`` is nil until the first one)."""
-    return state.memoised(f"rollout:{namespace}/{name}", state.revision, lambda: _rollout(state, namespace, name))
+    return state.memoised(ROLLOUT, f"{namespace}/{name}", state.revision, lambda: _rollout(state, namespace, name))
 
 
 def _rollout(state: State, namespace: str, name: str) -> Rollout | None:

@@ -13,6 +13,7 @@ import attrs
 from immutables import Map
 
 from grove.events.model import KubeObject, SourceStatus
+from grove.reducers.derivation import Derivation
 
 ObjKey: TypeAlias = tuple[str, str]
 """(namespace, name); namespace is "" for cluster-scoped objects."""
@@ -62,7 +63,7 @@ class State(NamedTuple):
     listed: frozenset[str]
     problems: Map[str, Problem]
     first_at: float | None
-    memo: dict[str, tuple[Any, Any]]
+    memo: dict[tuple[Derivation, str], tuple[Any, Any]]
     metrics: Map[MetricsKey, Any] = _EMPTY_MAP  # scraped samples, bounded per pod and source (reducers/metrics.py)
 
     def __eq__(self, other: object) -> bool:
@@ -93,13 +94,15 @@ class State(NamedTuple):
     def count(self, kind: str) -> int:
         return len(self.of_kind(kind))
 
-    def memoised(self, name: str, depends_on: object, compute: Callable[[], T]) -> T:
-        """Cache a derivation on this state; ``depends_on`` distinguishes calls with other arguments."""
-        hit = self.memo.get(name)
+    def memoised(self, derivation: Derivation, detail: str, depends_on: object, compute: Callable[[], T]) -> T:
+        """Cache a derivation on this state; ``detail`` tells its calls apart (e.g. ``ns/name``), ``depends_on`` is
+        what the value was computed from (usually the revision)."""
+        key = (derivation, detail)
+        hit = self.memo.get(key)
         if hit is not None and hit[0] == depends_on:
             return hit[1]  # type: ignore[no-any-return]
         value = compute()
-        self.memo[name] = (depends_on, value)
+        self.memo[key] = (depends_on, value)
         return value
 
     def namespaces(self) -> tuple[str, ...]:

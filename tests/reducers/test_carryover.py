@@ -13,7 +13,7 @@ import pytest
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recording import Recording
-from grove.reducers import gpu, health, hierarchy, placement, reports
+from grove.reducers import carryover, gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
@@ -27,22 +27,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _fresh() -> None:
-    for cache in (
-        gpu._CARRIED,
-        gpu._CARRIED_FACTS,
-        hierarchy._CARRIED,
-        hierarchy._CARRIED_CLIQUES,
-        hierarchy._CLIQUE_PODS,
-        hierarchy._PODGROUPS,
-        hierarchy._PART_OF,
-        placement._CARRIED,
-        placement._NODES,
-        placement._CLIQUE_VALUES,
-        reports._ROLES,
-        reports._FINDINGS_OF,
-        reports._NODE_PODS,
-    ):
-        cache.clear()
+    carryover.clear_all()
 
 
 @pytest.mark.parametrize("recording", ["disagg-fragmented", "multi-tenant", "rolling-update"])

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from grove.events import kinds
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derivation import derivation
 from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus
 from grove.reducers.placement import SEVERITY_ORDER, Finding, PcsPlacement
 from grove.reducers.reports import PodOnNode, TopologyReport, topology_report
@@ -23,6 +24,17 @@ from grove.reducers.topology import DomainNode, TopologyInfo, domain_tree
 from grove.views.common import SEVERITY_ICON, SEVERITY_STYLE, badge, gpu_bar
 from grove.views.tui.cells import finding_cell, short_product, worst_severity
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered, plain
+
+TOPOLOGY_LEVEL = derivation(
+    "tui.topology", reads_clock=True, about="the rows of one level of Arborist's topology screen"
+)
+TOPOLOGY_REPORT = derivation(
+    "tui.topology-report", reads_clock=True, about="the topology report behind Arborist's topology screen"
+)
+DOMAIN_TREE = derivation("tui.domain-tree", reads_clock=True, about="the domain tree of one binding over every node")
+TOPOLOGY_PODS = derivation(
+    "tui.topology-pods", reads_clock=True, about="the pod rows of one domain or node on the topology screen"
+)
 
 DOMAIN_COLUMNS = (
     Column("name", "DOMAIN", 12, flex=1),
@@ -149,14 +161,15 @@ def _node_extra(node: NodeGpu) -> Text:
 
 
 def topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
-    return state.memoised(f"tui.topology:{request}", state.revision, lambda: _topology_level(state, request))
+    return state.memoised(TOPOLOGY_LEVEL, str(request), state.revision, lambda: _topology_level(state, request))
 
 
 def level_report(state: State, request: TopologyRequest) -> TopologyReport:
     """The topology report a level is cut from (memoised on the state; levels and filters share it)."""
     targets = [request.focus] if request.focus is not None else None
     return state.memoised(
-        f"tui.topology-report:{request.focus}:{request.namespace}",
+        TOPOLOGY_REPORT,
+        f"{request.focus}:{request.namespace}",
         state.revision,
         lambda: topology_report(state, targets, request.namespace),
     )
@@ -169,7 +182,8 @@ def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
     severity_by_code = {f.code: f.severity for f in reversed(report.findings)}
     if request.focus is None or request.show_all:
         roots = state.memoised(
-            f"tui.domain-tree:{topo.binding}:{topo.levels}",
+            DOMAIN_TREE,
+            f"{topo.binding}:{topo.levels}",
             state.revision,
             lambda: domain_tree(topo, node_gpus(state).values(), None),
         )
@@ -254,7 +268,7 @@ def _topology_level(state: State, request: TopologyRequest) -> TopologyLevel:
 def pods_model(state: State, request: TopologyRequest, key: str | None) -> tuple[str, tuple[Row, ...]]:
     """The pods pane under the domain or node ``key`` of the level ``request`` shows (memoised on the state)."""
     return state.memoised(
-        f"tui.topology-pods:{request}:{key}", state.revision, lambda: pod_rows(topology_level(state, request), key)
+        TOPOLOGY_PODS, f"{request}:{key}", state.revision, lambda: pod_rows(topology_level(state, request), key)
     )
 
 

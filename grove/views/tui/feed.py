@@ -41,12 +41,9 @@ class ReplayStatus:
         return self.position.index >= self.events and self.position.offset >= self.duration
 
 
-# Derivations memoised on a state that read the objects but never the clock (see grove.reducers.*).
-CLOCK_FREE_DERIVATIONS = ("pcs:", "forest:", "placement:", "node_gpus", "rollout:")
-
-
 def carry_over(previous: State | None, state: State) -> None:
-    """When only the clock moved (same object maps), reuse the previous state's clock-free derivations.
+    """When only the clock moved (same object maps), reuse the previous state's clock-free derivations (each declares
+    whether it reads the clock: ``grove.reducers.derivation``).
 
     A tick changes the revision, which would make every derivation run again on unchanged objects; ages and
     countdowns are cheap to recompute, the hierarchy and placement of 10,000 pods are not.
@@ -55,9 +52,9 @@ def carry_over(previous: State | None, state: State) -> None:
         return
     if previous.objects is not state.objects or previous.indexes is not state.indexes:
         return
-    for name, (depends_on, value) in list(previous.memo.items()):
-        if depends_on == previous.revision and name.startswith(CLOCK_FREE_DERIVATIONS) and name not in state.memo:
-            state.memo[name] = (state.revision, value)
+    for key, (depends_on, value) in list(previous.memo.items()):
+        if depends_on == previous.revision and not key[0].reads_clock and key not in state.memo:
+            state.memo[key] = (state.revision, value)
 
 
 Deliver = Callable[[State, ReplayStatus | None], None]

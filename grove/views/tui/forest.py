@@ -15,6 +15,7 @@ from rich.text import Text
 
 from grove.events import kinds
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derivation import derivation
 from grove.reducers.gpu import NodeFacts, node_facts
 from grove.reducers.health import ReplicaHealth, pcs_state, replica_health_for, worst
 from grove.reducers.hierarchy import (
@@ -48,6 +49,10 @@ from grove.views.tui.cells import (
     worst_severity,
 )
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered, plain
+
+FOREST_LEVEL = derivation(
+    "tui.forest", reads_clock=True, about="the rows of one level of Arborist's forest (ages and countdowns)"
+)
 
 ROOT, PCS, REPLICA, PCSG, SG_REPLICA, CLIQUE, GANGS, GANG = (
     "root",
@@ -737,7 +742,7 @@ def _rows(state: State, ctx: _Ctx, namespace: str | None) -> tuple[tuple[Column,
 
 def level(state: State, request: ForestRequest) -> Level:
     """The rows below ``request.path`` (memoised on the state, so the replay/live thread can compute it first)."""
-    return state.memoised(f"tui.forest:{request}", state.revision, lambda: _level(state, request))
+    return state.memoised(FOREST_LEVEL, str(request), state.revision, lambda: _level(state, request))
 
 
 def _level(state: State, request: ForestRequest) -> Level:

@@ -13,6 +13,7 @@ from textual.containers import Container
 from textual.widgets import DataTable, Input
 
 from grove.events import kinds
+from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import build_pcs, pcs_names
 from grove.reducers.placement import placement_for
 from grove.reducers.state import State
@@ -26,6 +27,10 @@ from grove.views.tui.rows import Ref
 from grove.views.tui.screens.base import StateScreen, footer_bars, no_waiting, set_border_title, standard_bars
 from grove.views.tui.widgets.inputs import steady_input
 from grove.views.tui.widgets.keyed_table import KeyedTable
+
+EVENT_ROWS = derivation(
+    "tui.events", reads_clock=True, about="the Kubernetes Event rows of the forest's events pane (ages)"
+)
 
 HINTS = [
     ("↵", "open"),
@@ -52,7 +57,7 @@ def events_model(state: State, request: EventsRequest) -> EventList:
     def compute() -> EventList:
         return event_list(state, forest.subjects(state, request.forest, request.key), request.mode)
 
-    return state.memoised(f"tui.events:{request}", state.revision, compute)
+    return state.memoised(EVENT_ROWS, str(request), state.revision, compute)
 
 
 class ForestScreen(StateScreen):
