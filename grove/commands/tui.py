@@ -111,7 +111,7 @@ def _replay(args: argparse.Namespace) -> tuple[Any, Any, Any]:
         raise UserError(str(exc)) from None
     namespace = None if args.all_namespaces else args.namespace
     session = Session(REPLAY, namespace, context=recording.header.context, label=str(args.replay))
-    return session, feed, Providers()
+    return session, feed, Providers(changes=_desk(None))
 
 
 def _run_live(args: argparse.Namespace) -> int:
@@ -132,7 +132,7 @@ def _run_live(args: argparse.Namespace) -> int:
             label=info.server,
         )
         http = _http(connection)
-        providers = Providers(fetch_yaml=_yaml_fetcher(http), stream_logs=_log_streamer(http))
+        providers = Providers(fetch_yaml=_yaml_fetcher(http), stream_logs=_log_streamer(http), changes=_desk(http))
         feed = LiveFeed(connection.events, clock=time.time)
         scrapes = None
         if args.metrics:
@@ -167,6 +167,14 @@ def _http(connection: Any) -> Any:
     from grove.events.kube import Http
 
     return Http(connection.source.access, maxsize=4)
+
+
+def _desk(http: Any) -> Any:
+    """``s`` and ``R``: the CLI's scale and restart (previewed; written through ``http``, or not at all on None)."""
+    from grove.commands.lifecycle.desk import ChangeDesk
+    from grove.events.kube.writing import Writer
+
+    return ChangeDesk(Writer(http) if http is not None else None)
 
 
 def _yaml_fetcher(http: Any) -> Any:

@@ -175,7 +175,7 @@ def run_change(args: argparse.Namespace, build: Builder) -> int:
                 note(args, f"replay: previewed on {args.replay}; nothing written (there is no cluster to write to)")
                 return 0
             try:
-                _send_all(change, session.writer, dry_run=True)
+                server_dry_run(change, session.writer)
             except Conflict:
                 if attempt == ATTEMPTS:
                     raise UserError("the object keeps changing under this change: try again later") from None
@@ -193,19 +193,16 @@ def run_change(args: argparse.Namespace, build: Builder) -> int:
                 return 0
             confirm(args)
             try:
-                answers = _send_all(change, session.writer, dry_run=False)
-            except _Partial as partial:
+                written = write_change(change, session)
+            except Partial as partial:
                 if isinstance(partial.error, Conflict) and attempt < ATTEMPTS:
                     # the builder skips what is already as asked, so a re-read after a partial write is safe
                     if partial.done:
                         note(args, *partial.done, prefix="written: ")
                     note(args, "changed on the server since the preview (409): reading again and previewing again")
                     continue
-                done = "; ".join(partial.done) if partial.done else "nothing"
-                raise UserError(f"{refusal(partial.error, change.title)} (written before it: {done})") from None
-            note(args, *(w.what for w in change.writes), prefix="written: ")
-            if change.template is not None:
-                note(args, record_revision(session.writer, change.template, answers[-1], session.command_line))
+                raise partial_refusal(partial, change) from None
+            note(args, *written)
             return 0
         raise AssertionError("unreachable")  # pragma: no cover
     finally:
@@ -213,7 +210,33 @@ def run_change(args: argparse.Namespace, build: Builder) -> int:
             http.close()
 
 
-class _Partial(Exception):
+def server_dry_run(change: Change, writer: Writer) -> None:
+    """Every write of the change with ``dryRun=All``: the server's validation and RBAC, nothing changed.
+
+    Raises ``Conflict`` (re-read and preview again), ``Forbidden``, other ``ApiError`` or ``TransportError``."""
+    _send_all(change, writer, dry_run=True)
+
+
+def write_change(change: Change, session: Session) -> tuple[str, ...]:
+    """The real writes (after ``server_dry_run`` and the user's yes), and the revision of a template change.
+
+    Returns what was done, one line each; raises ``Partial`` when a write is refused (what went before it stays)."""
+    assert session.writer is not None
+    answers = _send_all(change, session.writer, dry_run=False)
+    lines = tuple(f"written: {w.what}" for w in change.writes)
+    if change.template is not None:
+        lines += (record_revision(session.writer, change.template, answers[-1], session.command_line),)
+    return lines
+
+
+def partial_refusal(partial: Partial, change: Change) -> UserError:
+    done = "; ".join(partial.done) if partial.done else "nothing"
+    return UserError(f"{refusal(partial.error, change.title)} (written before it: {done})")
+
+
+class Partial(Exception):
+    """A real write was refused after ``done`` (the writes before it) went through."""
+
     def __init__(self, error: ApiError | TransportError, done: Sequence[str]) -> None:
         super().__init__(str(error))
         self.error = error
@@ -229,7 +252,7 @@ def _send_all(change: Change, writer: Writer, *, dry_run: bool) -> list[Any]:
         except (ApiError, TransportError) as exc:
             if dry_run:
                 raise
-            raise _Partial(exc, done) from exc
+            raise Partial(exc, done) from exc
         done.append(write.what)
     return answers
 

@@ -29,27 +29,46 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from grove.commands.lifecycle.flow import run_change
+
+    now = restart_stamp()  # one stamp, however often a 409 re-reads
+
+    def build(state: Any, namespace: str | None, session: Any) -> Any:
+        # on a recording the restart happens at the recording's moment, so a preview of it is the same every time
+        stamp = recording_stamp(state) if args.replay else now
+        return build_restart(state, namespace, args.name, args.role, stamp)
+
+    return run_change(args, build)
+
+
+def restart_stamp() -> str:
+    """The value of the restart annotation: now, to the second (a new value is what makes Grove roll)."""
     import datetime as dt
 
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def recording_stamp(state: Any) -> str:
+    """The annotation's value for a restart previewed on a recording: the recording's moment."""
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(int(state.now), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_restart(state: Any, namespace: str | None, name: str, role: str | None, stamp: str) -> Any:
+    """The change that restarts PodCliqueSet ``name`` (every role, or ``role``) with annotation value ``stamp``."""
     import attrs
 
-    from grove.commands.lifecycle.flow import find_pcs, run_change
+    from grove.commands.lifecycle.flow import find_pcs
     from grove.commands.lifecycle.templates import template_change, with_restart
     from grove.reducers import fields as f
 
-    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")  # one stamp, however often a 409 re-reads
-
-    def build(state: Any, namespace: str | None, session: Any) -> Any:
-        pcs = find_pcs(state, namespace, args.name)
-        # on a recording the restart happens at the recording's moment, so a preview of it is the same every time
-        stamp = dt.datetime.fromtimestamp(int(state.now), dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if args.replay else now
-        after = with_restart(pcs, args.role, stamp)
-        which = f"role {args.role}" if args.role else "every role"
-        title = f"restart PodCliqueSet {f.namespace(pcs)}/{f.name(pcs)} ({which})"
-        change = template_change(state, pcs, after, title)
-        if f.text(f.get(pcs, "spec", "updateStrategy", "type")) == "OnDelete":
-            warning = "updateStrategy is OnDelete: Grove replaces no pod by itself; delete the pods to restart them"
-            change = attrs.evolve(change, warnings=(*change.warnings, warning))
-        return change
-
-    return run_change(args, build)
+    pcs = find_pcs(state, namespace, name)
+    after = with_restart(pcs, role, stamp)
+    which = f"role {role}" if role else "every role"
+    title = f"restart PodCliqueSet {f.namespace(pcs)}/{f.name(pcs)} ({which})"
+    change = template_change(state, pcs, after, title)
+    if f.text(f.get(pcs, "spec", "updateStrategy", "type")) == "OnDelete":
+        warning = "updateStrategy is OnDelete: Grove replaces no pod by itself; delete the pods to restart them"
+        change = attrs.evolve(change, warnings=(*change.warnings, warning))
+    return change

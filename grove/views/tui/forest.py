@@ -48,6 +48,7 @@ from grove.views.tui.cells import (
     score_cell,
     worst_severity,
 )
+from grove.views.tui.rolling import update_cells, with_update_column
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered, plain
 
 FOREST_LEVEL = derivation(
@@ -754,6 +755,10 @@ def _level(state: State, request: ForestRequest) -> Level:
         )
         return Level(path, ctx.kind, (Crumb("PodCliqueSets"),), loading_line(state), waiting, (), 0, None, None)
     columns, rows = _rows(state, ctx, request.namespace)
+    if ctx.pcs is not None and columns is TREE_COLUMNS:
+        rollout = rollout_for(state, ctx.pcs.namespace, ctx.pcs.name)
+        if rollout is not None and rollout.in_progress:
+            columns, rows = with_update_column(columns, rows, update_cells(ctx.pcs, rollout))
     shown = filtered(rows, request.filter)
     crumbs = [Crumb("PodCliqueSets")]
     for step, link in zip(path, chain[1:], strict=True):

@@ -30,6 +30,10 @@ FOREST = [
     Binding("slash", "filter", "filter the list as you type", key_display="/"),
     Binding("e", "events_mode", "events: Warnings first ↔ all by time", key_display="e"),
     Binding("m", "metrics", "metrics of the selected PodCliqueSet per role", key_display="m", show=False),
+    Binding("s", "scale", "scale the PodCliqueSet, scaling group or standalone clique (previewed)", key_display="s"),
+    Binding(
+        "R,shift+r", "restart", "rolling restart of the PodCliqueSet (a clique: its role), previewed", key_display="R"
+    ),
 ]
 
 TOPOLOGY = [

@@ -7,12 +7,15 @@ handed in by the command. In a replay they are absent, and the app says so inste
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import attrs
 
 from grove.events.model import SourceStatus
 from grove.reducers.state import State
+
+if TYPE_CHECKING:
+    from grove.views.tui.changes import ChangeDesk
 
 LIVE = "live"
 REPLAY = "replay"
@@ -48,6 +51,7 @@ class Session:
 class Providers:
     fetch_yaml: FetchYaml | None = None
     stream_logs: StreamLogs | None = None
+    changes: ChangeDesk | None = None  # builds, previews and writes the changes of ``s`` and ``R``
 
 
 def source_state(state: State, mode: str) -> str:

@@ -37,6 +37,7 @@ def replay_app(
     playing: bool = False,
     namespace: str | None = None,
     speed: float = 8.0,
+    providers: Providers | None = None,
 ) -> ArboristApp:
     """An app over a bundled recording, paused at ``at`` (default: its end) unless ``playing``."""
     recording = Recording(REPLAYS / name)
@@ -48,7 +49,7 @@ def replay_app(
         at=timeline.duration if at is None and not playing else at,
     )
     session = Session(REPLAY, namespace, context=recording.header.context, label=f"replays/{name}")
-    return ArboristApp(session, feed)
+    return ArboristApp(session, feed, providers)
 
 
 class FakeLog:

@@ -10,13 +10,15 @@ from typing import Any
 
 import pytest
 
+from grove.commands.lifecycle.desk import ChangeDesk
 from grove.events.model import Applied, SourceHealthChanged, SourceStatus
 from grove.reducers.timeline import Timeline
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import ReplayFeed
-from grove.views.tui.session import REPLAY, Session
+from grove.views.tui.screens.change import ChangeScreen
+from grove.views.tui.session import REPLAY, Providers, Session
 from tests.support import fragmented
-from tests.views.tui.conftest import replay_app
+from tests.views.tui.conftest import FRAGMENTED, replay_app, wait_until
 
 SMALL = (80, 24)
 LARGE = (160, 48)
@@ -71,6 +73,25 @@ def _keys(*keys: str) -> Any:
     return run
 
 
+def _desk_app(name: str, at: float | None = None) -> ArboristApp:
+    """A recording with the change desk ``tui --replay`` gets (previews, no writes; a restart stamped at the
+    recording's moment)."""
+    return replay_app(name, at=at, providers=Providers(changes=ChangeDesk(None)))
+
+
+def _dialog_keys(*keys: str) -> Any:
+    """The keys, then wait until the dialog's preview is shown."""
+
+    async def run(pilot: Any) -> None:
+        await _keys(*keys)(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ChangeScreen)
+        await wait_until(pilot, lambda: not dialog.busy and dialog.plan is not None, timeout=20)
+        await _settle(pilot)
+
+    return run
+
+
 INTO_DECODE = ("enter", "enter", "down", "down", "down", "down", "down", "down", "down")
 
 
@@ -88,6 +109,7 @@ CASES = [
     ("scaling-group", LARGE, lambda: replay_app("multi-tenant.jsonl"), ("down", "enter", "down", "enter")),
     ("health-breach", LARGE, lambda: replay_app("min-available-breach.jsonl", at=400), ("enter",)),
     ("rolling-update", LARGE, lambda: replay_app("rolling-update.jsonl", at=60), ("enter", "enter")),
+    ("rolling-update-small", SMALL, lambda: replay_app("rolling-update.jsonl", at=60), ("enter", "enter")),
     ("gangs", LARGE, lambda: replay_app(), ("enter", "down", "down", "enter")),
     ("topology-hosts", LARGE, lambda: replay_app(), ("t", "enter")),
     ("topology-all-zones", LARGE, lambda: replay_app("multi-tenant.jsonl"), ("down", "t", "a")),
@@ -117,3 +139,18 @@ CASES = [
 @pytest.mark.parametrize(("size", "make", "keys"), [pytest.param(*case[1:], id=case[0]) for case in CASES])
 def test_snapshot(snap_compare: Any, size: tuple[int, int], make: Any, keys: tuple[str, ...]) -> None:
     assert snap_compare(make(), terminal_size=size, run_before=_keys(*keys))
+
+
+SCALE_TO_3 = ("s", "backspace", "3")
+DIALOG_CASES = [
+    ("scale-dialog", SMALL, lambda: _desk_app("rolling-update.jsonl", at=0), SCALE_TO_3),
+    ("scale-dialog-wide", LARGE, lambda: _desk_app("rolling-update.jsonl", at=0), SCALE_TO_3),
+    ("scale-dialog-no-fit-wide", LARGE, lambda: _desk_app(FRAGMENTED), ("s", "backspace", "2")),
+    ("restart-dialog", SMALL, lambda: _desk_app("rolling-update.jsonl", at=0), ("R",)),
+    ("restart-dialog-wide", LARGE, lambda: _desk_app("rolling-update.jsonl", at=0), ("R",)),
+]
+
+
+@pytest.mark.parametrize(("size", "make", "keys"), [pytest.param(*c[1:], id=c[0]) for c in DIALOG_CASES])
+def test_dialog_snapshot(snap_compare: Any, size: tuple[int, int], make: Any, keys: tuple[str, ...]) -> None:
+    assert snap_compare(make(), terminal_size=size, run_before=_dialog_keys(*keys))

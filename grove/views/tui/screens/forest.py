@@ -13,6 +13,7 @@ from textual.containers import Container
 from textual.widgets import DataTable, Input
 
 from grove.events import kinds
+from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import build_pcs, pcs_names
 from grove.reducers.placement import placement_for
@@ -308,6 +309,50 @@ class ForestScreen(StateScreen):
             self.notify("Select a PodCliqueSet first (its metrics are per role).")
             return
         self.app.push_screen(MetricsScreen(*focus))
+
+    def _scale_target(self) -> Ref | None:
+        """The highlighted PodCliqueSet, scaling group or clique; else the one the level shows; else its PCS."""
+        scalable = (kinds.PODCLIQUESET, kinds.PODCLIQUESCALINGGROUP, kinds.PODCLIQUE)
+        row = self.query_one("#resources", KeyedTable).current_row
+        if row is not None and row.ref is not None and row.ref.kind in scalable:
+            return row.ref
+        if self.level is not None and self.level.subject is not None and self.level.subject.kind in scalable:
+            return self.level.subject
+        focus = self.topology_request().focus
+        return Ref(kinds.PODCLIQUESET, *focus) if focus is not None else None
+
+    def action_scale(self) -> None:
+        desk = self.arborist.providers.changes
+        target = self._scale_target()
+        if desk is None:
+            self.notify("scale: changes are not available here", severity="warning")
+            return
+        if target is None:
+            self.notify("scale: select a PodCliqueSet, a scaling group or a standalone clique", severity="warning")
+            return
+        from grove.views.tui.screens.change import ChangeScreen
+
+        obj = self.arborist.state.get(target.kind, target.namespace, target.name)
+        current = f.integer(f.get(obj, "spec", "replicas"), 1) if obj is not None else None
+        self.app.push_screen(ChangeScreen(desk, "scale", target, current=current))
+
+    def action_restart(self) -> None:
+        desk = self.arborist.providers.changes
+        focus = self.topology_request().focus
+        if desk is None:
+            self.notify("restart: changes are not available here", severity="warning")
+            return
+        if focus is None:
+            self.notify("restart: select a PodCliqueSet first", severity="warning")
+            return
+        from grove.views.tui.screens.change import ChangeScreen
+
+        role = None
+        row = self.query_one("#resources", KeyedTable).current_row
+        if row is not None and row.ref is not None and row.ref.kind == kinds.PODCLIQUE:
+            clique = self.arborist.state.get(kinds.PODCLIQUE, row.ref.namespace, row.ref.name)
+            role = f.text(f.get(clique, "spec", "roleName")) or None
+        self.app.push_screen(ChangeScreen(desk, "restart", Ref(kinds.PODCLIQUESET, *focus), role=role))
 
     def action_topology(self) -> None:
         request = self.topology_request()

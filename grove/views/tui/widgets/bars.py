@@ -15,6 +15,7 @@ from textual.widget import Widget
 from grove.reducers.state import State
 from grove.views.common import age, duration
 from grove.views.tui.feed import ReplayStatus
+from grove.views.tui.rolling import rolling_in, rolling_text
 from grove.views.tui.session import LIVE, REPLAY, Session, problem_count, source_state, stale_since
 
 _STATE_STYLE = {
@@ -24,6 +25,9 @@ _STATE_STYLE = {
     "stale": "bold yellow",
     "connecting": "bold yellow",
 }
+
+
+WIDE_HEADER = 140  # narrower than this, a rolling update is said in its short form
 
 
 def _fit(parts: Sequence[tuple[int, Text]], width: int, sep: str = "  ") -> Text:
@@ -78,6 +82,9 @@ def header_text(
         parts.append((4, Text(time.strftime("%H:%M:%SZ", time.gmtime(state.now)), style="dim")))
     if problems:
         parts.append((1, Text(f"! {problems} problem{'s' if problems != 1 else ''}", style="bold red")))
+    rolling = rolling_text(rolling_in(state, session.namespace), short=width < WIDE_HEADER)
+    if rolling is not None:
+        parts.append((1, rolling))
     parts.append((0, status))
     return _fit(parts, width)
 
