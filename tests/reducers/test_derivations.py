@@ -15,7 +15,7 @@ from grove.reducers.metrics_report import metrics_report
 from grove.reducers.reports import health_report, status_report, topology_report
 from grove.reducers.rollout import rollout_for
 from grove.reducers.state import State
-from grove.views.tui import domains, forest
+from grove.views.tui import domains, forest, rolling
 from grove.views.tui.screens import forest as forest_screen
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +41,7 @@ def _derive_everything(state: State) -> None:
         level = domains.topology_level(state, request)
         domains.pods_model(state, request, level.rows[0].key if level.rows else None)
     forest_screen.events_model(state, forest_screen.EventsRequest(forest.ForestRequest(None), None, "warnings"))
+    rolling.rolling_in(state, None)
 
 
 def _an_hour_later(state: State) -> State:

@@ -12,12 +12,14 @@ from collections.abc import Sequence
 import attrs
 from rich.text import Text
 
+from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names
 from grove.reducers.rollout import Rollout, rollout_for
 from grove.reducers.state import State
 from grove.views.tui.rows import Column, Row
 
 UPDATE_COLUMN = Column("update", "UPDATED", 8, 1)
+ROLLING = derivation("tui.rolling", reads_clock=False, about="the PodCliqueSets rolling in a scope, for the header")
 
 
 @attrs.frozen
@@ -56,7 +58,7 @@ def rolling_in(state: State, namespace: str | None) -> tuple[Rolling, ...]:
                 out.append(_rolling(state, rollout))
         return tuple(out)
 
-    return state.memoised(f"tui.rolling:{namespace}", state.revision, compute)
+    return state.memoised(ROLLING, str(namespace), state.revision, compute)
 
 
 def rolling_text(rolling: Sequence[Rolling], short: bool = False) -> Text | None:
