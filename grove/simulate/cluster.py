@@ -299,18 +299,14 @@ class Cluster:
             new = {**old, "lastTimestamp": ts(self.now), "count": old["count"] + 1}
             return self.put(kinds.EVENT, new)
         self._event_seq += 1
-        obj = event_object(
-            involved,
-            reason,
-            message,
-            self.now,
-            uid=self.ids.uid(),
-            seq=self._event_seq,
-            type_=type_,
-            component=component,
-            host=host,
-        )
-        obj = self.put(kinds.EVENT, obj)
+        uid = self.ids.uid()
+
+        def build(seq: int) -> Obj:
+            return event_object(
+                involved, reason, message, self.now, uid=uid, seq=seq, type_=type_, component=component, host=host
+            )
+
+        obj = self.put(kinds.EVENT, self._unique_event(build))
         self._correlated[key] = self.key_of(kinds.EVENT, obj)
         return obj
 
@@ -326,20 +322,25 @@ class Cluster:
             new = {**old, "series": {"count": count, "lastObservedTime": micro_ts(self.now)}}
             return self.put(kinds.EVENT, new)
         self._event_seq += 1
-        obj = scheduler_event_object(
-            involved,
-            reason,
-            message,
-            self.now,
-            uid=self.ids.uid(),
-            seq=self._event_seq,
-            type_=type_,
-            action=action,
-            scheduler=scheduler,
-        )
-        obj = self.put(kinds.EVENT, obj)
+        uid = self.ids.uid()
+
+        def build(seq: int) -> Obj:
+            return scheduler_event_object(
+                involved, reason, message, self.now, uid=uid, seq=seq, type_=type_, action=action, scheduler=scheduler
+            )
+
+        obj = self.put(kinds.EVENT, self._unique_event(build))
         self._correlated[key] = self.key_of(kinds.EVENT, obj)
         return obj
+
+    def _unique_event(self, build: Callable[[int], Obj]) -> Obj:
+        """An Event named as client-go names it (``<object>.<time in ns + sequence, hex>``) that no stored Event
+        holds: a fork of a live state starts its sequence again and must not overwrite a live Event."""
+        while True:
+            obj = build(self._event_seq)
+            if self.key_of(kinds.EVENT, obj) not in self.store[kinds.EVENT]:
+                return obj
+            self._event_seq += 1
 
     def sync(self) -> None:
         """Let every workload's controllers catch up with what changed."""

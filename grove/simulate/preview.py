@@ -68,7 +68,7 @@ class Step:
     changes: tuple[str, ...]
     figures: tuple[Figures, ...]  # one per PodCliqueSet the intents touch
     findings: tuple[str, ...] = ()  # new at this step
-    dips: tuple[str, ...] = ()  # cliques that fell below minAvailable at this step
+    dips: tuple[str, ...] = ()  # cliques that held minAvailable and fell below it at this step
 
     @property
     def main(self) -> Figures:
@@ -253,6 +253,18 @@ def _subject(below: str) -> str:
     return below.split(":", 1)[0]
 
 
+def _holding(state: State, targets: Iterable[tuple[str, str]]) -> set[str]:
+    """PodCliques of the targets with at least minAvailable Ready pods: only such a clique can dip below it (one a
+    scale-out creates is coming up, not dipping)."""
+    return {
+        clique.name
+        for ns, name in targets
+        for replica in build_pcs(state, ns, name).replica_nodes
+        for clique in replica.all_cliques()
+        if clique.exists and clique.ready >= clique.min_available
+    }
+
+
 def _steps(
     state: State,
     events: tuple[Event, ...],
@@ -266,6 +278,7 @@ def _steps(
     first = tuple(figures(state, ns, name) for ns, name in targets)
     steps: list[Step] = [Step(0.0, ("now",), first)]
     shown = [fig.comparable() for fig in first]
+    held = _holding(state, targets)
     pending_findings = sorted(findings, key=lambda x: x.at)
     changes: list[str] = []
     i = 0
@@ -286,7 +299,8 @@ def _steps(
         if [fig.comparable() for fig in figs] == shown and not new_findings and i < len(events):
             continue  # nothing visible yet: the changes are carried to the next step
         before = {_subject(b) for fig in steps[-1].figures for b in fig.below_min}
-        dips = tuple(b for fig in figs for b in fig.below_min if _subject(b) not in before)
+        dips = tuple(b for fig in figs for b in fig.below_min if _subject(b) not in before and _subject(b) in held)
+        held |= _holding(current, targets)
         steps.append(Step(offset, tuple(changes), figs, new_findings, dips))
         shown = [fig.comparable() for fig in figs]
         changes = []

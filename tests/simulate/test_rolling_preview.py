@@ -14,9 +14,9 @@ from grove.events import kinds
 from grove.events.model import Applied, Event
 from grove.events.recording import Recording
 from grove.reducers import fields as f
-from grove.reducers.reduce import fold
+from grove.reducers.reduce import fold, reduce
 from grove.reducers.state import State
-from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleClique
+from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleClique, ScaleGroup
 from grove.simulate.preview import Preview, PreviewError, figures, preview, write_preview_recording
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -217,3 +217,46 @@ def _events_until(recording: Recording, at: float) -> list[Event]:
 def test_continuing_when_nothing_is_under_way_changes_nothing(state: State) -> None:
     rest = preview(state, [ContinueUpdate("prod", "llm-serve")])
     assert rest.events == () and rest.duration == 0.0
+
+
+def test_a_preview_never_overwrites_a_live_event_or_pod() -> None:
+    """The fork's Event names (object.time+sequence) and pod names (generateName suffixes) skip what the live state
+    holds: here a live Event has exactly the name of the first Event the preview writes."""
+    state = fold_recording(Recording(str(ROOT / "replays" / "multi-tenant.jsonl")), None)
+    group = state.get(kinds.PODCLIQUESCALINGGROUP, "inference", "llama-70b-0-decode")
+    assert group is not None
+    name = f"llama-70b-0-decode.{int(state.now * 1e9) + 1:x}"
+    live_event = {"kind": "Event", "apiVersion": "v1", "reason": "Live", "message": "from the cluster",
+                  "metadata": {"name": name, "namespace": "inference", "uid": "live", "resourceVersion": "1"},
+                  "involvedObject": {"kind": "PodCliqueScalingGroup", "name": "llama-70b-0-decode",
+                                     "namespace": "inference", "uid": group["metadata"]["uid"]}}  # fmt: skip
+    state = reduce(state, Applied(state.now, kinds.EVENT, live_event))
+    result = preview(state, [ScaleGroup("inference", "llama-70b-0-decode", 4)])
+    assert result.final_state.get(kinds.EVENT, "inference", name) == state.get(kinds.EVENT, "inference", name)
+    created = [e.object for e in result.events if isinstance(e, Applied) and e.kind == kinds.EVENT]
+    assert created and all(f.get(e, "metadata", "uid") != "live" for e in created)
+    live_uids = {f.get(p, "metadata", "uid") for p in state.iter_kind(kinds.POD)}
+    live_names = {f.name(p) for p in state.iter_kind(kinds.POD)}
+    created_pods = {
+        f.name(e.object)
+        for e in result.events
+        if isinstance(e, Applied) and e.kind == kinds.POD and f.get(e.object, "metadata", "uid") not in live_uids
+    }
+    assert created_pods and not created_pods & live_names  # the scale-out's pods, none under a live pod's name
+
+
+def test_a_scale_out_is_no_dip_but_an_update_at_exactly_min_available_is() -> None:
+    """New PodCliques coming up are not below minAvailable "again"; llama-70b's router (2 replicas, minAvailable 2)
+    loses a pod during an update because Grove main only waits while readyReplicas < minAvailable
+    (operator/internal/controller/podclique/components/pod/rollingupdate.go): the preview reports that dip."""
+    state = fold_recording(Recording(str(ROOT / "replays" / "multi-tenant.jsonl")), None)
+    scaled = preview(state, [ScaleGroup("inference", "llama-70b-0-decode", 4)])
+    assert scaled.min_dips == () and scaled.steps[1].main.below_min  # below, coming up, yet no dip
+    pcs = state.get(kinds.PODCLIQUESET, "inference", "llama-70b")
+    assert pcs is not None
+    template = copy.deepcopy(dict(pcs["spec"]["template"]))
+    for clique in template["cliques"]:
+        for container in clique["spec"]["podSpec"]["containers"]:
+            container["image"] = IMAGE
+    updated = preview(state, [ChangeTemplate("inference", "llama-70b", template)])
+    assert "llama-70b-0-router: 1 ready < minAvailable 2" in updated.min_dips

@@ -23,13 +23,14 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from grove.commands.source import fold_recording
 from grove.events import kinds
 from grove.events.model import Applied
 from grove.events.recording import Recording
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold, reduce
 from grove.reducers.state import State
-from grove.simulate.intent import ChangeTemplate, ScaleGroup, ScaleSet
+from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleGroup, ScaleSet
 from grove.simulate.preview import Preview, preview, write_preview_recording
 from grove.simulate.spec import Clique, ScalingGroup, WorkloadSpec
 from tests.simulate.small_workloads import (
@@ -293,3 +294,30 @@ def test_ready_pods_and_available_replicas_go_only_when_grove_lets_them(shape: S
             group_min = _min_available(before, kinds.PODCLIQUESCALINGGROUP, pcsg)
             assert up >= group_min, (pcsg, index, up, before.now)
     assert all(live(p) and ready(p) for p in pods_of(result.final_state))
+
+
+@PROPERTY
+@given(st.booleans().flatmap(lambda crashes: shapes(crashes=crashes)), st.data())
+def test_continuing_an_update_from_any_step_ends_where_the_whole_update_ends(shape: Shape, data: st.DataObject) -> None:
+    """``ContinueUpdate`` (rollout status's estimate) from a step in the middle of a simulated update: every pod ends
+    updated, the counts and gangs are those of the whole update, and the rest takes no longer than the whole."""
+    state = running_state(shape)
+    whole = preview(state, [ChangeTemplate(NAMESPACE, NAME, new_image_template(state))], pod_start=POD_START)
+    inside = [s.at for s in whole.steps if 0.0 < s.at < whole.duration]
+    if not inside:
+        return
+    at = data.draw(st.sampled_from(inside))
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "preview.jsonl"
+        write_preview_recording(whole, str(out), context="props", command="kubectl grove update")
+        mid = fold_recording(Recording(str(out)), at)
+    rest = preview(mid, [ContinueUpdate(NAMESPACE, NAME)], pod_start=POD_START)
+    after = pods_of(rest.final_state)
+    expected = {c: len(p) for c, p in by_clique(pods_of(whole.final_state)).items()}
+    assert {c: len(p) for c, p in by_clique(after).items()} == expected
+    assert all(live(p) and ready(p) for p in after)
+    assert all(c["image"] == NEW_IMAGE for p in after for c in p["spec"]["containers"])
+    assert _gangs(rest.final_state) == _gangs(whole.final_state)
+    progress = f.mapping(f.get(rest.final_state.get(kinds.PODCLIQUESET, NAMESPACE, NAME), "status", "updateProgress"))
+    assert progress.get("updateEndedAt") and "currentlyUpdating" not in progress
+    assert rest.duration <= whole.duration - at + 2 * POD_START
