@@ -313,3 +313,50 @@ async def test_a_recording_is_previewed_and_never_written() -> None:
         assert app.screen is dialog and dialog.outcome is None
         assert ON_A_RECORDING in _note(dialog)
         assert dialog.desk.write(dialog.plan).lines == (ON_A_RECORDING,)  # the desk itself refuses too
+
+
+def test_the_tui_command_hands_the_app_a_desk_that_writes_to_the_cluster_it_watches(
+    server: KubeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kubectl grove tui`` on the loopback server, end to end: the watch fills the app, ``s`` writes through the
+    command's own connection, and the watch brings the change back."""
+    import asyncio
+
+    from grove.commands.main import main
+
+    for var in ("KUBECONFIG", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST"):
+        monkeypatch.delenv(var, raising=False)
+    kubeconfig = write_kubeconfig(tmp_path / "kubeconfig", server.url, "prod", token="t")
+    seen: list[str] = []
+
+    async def drive(app: ArboristApp) -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            table = lambda: app.screen.query_one("#resources", KeyedTable)  # noqa: E731
+            await wait_until(pilot, lambda: bool(table().keys), timeout=10)
+            await pilot.press("s")
+            dialog = app.screen
+            assert isinstance(dialog, ChangeScreen)
+            await _type_replicas(pilot, dialog, 3)
+            await pilot.press("enter")
+            await wait_until(pilot, lambda: isinstance(app.screen, ForestScreen), timeout=10)
+            pcs = lambda: app.state.get("PodCliqueSet", "prod", "llm-serve") or {}  # noqa: E731
+            await wait_until(pilot, lambda: pcs().get("spec", {}).get("replicas") == 3, timeout=10)
+            seen.append("replicas 3 watched back")
+
+    def run_headless(self: ArboristApp, *args: Any, **kwargs: Any) -> None:
+        asyncio.run(drive(self))
+
+    monkeypatch.setattr(ArboristApp, "run", run_headless)
+    assert main(["tui", "--kubeconfig", str(kubeconfig), "-n", "prod"]) == 0
+    assert seen == ["replicas 3 watched back"]
+    assert [(w.path, w.dry_run) for w in server.writes.writes] == [(PCS_SCALE, True), (PCS_SCALE, False)]
+
+
+def test_a_replay_gets_a_desk_that_only_previews(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grove.commands.main import main
+
+    started: list[ArboristApp] = []
+    monkeypatch.setattr(ArboristApp, "run", lambda self, *a, **k: started.append(self))
+    assert main(["tui", "--replay", str(REPLAYS / "rolling-update.jsonl")]) == 0
+    desk = started[0].providers.changes
+    assert desk is not None and desk.read_only == ON_A_RECORDING
