@@ -233,6 +233,32 @@ def feed_scrapes(args: argparse.Namespace, feed: Any) -> ScrapeLoop:
     return ScrapeLoop(scraper_for(args), pods, feed.push, parse_window(args.metrics))
 
 
+class WatchScreen:
+    """What ``metrics -w`` shows: "collecting" (with how much of the first window is in) until a window is covered,
+    then the numbers over the window, recomputed once per window (in between, when the next come)."""
+
+    def __init__(self, window: float, role: str | None = None, width: int = 120) -> None:
+        self.window = window
+        self.role = role
+        self.width = width
+        self.report: Any = None
+        self.shown_at = 0.0
+
+    def frame(self, state: Any, namespace: str, name: str, now: float) -> Any:
+        from grove.reducers.metrics_report import collecting, covers_window, metrics_report
+        from grove.views.metrics import render_collecting, render_watched
+
+        if self.report is None or now - self.shown_at >= self.window:
+            progress = collecting(state, namespace, name, self.window, role=self.role)
+            report = metrics_report(state, namespace, name, self.window, role=self.role)
+            # pods replaced during the first window never cover it alone: after two windows, show what there is
+            waited_long = progress.first_at is not None and now - progress.first_at >= 2 * self.window
+            if self.report is None and not (covers_window(report) or waited_long):
+                return render_collecting(progress, now)
+            self.report, self.shown_at = report, now
+        return render_watched(self.report, self.shown_at + self.window - now, self.width)
+
+
 def _watch(args: argparse.Namespace, window: float) -> int:
     from rich.live import Live
 
@@ -241,7 +267,6 @@ def _watch(args: argparse.Namespace, window: float) -> int:
     from grove.commands.targets import resolve_targets
     from grove.reducers.reduce import reduce
     from grove.reducers.state import empty_state
-    from grove.views.metrics import render_metrics
 
     events, scope, close = live_stream(args, KINDS)
     lock = threading.Lock()
@@ -272,6 +297,7 @@ def _watch(args: argparse.Namespace, window: float) -> int:
     loop = ScrapeLoop(scraper_for(args), pods, fold, interval=min(10.0, max(2.0, window / 3)))
     loop.start()
     console = make_console(args)
+    screen = WatchScreen(window, args.role, console.width)
     try:
         with Live(console=console, auto_refresh=False, transient=False) as live:
             while holder["error"] is None:
@@ -279,10 +305,7 @@ def _watch(args: argparse.Namespace, window: float) -> int:
                 with lock:
                     state = holder["state"]
                 if found is not None:
-                    from grove.reducers.metrics_report import metrics_report
-
-                    report = metrics_report(state, found[0], found[1], window, role=args.role)
-                    live.update(render_metrics(report, console.width), refresh=True)
+                    live.update(screen.frame(state, found[0], found[1], time.time()), refresh=True)
                 time.sleep(1.0)
     except KeyboardInterrupt:
         pass

@@ -306,6 +306,52 @@ def metrics_report(
     return report
 
 
+@attrs.frozen
+class Collecting:
+    """How far the first window of a PodCliqueSet's samples has got (for ``metrics -w`` before it is covered)."""
+
+    namespace: str
+    pcs: str
+    window: float
+    first_at: float | None  # the earliest good engine sample of the workload's pods (None: none answered yet)
+    pods: int
+    answered: int  # pods whose newest engine sample has numbers
+    problems: tuple[str, ...]
+
+    def elapsed(self, now: float) -> float:
+        """Seconds of the first window collected at ``now`` (at most the window)."""
+        return 0.0 if self.first_at is None else min(self.window, max(0.0, now - self.first_at))
+
+
+def collecting(state: State, namespace: str, pcs: str, window: float, role: str | None = None) -> Collecting:
+    """The first window's progress: since when the workload's pods have answered, how many did, and the problems."""
+    by_role = _pods_by_role(state, namespace, pcs)
+    if role is not None:
+        by_role = {r: pods for r, pods in by_role.items() if r == role}
+    pods_all = [pod for pods in by_role.values() for pod in pods]
+    keys_by_pod = _keys_by_pod(state)
+    first: float | None = None
+    answered = 0
+    for pod in pods_all:
+        good = False
+        for key in keys_by_pod.get(pod, ()):
+            if key[2] == "dcgm":
+                continue
+            upto = _upto(state.metrics[key], state.now)
+            oldest_good = next((s for s in upto if not s.problem), None)
+            if oldest_good is not None:
+                first = oldest_good.at if first is None else min(first, oldest_good.at)
+            good = good or (bool(upto) and not upto[-1].problem)
+        answered += good
+    problems = _problems(state, namespace, pods_all, state.now)
+    return Collecting(namespace, pcs, window, first, len(pods_all), answered, problems)
+
+
+def covers_window(report: MetricsReport) -> bool:
+    """Whether some role's numbers cover the whole window asked for (two samples of a pod at least that far apart)."""
+    return any(r.window is not None and r.window >= report.window for r in report.roles)
+
+
 def _serving(roles: Sequence[RoleMetrics]) -> Serving:
     by_kind: dict[str, RoleMetrics] = {}
     for r in roles:

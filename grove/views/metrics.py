@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grove.reducers.metrics_report import Figure, MetricsReport, RoleMetrics
+from grove.reducers.metrics_report import Collecting, Figure, MetricsReport, RoleMetrics
 from grove.views.common import duration
 
 DASH = "–"
@@ -128,3 +128,32 @@ def render_metrics(report: MetricsReport, width: int = 120) -> RenderableType:
 
 def _quantiles(role: RoleMetrics) -> tuple[tuple[str, Figure], ...]:
     return (("TTFT p99", role.ttft_p99), ("ITL p99", role.itl_p99))
+
+
+def render_collecting(progress: Collecting, now: float) -> RenderableType:
+    """``metrics -w`` before its first window is covered: how far it has got, instead of numbers over less."""
+    header = Text()
+    header.append(f"{progress.namespace}/{progress.pcs}", style="bold")
+    header.append("  collecting metrics", style="dim")
+    elapsed = progress.elapsed(now)
+    line = Text(f"first window: {elapsed:.0f} s of {progress.window:.0f} s", style="bold")
+    if progress.first_at is None:
+        line.append(f"  ·  scraping {progress.pods} pod{'s' if progress.pods != 1 else ''}…")
+    else:
+        line.append(f"  ·  {progress.answered} of {progress.pods} pods answered")
+        if elapsed >= progress.window:
+            line.append("  ·  waiting for the scrape that closes it")
+    parts: list[RenderableType] = [header, line]
+    if progress.pods == 0:
+        parts.append(Text("no pods in this PodCliqueSet", style="dim"))
+    if progress.problems:
+        parts.append(Text(""))
+        parts.extend(Text(f"! {problem}", style="yellow") for problem in progress.problems)
+    parts.append(Text("rates and quantiles show once a whole window is covered (--window)", style="dim"))
+    return Group(*parts)
+
+
+def render_watched(report: MetricsReport, next_in: float, width: int = 120) -> RenderableType:
+    """``metrics -w`` once a window is covered: the numbers, and when the next window's come."""
+    refresh = f"refreshes every {duration(report.window)} (--window); next in {duration(max(0.0, next_in))}"
+    return Group(render_metrics(report, width), Text(refresh, style="dim"))
