@@ -88,6 +88,8 @@ def bucket_quantile(q: float, buckets: Iterable[tuple[float, float]]) -> Quantil
         start = bounds[b - 1]
         count -= counts[b - 1]
         rank -= counts[b - 1]
+    if count <= 0:  # rank 0 in an empty first bucket (q = 0): Prometheus divides 0 by 0; the bucket's lower edge
+        return Quantile(start, observations, False, forced, layout)
     return Quantile(start + (end - start) * (rank / count), observations, False, forced, layout)
 
 

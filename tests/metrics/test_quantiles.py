@@ -104,6 +104,8 @@ def _straightforward(q: float, bounds: list[float], cumulative: list[float]) -> 
         if count >= rank:
             below = counts[i - 1] if i else 0.0
             lower = bounds[i - 1] if i else 0.0
+            if count == below:  # q = 0 and nothing in this bucket: its lower edge
+                return lower, False
             return lower + (bound - lower) * (rank - below) / (count - below), False
     raise AssertionError("the +Inf bucket holds every observation")
 
