@@ -10,6 +10,7 @@ from typing import Any
 from grove.commands.errors import UsageError
 from grove.commands.output import make_console
 from grove.commands.source import Scope, load_state
+from grove.events.gc_pause import cyclic_gc_paused
 from grove.reducers.state import State
 
 BuildReport = Callable[[State, Scope], Any]
@@ -36,8 +37,10 @@ def run_read(
         from grove.commands.watch import run_watch
 
         return run_watch(args, kinds, build, render, cluster_wide)
-    state, scope = load_state(args, kinds, cluster_wide, slim=True)
-    report = build(state, scope)
+    # A one-shot read builds its whole state and report once and exits: nothing it makes is a cycle worth collecting.
+    with cyclic_gc_paused():
+        state, scope = load_state(args, kinds, cluster_wide, slim=True)
+        report = build(state, scope)
     fmt = getattr(args, "output", None)
     if fmt in ("json", "yaml"):
         from grove.views.serialize import document, dumps

@@ -1,6 +1,8 @@
 """Folding many events builds millions of small objects that live on (in the state, in snapshots) and form no
 reference cycles. The cyclic collector would scan them again and again while they are made, for nothing: a few
-tenths of a second on a long replay. Folds of whole recordings run with it paused."""
+tenths of a second on a long replay, over a second on decoding a 10,000-pod cluster's lists (decode, clean and slim:
+3.9 s with the collector, 1.5-1.7 s without, measured once on this project's machine). Folds of whole recordings and
+one-shot reads run with it paused."""
 
 from __future__ import annotations
 
