@@ -1,8 +1,8 @@
 """Fold throughput on a 1M-event synthetic recording (goal: >= 200k events/s). Prints figures; never fails on time.
 
-Figures: replaying the recording to its end state as the read commands do (grove/events/compaction.py: only the
-last change of each object is decoded); reading + decoding every event; that plus folding every event; and the
-reducer alone on events already decoded.
+Figures: replaying the recording to its end state as the read commands do (grove/events/recordings/compaction.py:
+only the last change of each object is decoded); reading + decoding every event; that plus folding every event; and
+the reducer alone on events already decoded.
 
     .venv/bin/python benchmarks/bench_fold.py [--events 1000000] [--recording /tmp/synthetic.jsonl]
 """
@@ -19,7 +19,9 @@ from pathlib import Path
 
 from grove.commands.source import fold_recording
 from grove.events.model import Event
-from grove.events.recording import Header, Recording, write_recording
+from grove.events.recordings.format import Header
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.reduce import fold
 from grove.reducers.state import State
 from grove.simulate.synthetic import synthetic_events

@@ -1,8 +1,8 @@
 """Arborist's replay of a long recording (``kubectl grove tui --replay FILE``): opening it, seeking and stepping, and
 the memory it holds. Prints figures; never fails on time.
 
-The replay reads events when it reaches them (grove/events/event_lines.py) and keeps a bounded number of snapshots
-(grove/reducers/timeline.py). Seeks run as the replay thread runs them: with the cyclic collector paused.
+The replay reads events when it reaches them (grove/events/recordings/random_access.py) and keeps a bounded number
+of snapshots (grove/reducers/timeline.py). Seeks run as the replay thread runs them: with the cyclic collector paused.
 
     .venv/bin/python benchmarks/bench_replay.py [--recording /tmp/synthetic.jsonl] [--events 1000000]
 """
@@ -16,9 +16,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from grove.events.event_lines import EventLines
 from grove.events.gc_pause import cyclic_gc_paused
-from grove.events.recording import Header, Recording, write_recording
+from grove.events.recordings.format import Header
+from grove.events.recordings.random_access import EventLines
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.timeline import Timeline
 from grove.simulate.synthetic import synthetic_events
 

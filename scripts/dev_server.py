@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grove.events.model import Applied, Listed, Removed
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers.reduce import fold
 from tests.support.kube_server import KubeServer, write_kubeconfig
 

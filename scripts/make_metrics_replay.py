@@ -23,7 +23,9 @@ import attrs
 
 from grove.events import kinds
 from grove.events.model import Event, Histogram, MetricsSampled
-from grove.events.recording import Recording, event_to_json, write_recording
+from grove.events.recordings.codec import event_to_json
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.hierarchy import build_pcs
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state

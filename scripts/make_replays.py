@@ -15,7 +15,8 @@ from pathlib import Path
 import attrs
 
 from grove.events import kinds
-from grove.events.recording import Header, write_recording
+from grove.events.recordings.format import Header
+from grove.events.recordings.writer import write_recording
 from grove.reducers.fields import HOSTNAME_KEY
 from grove.simulate.cluster import Cluster
 from grove.simulate.names import START

@@ -127,7 +127,8 @@ def run(args: argparse.Namespace) -> int:
 
     from grove.commands.cluster import connect
     from grove.events.model import Event
-    from grove.events.recording import Header, RecordingWriter
+    from grove.events.recordings.format import Header
+    from grove.events.recordings.writer import RecordingWriter
 
     log = structlog.get_logger()
     kinds = parse_kinds(args.kinds)

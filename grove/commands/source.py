@@ -14,10 +14,11 @@ from typing import Any
 import attrs
 
 from grove.commands.errors import UsageError, UserError
-from grove.events.compaction import compacted_events
 from grove.events.gc_pause import cyclic_gc_paused
 from grove.events.model import Event, SourceStatus
-from grove.events.recording import Recording, RecordingError
+from grove.events.recordings.compaction import compacted_events
+from grove.events.recordings.format import RecordingError
+from grove.events.recordings.reader import Recording
 from grove.reducers.reduce import fold, reduce
 from grove.reducers.state import State, empty_state
 

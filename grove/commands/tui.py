@@ -89,8 +89,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _replay(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from grove.commands.source import open_recording, parse_offset
-    from grove.events.event_lines import EventLines
-    from grove.events.recording import RecordingError
+    from grove.events.recordings.format import RecordingError
+    from grove.events.recordings.random_access import EventLines
     from grove.reducers.timeline import Timeline
     from grove.views.tui.feed import ReplayFeed
     from grove.views.tui.session import REPLAY, Providers, Session
@@ -182,7 +182,7 @@ def _yaml_fetcher(http: Any) -> Any:
 
     from grove.events.kinds import KINDS as KIND_INFO
     from grove.events.kube import resource_path
-    from grove.events.recording import strip_object
+    from grove.events.recordings.codec import strip_object
 
     def fetch(kind: str, namespace: str, name: str) -> str:
         info = KIND_INFO[kind]

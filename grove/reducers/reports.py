@@ -8,10 +8,10 @@ from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
-from grove.reducers.events import EventRow
 from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
 from grove.reducers.health import PcsHealth, health_for
 from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
+from grove.reducers.kube_event_rows import EventRow
 from grove.reducers.placement import Finding, PcsPlacement, placement_for
 from grove.reducers.pods import facts
 from grove.reducers.rollout import Rollout, rollout_for

@@ -16,7 +16,8 @@ import attrs
 
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
-from grove.events.recording import Header, write_recording
+from grove.events.recordings.format import Header
+from grove.events.recordings.writer import write_recording
 from grove.reducers import fields as f
 from grove.reducers.health import pcs_state, replica_health_for
 from grove.reducers.hierarchy import build_pcs

@@ -22,7 +22,8 @@ from typing import Any
 
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
-from grove.events.recording import Header, RecordingWriter
+from grove.events.recordings.format import Header
+from grove.events.recordings.writer import RecordingWriter
 from grove.reducers.fields import HOSTNAME_KEY
 from grove.reducers.pods import GATE
 from grove.simulate.builders import binding_object, node_ip, node_object, owner_ref, pod_ip

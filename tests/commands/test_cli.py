@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from grove.events.recording import Header, write_recording
+from grove.events.recordings.format import Header
+from grove.events.recordings.writer import write_recording
 from tests.support import fragmented
 
 ROOT = Path(__file__).resolve().parents[2]

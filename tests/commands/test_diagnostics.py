@@ -32,7 +32,7 @@ from grove.commands.diagnostics.progress import PlainProgress, RichProgress, mak
 from grove.commands.diagnostics.runner import Deadline, Job, Runner
 from grove.commands.main import main
 from grove.events.model import SourceStatus
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers.reduce import fold
 from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 

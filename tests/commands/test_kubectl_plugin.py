@@ -14,7 +14,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers.reduce import fold
 from tests.support.kube_server import KubeServer, objects_from_recording, sample_objects
 

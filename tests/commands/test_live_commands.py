@@ -84,7 +84,8 @@ def test_forbidden_nodes_degrade_with_one_line(
 def test_live_status_matches_a_replay_of_the_same_objects(
     server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from grove.events.recording import Header, write_recording
+    from grove.events.recordings.format import Header
+    from grove.events.recordings.writer import write_recording
 
     kubeconfig = _kubeconfig(tmp_path / "kc", server)
     code, live_out, err = _run(capsys, "status", "my-inference", "--kubeconfig", str(kubeconfig), "-o", "json")

@@ -23,7 +23,7 @@ from grove.commands.main import main
 from grove.commands.record import parse_kinds
 from grove.events.kinds import ALL_KINDS
 from grove.events.model import SourceHealthChanged, SourceStatus
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers.reduce import fold
 from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from grove.events import two_cores
+from grove.events.recordings import two_cores
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ import attrs
 import orjson
 import pytest
 
-from grove.events.compaction import compacted_events
 from grove.events.model import Applied, Event, Listed, Removed
-from grove.events.recording import Recording
+from grove.events.recordings.compaction import compacted_events
+from grove.events.recordings.reader import Recording
 from grove.events.slim import slim_object
 from grove.reducers.hierarchy import pcs_names
 from grove.reducers.reduce import fold

@@ -9,12 +9,14 @@ from pathlib import Path
 
 from grove.commands.main import main
 from grove.events.access import ClusterAccess
-from grove.events.compaction import compacted_events
-from grove.events.event_lines import EventLines
 from grove.events.kube import Http
 from grove.events.metrics_scrape import MetricsScraper
 from grove.events.model import Listed, MetricsSampled
-from grove.events.recording import Header, Recording, write_recording
+from grove.events.recordings.compaction import compacted_events
+from grove.events.recordings.format import Header
+from grove.events.recordings.random_access import EventLines
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.batch import fold
 from grove.reducers.metrics import MAX_SAMPLES, with_sample
 from grove.reducers.metrics_report import metrics_report

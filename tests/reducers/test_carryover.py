@@ -12,7 +12,7 @@ import pytest
 
 from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers import carryover, gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
 from grove.reducers.reduce import reduce

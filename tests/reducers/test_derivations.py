@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from grove.commands.source import fold_recording
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers import carryover, derivation
 from grove.reducers.hierarchy import pcs_names
 from grove.reducers.metrics_report import metrics_report

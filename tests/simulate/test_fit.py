@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from grove.commands.source import fold_recording
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.simulate.fit import fit, fit_manifest
 from grove.simulate.gang_scheduler import DOES_NOT_FIT, FITS
 from grove.simulate.intent import ScaleSet

@@ -12,7 +12,7 @@ import pytest
 from grove.commands.source import fold_recording
 from grove.events import kinds
 from grove.events.model import Applied, Event
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold, reduce
 from grove.reducers.state import State

@@ -20,7 +20,8 @@ import yaml
 
 from grove.events import kinds
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
-from grove.events.recording import Recording, event_to_json
+from grove.events.recordings.codec import event_to_json
+from grove.events.recordings.reader import Recording
 from grove.simulate.cluster import Cluster
 from grove.simulate.names import START
 from grove.simulate.synthetic import synthetic_events

@@ -945,7 +945,7 @@ def sample_objects(namespace: str = "demo", pods: int = 4, nodes: int = 2) -> di
 
 def objects_from_recording(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     """The final state of a recording (folded), as objects per kind to seed a server with."""
-    from grove.events.recording import Recording
+    from grove.events.recordings.reader import Recording
     from grove.reducers.reduce import fold
 
     state = fold(Recording(path).events())

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from grove.commands.source import fold_recording
 from grove.events import kinds
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.simulate.intent import ChangeTemplate
 from grove.simulate.preview import preview
 from grove.views.preview import preview_document, render_preview

@@ -15,7 +15,8 @@ import pytest
 from grove.commands.main import main
 from grove.events import kinds
 from grove.events.model import Listed
-from grove.events.recording import Header, RecordingWriter
+from grove.events.recordings.format import Header
+from grove.events.recordings.writer import RecordingWriter
 from grove.simulate.builders import node_object
 from grove.simulate.names import START
 from grove.simulate.synthetic import TOPOLOGY, SyntheticCluster

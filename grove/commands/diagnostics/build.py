@@ -21,7 +21,8 @@ from grove.events import kinds
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
 from grove.events.model import Applied, Event, KubeObject, Listed, SourceHealthChanged, SourceStatus
-from grove.events.recording import BUNDLE_MEMBER, Header, RecordingWriter
+from grove.events.recordings.format import BUNDLE_MEMBER, Header
+from grove.events.recordings.writer import RecordingWriter
 from grove.events.redact import Redaction, redact_object, scrub
 from grove.reducers import fields as f
 from grove.reducers.reduce import fold

@@ -22,7 +22,7 @@ from grove.commands.diagnostics.collect import (
 )
 from grove.commands.diagnostics.runner import ItemResult
 from grove.events.access import ClusterAccess
-from grove.events.recording import BUNDLE_MEMBER
+from grove.events.recordings.format import BUNDLE_MEMBER
 
 
 def _utc(at: float) -> str:

@@ -17,7 +17,7 @@ from grove.commands.diagnostics.runner import Deadline
 from grove.events.kinds import KindInfo
 from grove.events.kube import Gone, Http, TransportError, resource_path, transport_error
 from grove.events.model import KubeObject
-from grove.events.recording import strip_object
+from grove.events.recordings.codec import strip_object
 
 PAGE_SIZE = 500
 

@@ -15,8 +15,8 @@ from typing import Any
 from grove.commands.diagnostics import yamltext
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
-from grove.reducers.events import event_time, to_row
 from grove.reducers.hierarchy import pcs_names, role_of_pod
+from grove.reducers.kube_event_rows import event_time, to_row
 from grove.reducers.pods import facts
 from grove.reducers.state import State
 from grove.views.common import age

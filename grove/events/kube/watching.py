@@ -61,7 +61,7 @@ from grove.events.model import (
     SourceStatus,
 )
 from grove.events.paging import decoded_pages
-from grove.events.recording import strip_object
+from grove.events.recordings.codec import strip_object
 from grove.events.slim import slim_object
 
 _READ_SIZE = 256 * 1024

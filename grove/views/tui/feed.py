@@ -16,7 +16,7 @@ import attrs
 
 from grove.events.gc_pause import cyclic_gc_paused
 from grove.events.model import ClockAdvanced, Event
-from grove.events.recording import RecordingError
+from grove.events.recordings.format import RecordingError
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 from grove.reducers.timeline import Position, Timeline

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from reactivex.subject import Subject
 
-from grove.events.event_lines import EventLines
 from grove.events.model import Event
-from grove.events.recording import Recording
+from grove.events.recordings.random_access import EventLines
+from grove.events.recordings.reader import Recording
 from grove.reducers.timeline import Timeline
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import LiveFeed, ReplayFeed

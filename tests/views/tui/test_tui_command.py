@@ -12,8 +12,9 @@ import orjson
 import pytest
 
 from grove.commands.main import main
-from grove.events.event_lines import EventLines
-from grove.events.recording import Recording, RecordingError
+from grove.events.recordings.format import RecordingError
+from grove.events.recordings.random_access import EventLines
+from grove.events.recordings.reader import Recording
 from grove.reducers.timeline import Timeline
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import ReplayFeed

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from grove.commands.source import fold_recording
-from grove.events.recording import Recording
+from grove.events.recordings.reader import Recording
 from grove.reducers.hierarchy import build_pcs
 from grove.reducers.rollout import rollout_for
 from grove.views.rollout_status import rollout_status

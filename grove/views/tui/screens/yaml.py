@@ -16,7 +16,7 @@ from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.widgets import Input, Static
 
-from grove.events.recording import strip_object
+from grove.events.recordings.codec import strip_object
 from grove.reducers.state import State
 from grove.views.tui import keys
 from grove.views.tui.messages import YamlLoaded

@@ -3,7 +3,7 @@
 A one-shot command (``status --replay FILE --at T``) needs the state at one moment, not every step on the way. In a
 long recording most lines are superseded: a pod changes a hundred times and only its last version matters, and
 decoding every line (then freeing the object it built) is most of the cost of a replay. So the recording is skimmed
-first (grove/events/skim.py: the newest line of each object, by offset, without decoding), and only the lines that
+first (skim.py: the newest line of each object, by offset, without decoding), and only the lines that
 survive are decoded, when a run of changes ends (a ``listed`` line ends a run; clock and source lines do not touch
 objects). The file is mapped into memory (a gzipped recording is inflated into a temporary file first), so a
 surviving line is read again by its offset.
@@ -20,12 +20,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
-from grove.events.heads import ANY_TIME, CHANGE, CLOCK
-from grove.events.lines import ByKind, Lines, compacted, new_run, reducer_key
-from grove.events.mapped import mapped
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
-from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.skim import RawKey, Run, Skim, skim_in_parallel
+from grove.events.recordings.files import CUT_OFF
+from grove.events.recordings.format import RecordingError
+from grove.events.recordings.line_heads import ANY_TIME, CHANGE, CLOCK
+from grove.events.recordings.line_reading import ByKind, Lines, compacted, new_run, reducer_key
+from grove.events.recordings.mapped_file import mapped
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.skim import RawKey, Run, Skim, skim_in_parallel
 
 _DECODE_COST = 8  # decoding a byte costs about as much as skimming this many
 _MAX_LEADING = 64

@@ -13,7 +13,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grove.events.compaction import compacted_events
 from grove.events.model import (
     Applied,
     ClockAdvanced,
@@ -24,7 +23,10 @@ from grove.events.model import (
     SourceHealthChanged,
     SourceStatus,
 )
-from grove.events.recording import Header, Recording, RecordingError, write_recording
+from grove.events.recordings.compaction import compacted_events
+from grove.events.recordings.format import Header, RecordingError
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.reduce import fold, fold_one_by_one
 from grove.reducers.state import State
 from tests.support import handmade as h

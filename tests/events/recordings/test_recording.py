@@ -10,7 +10,9 @@ import orjson
 import pytest
 
 from grove.events.model import Applied, ClockAdvanced, Compacted, Listed, Removed, SourceHealthChanged, SourceStatus
-from grove.events.recording import Header, Recording, RecordingError, RecordingWriter, write_recording
+from grove.events.recordings.format import Header, RecordingError
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import RecordingWriter, write_recording
 
 START = 1_793_610_000.0
 

@@ -5,9 +5,9 @@ so one anchored regex match per line tells which object a line changes, and when
 of the recording's bytes and keeps, per object, the offset of its newest line (later lines simply overwrite earlier
 ones in a dict: most lines of a long recording are superseded and are never looked at again). Clock lines only move
 the clock. Any other line (a list, a source's health, a line without that head, a broken line) ends the current run
-and is left, by its offset, for the reader to decode in order (grove/events/compaction.py).
+and is left, by its offset, for the reader to decode in order (grove/events/recordings/compaction.py).
 
-Large recordings are skimmed on two cores (grove/events/two_cores.py); the rest of the reading (decoding the few
+Large recordings are skimmed on two cores (two_cores.py); the rest of the reading (decoding the few
 surviving lines) stays in this process.
 """
 
@@ -17,8 +17,8 @@ import array
 from collections.abc import Callable
 from typing import Any
 
-from grove.events.heads import CHANGE_RAW_KEY, CLOCK
-from grove.events.two_cores import in_two_parts
+from grove.events.recordings.line_heads import CHANGE_RAW_KEY, CLOCK
+from grove.events.recordings.two_cores import in_two_parts
 
 RawKey = bytes
 """A change line's ``"kind":"…","key":["…","…"]`` bytes: one object, as the writer names it."""

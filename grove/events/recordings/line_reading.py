@@ -1,7 +1,7 @@
 """The lines of a mapped recording, read by offset: decoding one (a bad one is reported as ``FILE:LINE: reason``),
 and taking a change line into a run being compacted, decoding no more of it than the state needs.
 
-Shared by the compacting reader (grove/events/compaction.py) and the replay's event index (event_lines.py).
+Shared by the compacting reader (grove/events/recordings/compaction.py) and the replay's event index (event_lines.py).
 """
 
 from __future__ import annotations
@@ -12,10 +12,12 @@ from typing import Any
 import orjson
 
 from grove.events import kinds
-from grove.events.heads import CHANGE
-from grove.events.mapped import line_number
 from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
-from grove.events.recording import Recording, RecordingError, object_key
+from grove.events.recordings.codec import object_key
+from grove.events.recordings.format import RecordingError
+from grove.events.recordings.line_heads import CHANGE
+from grove.events.recordings.mapped_file import line_number
+from grove.events.recordings.reader import Recording
 
 _KINDS = {kind.encode(): (kind, info.namespaced) for kind, info in kinds.KINDS.items()}
 _CLUSTER_SCOPED = {kind for kind, (_, namespaced) in _KINDS.items() if not namespaced}

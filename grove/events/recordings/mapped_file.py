@@ -13,7 +13,8 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from grove.events.recording import Recording, cut_off, open_lines
+from grove.events.recordings.files import cut_off, open_lines
+from grove.events.recordings.reader import Recording
 
 
 @contextlib.contextmanager

@@ -16,12 +16,14 @@ from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any, overload
 
-from grove.events import heads
-from grove.events.lines import Lines, compacted, new_run
-from grove.events.mapped import line_number, map_recording
 from grove.events.model import ClockAdvanced, Event
-from grove.events.recording import CUT_OFF, Recording, RecordingError
-from grove.events.two_cores import in_two_parts
+from grove.events.recordings import line_heads
+from grove.events.recordings.files import CUT_OFF
+from grove.events.recordings.format import RecordingError
+from grove.events.recordings.line_reading import Lines, compacted, new_run
+from grove.events.recordings.mapped_file import line_number, map_recording
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.two_cores import in_two_parts
 
 CLOCK = -2
 OTHER = -1
@@ -38,8 +40,8 @@ def _index(buffer: Any, lo: int, hi: int, start: float) -> _Span:
     keys: dict[bytes, int] = {}
     others: list[int] = []
     find = buffer.find
-    change = heads.CHANGE_RAW_KEY.match
-    clock = heads.CLOCK.match
+    change = line_heads.CHANGE_RAW_KEY.match
+    clock = line_heads.CLOCK.match
     pos = lo
     while pos < hi:
         end = find(b"\n", pos)

@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from grove.events.event_lines import EventLines
 from grove.events.model import (
     Applied,
     ClockAdvanced,
@@ -22,12 +21,15 @@ from grove.events.model import (
     SourceHealthChanged,
     SourceStatus,
 )
-from grove.events.recording import Header, Recording, RecordingError, write_recording
+from grove.events.recordings.format import Header, RecordingError
+from grove.events.recordings.random_access import EventLines
+from grove.events.recordings.reader import Recording
+from grove.events.recordings.writer import write_recording
 from grove.reducers.reduce import fold
-from tests.events import test_compaction as compaction
-from tests.events.test_recording import _bundle
+from tests.events.recordings import test_compaction as compaction
+from tests.events.recordings.test_recording import _bundle
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 START = 1_793_610_000.0
 
 

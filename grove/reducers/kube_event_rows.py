@@ -1,4 +1,5 @@
-"""Kubernetes Events as rows, per involved object, newest last."""
+"""Kubernetes Event objects as rows, per involved object, newest last (named so: "events" elsewhere are the
+event-sourcing events of grove/events/)."""
 
 from __future__ import annotations
 
