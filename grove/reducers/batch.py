@@ -119,6 +119,7 @@ def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: fl
         first_at,
         {},
         base.metrics,
+        base.lineage,
     )
 
 

@@ -4,6 +4,12 @@ The state is persistent: an object, an index bucket or a kind's map that did not
 the next state. A derivation of one workload (its hierarchy, its placement) or of one node (its GPU accounting) can
 therefore be reused when every input it read is identical (``is``), which is how a stream of pod updates recomputes
 only what the update touched. Inputs are held by reference, so an identity can never be reused by another object.
+
+Entries that depend on a state's other members are keyed by its ``lineage`` first (``State.branched``): a preview
+forks the live state and folds predicted events from it, and with its own lineage its entries sit beside the live
+feed's instead of replacing them, so the live feed's next state still finds what it carried. Caches whose only
+input is the object they derive from (a clique's values, a PodClique's pod groups) need no lineage: the same object
+gives the same value in any line of states.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ def _carried_node_facts(state: State) -> Mapping[str, NodeFacts]:
             out[name] = NodeFacts(name, product, ready, labels)
         return out
 
-    return _CARRIED_FACTS.get("nodes", (objects,), compute)
+    return _CARRIED_FACTS.get(state.lineage, (objects,), compute)
 
 
 def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> NodeGpu:
@@ -175,7 +175,7 @@ def _carried_node_gpu(state: State, name: str, node: Mapping[str, Any] | None) -
     """A node's accounting, reused while the node and every pod on it are the same objects (the node's bucket is the
     same object exactly while its pods are, see ``indexes.VALUED``)."""
     bucket = state.indexed(ix.PODS_BY_NODE, (name,))
-    return _CARRIED.get(name, (node, bucket), lambda: _node_gpu(state, name, node))
+    return _CARRIED.get((state.lineage, name), (node, bucket), lambda: _node_gpu(state, name, node))
 
 
 def _node_gpus(state: State) -> dict[str, NodeGpu]:

@@ -228,7 +228,7 @@ def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObj
     compares one tuple per clique instead of every pod (see ``carryover``), and an unchanged clique costs no lookup.
     """
     bucket = state.indexed(ix.PODS_BY_CLIQUE, (namespace, clique_name))
-    return _CLIQUE_PODS.get((namespace, clique_name), (bucket,), lambda: tuple(bucket.values()))
+    return _CLIQUE_PODS.get((state.lineage, namespace, clique_name), (bucket,), lambda: tuple(bucket.values()))
 
 
 _PART_OF: CarryOver[frozenset[str | None]] = CarryOver(max_entries=65_536)
@@ -238,7 +238,9 @@ def _part_of_labels(state: State, namespace: str, clique_name: str) -> frozenset
     """The PCS names the pods of a clique's bucket carry (``part-of``), read again only when a pod changed."""
     pods = clique_pods(state, namespace, clique_name)
     return _PART_OF.get(
-        (namespace, clique_name), (pods,), lambda: frozenset(f.label(p, f.PART_OF) for p in pods if p is not None)
+        (state.lineage, namespace, clique_name),
+        (pods,),
+        lambda: frozenset(f.label(p, f.PART_OF) for p in pods if p is not None),
     )
 
 
@@ -482,7 +484,7 @@ def _carried_clique(
     replica_fallback: int | None,
 ) -> CliqueNode:
     """A clique's node, reused while the PodClique and each of its pods are the same objects."""
-    key = (namespace, name, pcs, role_fallback, gang_fallback, replica_fallback)
+    key = (state.lineage, namespace, name, pcs, role_fallback, gang_fallback, replica_fallback)
     inputs = (obj, clique_pods(state, namespace, name))
     previous = _CARRIED_CLIQUES.previous(key)
     previous_inputs = _CARRIED_CLIQUES.previous_inputs(key)
@@ -508,7 +510,7 @@ def _carried_clique(
 
 
 def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
-    key = (namespace, name)
+    key = (state.lineage, namespace, name)
     inputs = _pcs_inputs(state, namespace, name, _CARRIED.previous(key))
     return _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
 

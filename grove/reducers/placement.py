@@ -323,7 +323,7 @@ def _carried_placement(state: State, namespace: str, name: str) -> PcsPlacement:
         tuple((g.name, g.group) for r in pcs.replica_nodes for g in r.groups),
         tuple(pods for pods, _ in cliques),
     )
-    return _CARRIED.get((namespace, name), tuple(refs), lambda: _placement(state, pcs), values)
+    return _CARRIED.get((state.lineage, namespace, name), tuple(refs), lambda: _placement(state, pcs), values)
 
 
 _CLIQUE_VALUES: CarryOver[tuple[tuple[object, ...], tuple[str, ...]]] = CarryOver(max_entries=65_536)

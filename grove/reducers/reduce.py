@@ -85,6 +85,7 @@ def _replace(state: State, at: float, **changes: Any) -> State:
         first_at=state.first_at if state.first_at is not None else at,
         memo={},
         metrics=changes.get("metrics", state.metrics),
+        lineage=state.lineage,
     )
 
 
@@ -175,6 +176,7 @@ def _apply(state: State, event: Applied) -> State:
         state.first_at if state.first_at is not None else at,
         {},
         state.metrics,
+        state.lineage,
     )
 
 

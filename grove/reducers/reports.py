@@ -205,7 +205,7 @@ def _clique_roles(state: State) -> dict[ObjKey, str]:
     """Each PodClique's ``spec.roleName`` (a pod's role, see ``hierarchy.role_of_pod``): the very same dict while
     every role is the same, though the PodCliques' statuses change all the time."""
     roles = {key: f.text(f.get(obj, "spec", "roleName")) for key, obj in state.of_kind(kinds.PODCLIQUE).items()}
-    return _ROLES.get("roles", (), lambda: roles, values=(roles,))
+    return _ROLES.get(state.lineage, (), lambda: roles, values=(roles,))
 
 
 def _finding_of(placements: tuple[PcsPlacement, ...]) -> dict[str, str]:
@@ -265,7 +265,7 @@ def _pods_on_node(
         listed.sort(key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", _role_rank(p.role), p.name))
         return tuple(listed), any(p.highlighted for p in listed)
 
-    key = (node_name, targets)
+    key = (state.lineage, node_name, targets)
     kept, read = _NODE_PODS.previous(key), _NODE_PODS.previous_inputs(key)
     if kept is not None and read is not None and read[0] is bucket and read[1] is roles and read[2] is not finding_of:
         before = read[2]

@@ -6,6 +6,7 @@ two 50k-entry maps on every update would cost milliseconds, and derivations memo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, NamedTuple, TypeAlias, TypeVar
 
@@ -48,6 +49,9 @@ class Problem:
     reason: str
 
 
+_LINEAGES = itertools.count(1)  # 0 is the line a source's own states form
+
+
 class State(NamedTuple):
     """The root of the state. A NamedTuple: immutable, and the cheapest record to create once per event.
 
@@ -65,6 +69,7 @@ class State(NamedTuple):
     first_at: float | None
     memo: dict[tuple[Derivation, str], tuple[Any, Any]]
     metrics: Map[MetricsKey, Any] = _EMPTY_MAP  # scraped samples, bounded per pod and source (reducers/metrics.py)
+    lineage: int = 0  # which line of states this one descends from: a preview's fork gets its own (``branched``)
 
     def __eq__(self, other: object) -> bool:
         return self is other
@@ -74,6 +79,12 @@ class State(NamedTuple):
 
     def __hash__(self) -> int:
         return id(self)
+
+    def branched(self) -> State:
+        """This state as the start of a line of its own (a preview's predicted states descend from it): derivations
+        carried over between states (reducers/carryover.py) key their entries by lineage, so folding a preview
+        never overwrites what the live feed carries from one state to the next."""
+        return self._replace(lineage=next(_LINEAGES), memo={})
 
     # ------------------------------------------------------------------ reading
 

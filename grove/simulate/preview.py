@@ -235,6 +235,7 @@ def describe(event: Event, before: State) -> str | None:
 
 def preview(state: State, intents: Sequence[Intent], *, pod_start: float | None = None) -> Preview:
     """Simulate what Grove does with ``intents`` from ``state``; raises ``PreviewError`` for unknown targets."""
+    state = state.branched()  # the predicted states carry their derivations in a line of their own
     targets = targets_of(state, intents)
     seconds, source = pod_start_of(_workload_pods(state, targets), pod_start)
     sim = Simulation(state, pod_start=seconds)

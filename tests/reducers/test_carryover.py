@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from grove.events import kinds
-from grove.events.model import Applied, Event, Listed, Removed
+from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recordings.reader import Recording
 from grove.reducers import carryover, gpu, health, hierarchy, placement, reports
 from grove.reducers.carryover import CarryOver
@@ -185,8 +185,8 @@ def test_carried_derivations_equal_fresh_ones_under_odd_changes(seed: int) -> No
 
 def test_a_preview_and_a_live_feed_interleaved_derive_what_each_derives_alone() -> None:
     """Arborist folds the live feed while a scale or restart dialog folds a preview forked from it, in one process:
-    both sets of states meet the same caches, keyed by (namespace, name), each side's entries overwriting the other's.
-    What each derives, interleaved, equals what it derives from scratch."""
+    both sets of states meet the same caches (in lineages of their own, and caches keyed by an object alone are
+    shared). What each derives, interleaved, equals what it derives from scratch."""
     events = list(Recording(ROOT / "replays" / "rolling-update.jsonl").events())
     live = empty_state()
     half = len(events) // 2
@@ -217,3 +217,25 @@ def test_a_preview_and_a_live_feed_interleaved_derive_what_each_derives_alone() 
         state.memo.clear()
         assert carried == _derived(state)
     assert any(s is predicted for s, _ in seen) and any(s is live for s, _ in seen)
+
+
+def test_a_preview_leaves_the_live_feeds_carried_derivations_in_place() -> None:
+    """A preview's states are a lineage of their own (``State.branched``): folding and deriving them does not replace
+    the live feed's entries, so the live feed's next state, whose objects did not change, gets the very same values
+    back instead of building them again."""
+    events = list(Recording(ROOT / "replays" / "rolling-update.jsonl").events())
+    live = empty_state()
+    for event in events[: len(events) // 2]:
+        live = reduce(live, event)
+    before_pcs = hierarchy.build_pcs(live, "prod", "llm-serve")
+    before_placement = placement.placement_for(live, "prod", "llm-serve")
+    before_facts = gpu.node_facts(live)
+    rolled = preview(live, [ScaleClique("prod", "llm-serve-0-decode", 3)])
+    predicted = rolled.final_state
+    assert predicted.lineage != live.lineage and rolled.initial_state.lineage == predicted.lineage
+    assert hierarchy.build_pcs(predicted, "prod", "llm-serve") != before_pcs  # the preview derived its own
+    later = reduce(live, ClockAdvanced(live.now + 1.0))
+    assert later.lineage == live.lineage
+    assert hierarchy.build_pcs(later, "prod", "llm-serve") is before_pcs
+    assert placement.placement_for(later, "prod", "llm-serve") is before_placement
+    assert gpu.node_facts(later) is before_facts
