@@ -17,6 +17,7 @@ from immutables import Map
 from grove.events import kinds
 from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
 from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
+from grove.reducers.metrics import recreated, without_pods
 from grove.reducers.reduce import reduce
 from grove.reducers.state import IndexKey, ObjKey, State, empty_state
 
@@ -98,8 +99,19 @@ def _write_kind(
     return mutation.finish()
 
 
-def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: float | None) -> State:
-    """The state after a run: ``base`` with each object's latest version, indexes updated once per object."""
+def _freeze(
+    base: State, latest: Latest, revision: int, now: float, first_at: float | None, removed_pods: set[ObjKey]
+) -> State:
+    """The state after a run: ``base`` with each object's latest version, indexes updated once per object; the
+    samples of pods removed in the run (or re-created under their name) go with them."""
+    metrics = base.metrics
+    if metrics:
+        old_pods = base.objects.get(kinds.POD, _EMPTY)
+        for key, new in latest.get(kinds.POD, {}).items():
+            if key in metrics and (new is None or recreated(old_pods.get(key), new)):
+                removed_pods.add(key)
+        metrics = without_pods(metrics, removed_pods)
+    removed_pods.clear()
     objects = base.objects.mutate()
     buckets = _Buckets(base)
     for kind, changed in latest.items():
@@ -118,7 +130,7 @@ def _freeze(base: State, latest: Latest, revision: int, now: float, first_at: fl
         base.problems,
         first_at,
         {},
-        base.metrics,
+        metrics,
         base.lineage,
     )
 
@@ -130,6 +142,8 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
     runs: _Runs = {kind: (info.namespaced, {}) for kind, info in kinds.KINDS.items()}
     run_start = current.revision
     revision, now, first_at = current.revision, current.now, current.first_at
+    pod_run = runs[kinds.POD][1]
+    removed_pods: set[ObjKey] = set()  # pods removed in the run, even if applied again since: their samples go
     for event in events:
         typ = type(event)
         if typ is Applied or typ is Removed:
@@ -145,7 +159,12 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
                 except (KeyError, TypeError, AttributeError, IndexError):
                     name = ns = None
                 if type(name) is str and name and type(ns) is str and (ns or not scoped):
-                    changed[(ns if scoped else "", name)] = obj if typ is Applied else None
+                    if typ is Applied:
+                        changed[(ns if scoped else "", name)] = obj
+                    else:
+                        changed[(ns if scoped else "", name)] = None
+                        if changed is pod_run:
+                            removed_pods.add((ns, name))
                     revision += 1
                     at = event.at
                     if at > now:
@@ -162,11 +181,14 @@ def fold(events: Iterable[Event], state: State | None = None) -> State:
             continue
         # Anything else ends the run (an empty run changes nothing): the reference reducer takes the event.
         if revision != run_start:
-            current = _freeze(current, _taken(runs), revision, now, first_at)
+            current = _freeze(current, _taken(runs), revision, now, first_at, removed_pods)
+            pod_run = runs[kinds.POD][1]
         current = reduce(current, event)
         revision, now, first_at = current.revision, current.now, current.first_at
         run_start = revision
-    return _freeze(current, _taken(runs), revision, now, first_at) if revision != run_start else current
+    if revision == run_start:
+        return current
+    return _freeze(current, _taken(runs), revision, now, first_at, removed_pods)
 
 
 def _taken(runs: _Runs) -> Latest:

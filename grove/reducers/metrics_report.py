@@ -24,6 +24,7 @@ from grove.events.model import Histogram, MetricsSampled
 from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
 from grove.reducers.hierarchy import build_pcs
+from grove.reducers.metrics import samples_of
 from grove.reducers.quantiles import Quantile, buckets_increase, counter_increase, histogram_quantile
 from grove.reducers.state import MetricsKey, State
 
@@ -109,10 +110,7 @@ class MetricsReport:
 
 def _keys_by_pod(state: State) -> Mapping[tuple[str, str], tuple[MetricsKey, ...]]:
     def build() -> dict[tuple[str, str], tuple[MetricsKey, ...]]:
-        out: dict[tuple[str, str], list[MetricsKey]] = {}
-        for key in state.metrics:
-            out.setdefault((key[0], key[1]), []).append(key)
-        return {pod: tuple(keys) for pod, keys in out.items()}
+        return {pod: tuple((*pod, source) for source in sources) for pod, sources in state.metrics.items()}
 
     return state.memoised(METRICS_KEYS, "", id(state.metrics), build)
 
@@ -183,7 +181,7 @@ def _figures(
     gpu_oldest: float | None = None
     for pod in pods:
         for key in keys_by_pod.get(pod, ()):
-            samples = state.metrics[key]
+            samples = samples_of(state.metrics, key)
             if key[2] == "dcgm":
                 latest = _latest(samples, at)
                 if latest is not None and not latest.problem:
@@ -390,7 +388,7 @@ def _problems(state: State, namespace: str, pods: Sequence[tuple[str, str]], at:
     by_problem: dict[str, list[str]] = {}
     for pod in [*pods, (namespace, "")]:
         for key in keys_by_pod.get(pod, ()):
-            latest = _latest(state.metrics[key], at)
+            latest = _latest(samples_of(state.metrics, key), at)
             if latest is not None and latest.problem:
                 by_problem.setdefault(latest.problem, []).append(pod[1])
     lines = []
@@ -415,7 +413,7 @@ def _history(
         for pod in pods:
             for key in keys_by_pod.get(pod, ()):
                 if key[2] != "dcgm":
-                    moments.update(round(s.at) for s in state.metrics[key] if s.at <= state.now)
+                    moments.update(round(s.at) for s in samples_of(state.metrics, key) if s.at <= state.now)
         points = []
         for moment in sorted(moments)[-HISTORY_POINTS:]:
             figures, _, _, _ = _figures(state, role, pods, moment + 0.5, window)

@@ -24,7 +24,7 @@ from grove.events.model import (
     SourceHealthChanged,
 )
 from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
-from grove.reducers.metrics import with_sample
+from grove.reducers.metrics import keeps_sample, recreated, with_sample, without_pods
 from grove.reducers.state import IndexKey, ObjKey, Problem, SourceState, State, empty_state
 
 _EMPTY: Map[Any, Any] = Map()
@@ -175,7 +175,7 @@ def _apply(state: State, event: Applied) -> State:
         state.problems,
         state.first_at if state.first_at is not None else at,
         {},
-        state.metrics,
+        without_pods(state.metrics, (key,)) if kind == kinds.POD and recreated(old, event.object) else state.metrics,
         state.lineage,
     )
 
@@ -189,13 +189,16 @@ def _remove(state: State, event: Removed) -> State:
         return _with_problem(state, event.at, kind, "?", key)
     kind_map = state.objects.get(kind, _EMPTY)
     old = kind_map.get(key)
-    if old is None:
+    if old is None:  # samples of a pod never seen (no pods listed yet) go all the same
+        if kind == kinds.POD and key in state.metrics:
+            return _replace(state, event.at, metrics=without_pods(state.metrics, (key,)))
         return _bump(state, event.at)
     return _replace(
         state,
         event.at,
         objects=_with_kind(state.objects, kind, kind_map.delete(key)),
         indexes=_reindex(state.indexes, kind, key, old, None),
+        metrics=without_pods(state.metrics, (key,)) if kind == kinds.POD else state.metrics,
     )
 
 
@@ -216,17 +219,23 @@ def _listed(state: State, event: Listed) -> State:
             continue
         new_objects[key] = obj
     indexes = state.indexes
+    gone: list[ObjKey] = []  # pods whose samples go with them
+    pods = kind == kinds.POD and bool(state.metrics)
     with old_map.mutate() as kind_map:
         for key, old in old_map.items():
             if (scope is None or key[0] == scope) and key not in new_objects:
                 del kind_map[key]
                 indexes = _reindex(indexes, kind, key, old, None)
+                if pods:
+                    gone.append(key)
         for key, obj in new_objects.items():
             previous = old_map.get(key)
             if previous is obj:
                 continue
             kind_map[key] = obj
             indexes = _reindex(indexes, kind, key, previous, obj)
+            if pods and recreated(previous, obj):
+                gone.append(key)
         finished = kind_map.finish()
     return _replace(
         state,
@@ -235,6 +244,7 @@ def _listed(state: State, event: Listed) -> State:
         indexes=indexes,
         listed=state.listed | {kind},
         problems=problems,
+        metrics=without_pods(state.metrics, gone),
     )
 
 
@@ -263,6 +273,9 @@ def _compacted(state: State, event: Compacted) -> State:
 
 
 def _sampled(state: State, event: MetricsSampled) -> State:
+    """The sample kept with its pod's others, unless the pod is not in the state (reducers/metrics.py)."""
+    if not keeps_sample(state.objects.get(kinds.POD), kinds.POD in state.listed, event):
+        return _bump(state, event.at)
     return _replace(state, event.at, metrics=with_sample(state.metrics, event))
 
 

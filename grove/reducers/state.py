@@ -68,7 +68,7 @@ class State(NamedTuple):
     problems: Map[str, Problem]
     first_at: float | None
     memo: dict[tuple[Derivation, str], tuple[Any, Any]]
-    metrics: Map[MetricsKey, Any] = _EMPTY_MAP  # scraped samples, bounded per pod and source (reducers/metrics.py)
+    metrics: Map[ObjKey, Any] = _EMPTY_MAP  # (namespace, pod) -> source -> scraped samples (reducers/metrics.py)
     lineage: int = 0  # which line of states this one descends from: a preview's fork gets its own (``branched``)
 
     def __eq__(self, other: object) -> bool:

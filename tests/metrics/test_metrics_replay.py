@@ -3,6 +3,7 @@ the bundled recording regenerates to the same bytes."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 from pathlib import Path
@@ -12,13 +13,13 @@ from grove.events.access import ClusterAccess
 from grove.events.kube import Http
 from grove.events.metrics_scrape import MetricsScraper
 from grove.events.model import Listed, MetricsSampled
-from grove.events.recordings.compaction import compacted_events
+from grove.events.recordings.compaction import AT_TOLERANCE, compacted_events
 from grove.events.recordings.format import Header
 from grove.events.recordings.random_access import EventLines
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
 from grove.reducers.batch import fold
-from grove.reducers.metrics import MAX_SAMPLES, with_sample
+from grove.reducers.metrics import MAX_SAMPLES, Metrics, with_sample
 from grove.reducers.metrics_report import metrics_report
 from grove.reducers.reduce import fold_one_by_one
 from grove.views.serialize import to_data
@@ -91,11 +92,11 @@ def test_metrics_replay_at_an_offset(capsys: object) -> None:
 def test_series_stay_bounded_and_in_time_order() -> None:
     from immutables import Map
 
-    metrics: Map[tuple[str, str, str], object] = Map()
+    metrics: Metrics = Map()
     for i in range(MAX_SAMPLES + 10):
         metrics = with_sample(metrics, MetricsSampled(float(i), "ns", "p", "vllm", {"running": float(i)}))
     metrics = with_sample(metrics, MetricsSampled(50.5, "ns", "p", "vllm", {"running": -1.0}))
-    samples = metrics[("ns", "p", "vllm")]
+    samples = metrics[("ns", "p")]["vllm"]
     assert len(samples) == MAX_SAMPLES
     assert [s.at for s in samples] == sorted(s.at for s in samples)
     assert samples[-1].at == MAX_SAMPLES + 9
@@ -106,3 +107,19 @@ def test_the_bundled_recording_regenerates_to_the_same_bytes() -> None:
         [sys.executable, "scripts/make_metrics_replay.py", "--check"], cwd=ROOT, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_the_bundled_recording_compacted_at_any_moment_holds_the_samples_of_every_event() -> None:
+    recording = Recording(BUNDLED)
+    start = recording.header.start
+    everything = list(recording.events())
+    pods_seen = {(e.namespace, e.pod) for e in everything if isinstance(e, MetricsSampled) and e.pod}
+    for offset in (20.0, 60.0, 90.0, 130.0, None):
+        until = None if offset is None else start + offset
+        limit = float("inf") if until is None else until + AT_TOLERANCE
+        full = fold(itertools.takewhile(lambda e, limit=limit: e.at <= limit, everything))  # as a replay stops
+        compacted = fold(compacted_events(recording, until))
+        assert dict(compacted.metrics.items()) == dict(full.metrics.items()), offset
+        pods_there = set(full.objects.get("Pod", {}).keys())
+        assert set(full.metrics.keys()) - {(ns, "") for ns, _ in pods_there} <= pods_there, offset
+    assert len(pods_seen) > len(full.metrics), "the rolling update replaced pods: their samples went with them"

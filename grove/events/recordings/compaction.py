@@ -13,6 +13,10 @@ problems, sources, clock); only the revision counter, which counts events, is lo
 Lines without the change head (hand-written or older recordings) are decoded in full and compacted all the same. A
 superseded line is checked for its shape (the head, a closing brace) but not parsed in full. Line numbers, needed
 only to report a bad line, are counted when one is found.
+
+Metrics samples are folded after the run they fall in (a sample keeps to the pods the state holds: the run must be
+folded first), and a run is cut where a pod with a sample waiting changes again: each pod's samples keep their order
+with its own changes, so a compacted replay keeps and drops the samples a full one does (reducers/metrics.py).
 """
 
 from __future__ import annotations
@@ -20,7 +24,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import cast
 
-from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
+import orjson
+
+from grove.events import kinds
+from grove.events.model import Applied, ClockAdvanced, Event, Listed, MetricsSampled, Removed
 from grove.events.recordings.files import CUT_OFF
 from grove.events.recordings.format import RecordingError
 from grove.events.recordings.line_heads import ANY_TIME, CHANGE, CLOCK
@@ -57,6 +64,9 @@ class _Reader:
         self.decoded_pending = False  # some pending changes are decoded events (not only offsets)
         self._early: dict[int, Event | RecordingError] = {}  # lines decoded ahead of their turn, by offset
         self._last_run: tuple[set[int], ByKind, list[Event]] | None = None  # see _decode_last_run
+        self.held: list[MetricsSampled] = []  # the run's samples, folded after it (see the module docstring)
+        self.held_pods: set[tuple[str, str]] = set()  # the pods they sample
+        self.held_keys: set[bytes] = set()  # and those pods' raw keys, as a skimmed run names them
 
     def events(self) -> Iterator[Event]:
         if self.recording.header.version != 1:  # older versions need their upgrades: read every event
@@ -95,6 +105,8 @@ class _Reader:
             for items, past in skims:
                 for item in items:
                     if isinstance(item, tuple):
+                        if self.held_keys and not self.held_keys.isdisjoint(item[0]):
+                            yield from self._flush()  # a pod sampled in this run changes again
                         self._take_run(item)
                     else:
                         yield from self._other(item)
@@ -176,7 +188,14 @@ class _Reader:
             raise _Past
         if t > self.latest_t:
             self.latest_t = t
-        if isinstance(event, Applied | Removed) and (key := reducer_key(event.kind, event.object)) is not None:
+        if isinstance(event, MetricsSampled):
+            self.held.append(event)
+            if event.pod and (event.namespace, event.pod) not in self.held_pods:
+                self.held_pods.add((event.namespace, event.pod))
+                self.held_keys.add(b'"kind":"Pod","key":' + orjson.dumps([event.namespace, event.pod]))
+        elif isinstance(event, Applied | Removed) and (key := reducer_key(event.kind, event.object)) is not None:
+            if event.kind == kinds.POD and key in self.held_pods:
+                yield from self._flush()
             self.pending[(event.kind, *key)] = (pos, event)
             self.decoded_pending = True
         elif isinstance(event, Listed):  # a full set replaces what came before it: end the run first
@@ -194,7 +213,10 @@ class _Reader:
         after every other line of the run, so they are taken last.
         """
         pending, self.pending = self.pending, {}
+        held, self.held = self.held, []
+        self.held_pods, self.held_keys = set(), set()
         if not pending:
+            yield from held
             return
         done, early_by_kind, early_unkeyed = (
             self._last_run if last and self._last_run is not None else (set[int](), new_run(), list[Event]())
@@ -220,6 +242,7 @@ class _Reader:
         if run is not None:
             yield run
         yield from unkeyed
+        yield from held
 
     def _every_event(self) -> Iterator[Event]:
         for event in self.recording.events():

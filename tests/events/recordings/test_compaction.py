@@ -19,6 +19,7 @@ from grove.events.model import (
     Compacted,
     Event,
     Listed,
+    MetricsSampled,
     Removed,
     SourceHealthChanged,
     SourceStatus,
@@ -72,6 +73,7 @@ steps = st.lists(
             st.tuples(st.just("list"), st.lists(pods, max_size=3), st.sampled_from([None, "prod"])),
             st.tuples(st.just("clock")),
             st.tuples(st.just("source"), st.sampled_from([SourceStatus.LIVE, SourceStatus.RECONNECTING])),
+            st.tuples(st.just("sample"), pods, st.booleans()),  # a scrape of that pod (or, True, namespace-wide)
         ),
     ),
     max_size=30,
@@ -79,11 +81,25 @@ steps = st.lists(
 
 
 def _events(spec: list[Any]) -> list[Event]:
+    """The steps as events; a pod removed and applied again under its name is another pod, with a new uid."""
     out: list[Event] = []
     t = START
+    generation: dict[tuple[str, str], int] = {}
+
+    def uid(obj: dict[str, Any]) -> dict[str, Any]:
+        meta = obj["metadata"]
+        pod = (meta["namespace"], meta["name"])
+        return {**obj, "metadata": {**meta, "uid": f"uid-{pod[1]}-{generation.get(pod, 0)}"}}
+
     for gap, step in spec:
         t += gap * 0.5
         match step:
+            case ("apply", "Pod", obj):
+                out.append(Applied(t, "Pod", uid(obj)))
+            case ("remove", "Pod", obj):
+                out.append(Removed(t, "Pod", uid(obj)))
+                pod = (obj["metadata"]["namespace"], obj["metadata"]["name"])
+                generation[pod] = generation.get(pod, 0) + 1
             case ("apply", kind, obj):
                 out.append(Applied(t, kind, obj))
             case ("remove", kind, obj):
@@ -91,7 +107,11 @@ def _events(spec: list[Any]) -> list[Event]:
             case ("odd", (kind, obj)):
                 out.append(Applied(t, kind, obj))
             case ("list", objs, namespace):
-                out.append(Listed(t, "Pod", tuple(objs), namespace))
+                out.append(Listed(t, "Pod", tuple(uid(o) for o in objs), namespace))
+            case ("sample", obj, wide):
+                meta = obj["metadata"]
+                series = {"running": float(len(out))}
+                out.append(MetricsSampled(t, meta["namespace"], "" if wide else meta["name"], "vllm", series))
             case ("clock",):
                 out.append(ClockAdvanced(t))
             case ("source", status):
@@ -112,6 +132,11 @@ def _same(a: State, b: State) -> None:
     assert a.listed == b.listed
     assert set(a.problems.keys()) == set(b.problems.keys())
     assert (a.now, a.first_at) == (b.now, b.first_at)
+    assert _samples(a) == _samples(b)
+
+
+def _samples(state: State) -> dict[tuple[str, str], dict[str, Any]]:
+    return {pod: dict(sources.items()) for pod, sources in state.metrics.items()}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -364,3 +389,39 @@ def test_a_moment_asked_for_exactly_includes_what_happened_at_it(tmp_path: Path,
     write_recording(path, Header(start=start), events)
     state = fold(compacted_events(Recording(str(path)), start + offset))
     assert [name for _, name in state.of_kind("Pod")] == [at["metadata"]["name"]]
+
+
+def test_metrics_samples_keep_their_order_with_their_pods_changes(tmp_path: Path) -> None:
+    """A compacted replay keeps the samples a full one keeps: of pods that exist, since they were (re-)created."""
+    p0, p1 = _pod(0, 0, "prod", "Running"), _pod(1, 0, "prod", "Running")
+    p1_again = {**p1, "metadata": {**p1["metadata"], "uid": "uid-p1-again"}}
+
+    def sample(t: float, pod: str) -> MetricsSampled:
+        return MetricsSampled(START + t, "prod", pod, "vllm", {"running": t})
+
+    events: list[Event] = [
+        Listed(START, "Pod", (p0,)),
+        Applied(START + 1, "Pod", p1),  # created in the run: its samples come after it
+        sample(2, p1["metadata"]["name"]),
+        sample(2, p0["metadata"]["name"]),
+        Removed(START + 3, "Pod", p0),  # deleted after its sample: the sample goes
+        sample(4, p0["metadata"]["name"]),  # a scrape that raced the deletion: not kept
+        Removed(START + 5, "Pod", p1),
+        Applied(START + 6, "Pod", p1_again),  # another pod under the name: only its own samples
+        sample(7, p1["metadata"]["name"]),
+        MetricsSampled(START + 7, "prod", "", "dcgm", {}, "no DCGM exporter found"),  # namespace-wide: kept
+    ]
+    path = tmp_path / "r.jsonl"
+    write_recording(path, Header(start=START), events)
+    full = fold(Recording(path).events())
+    held = {pod: {s: [e.at - START for e in v] for s, v in sources.items()} for pod, sources in full.metrics.items()}
+    assert held == {
+        ("prod", p1["metadata"]["name"]): {"vllm": [7.0]},
+        ("prod", ""): {"dcgm": [7.0]},
+    }
+    _same(fold(list(compacted_events(Recording(path)))), full)
+    _same(fold_one_by_one(list(compacted_events(Recording(path)))), full)
+    for cut in (2.0, 3.0, 4.0, 6.0):
+        until = START + cut
+        upto = [e for e in Recording(path).events() if e.at <= until]
+        _same(fold(compacted_events(Recording(path), until)), fold(upto))
