@@ -335,7 +335,7 @@ def collecting(state: State, namespace: str, pcs: str, window: float, role: str 
         for key in keys_by_pod.get(pod, ()):
             if key[2] == "dcgm":
                 continue
-            upto = _upto(state.metrics[key], state.now)
+            upto = _upto(samples_of(state.metrics, key), state.now)
             oldest_good = next((s for s in upto if not s.problem), None)
             if oldest_good is not None:
                 first = oldest_good.at if first is None else min(first, oldest_good.at)
