@@ -22,7 +22,7 @@ from grove.events.model import Event
 from grove.events.recordings.format import Header
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.state import State
 from grove.simulate.synthetic import synthetic_events
 

@@ -18,7 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from grove.events.exposition import detect_engine, engine_series, parse_samples
 from grove.events.model import Listed, MetricsSampled
-from grove.reducers.metrics_report import metrics_report
+from grove.reducers.derive.metrics_report import metrics_report
 from grove.reducers.reduce import fold_one_by_one, reduce
 
 TTFT = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0]

@@ -15,7 +15,7 @@ import statistics
 import time
 
 from grove.events import kinds
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.simulate.fit import fit
 from grove.simulate.intent import ChangeTemplate
 from grove.simulate.preview import preview

@@ -31,9 +31,9 @@ sys.path.insert(0, str(ROOT))
 from grove.events.gc_pause import cyclic_gc_paused  # noqa: E402
 from grove.events.model import Event, Listed  # noqa: E402
 from grove.events.recordings.codec import strip_object  # noqa: E402
-from grove.reducers.hierarchy import pcs_names  # noqa: E402
-from grove.reducers.reduce import fold  # noqa: E402
-from grove.reducers.reports import health_report, status_report, topology_report  # noqa: E402
+from grove.reducers.batch import fold  # noqa: E402
+from grove.reducers.derive.hierarchy import pcs_names  # noqa: E402
+from grove.reducers.derive.reports import health_report, status_report, topology_report  # noqa: E402
 from grove.reducers.state import State  # noqa: E402
 from grove.simulate.synthetic import SyntheticCluster  # noqa: E402
 

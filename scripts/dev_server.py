@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grove.events.model import Applied, Listed, Removed
 from grove.events.recordings.reader import Recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from tests.support.kube_server import KubeServer, write_kubeconfig
 
 

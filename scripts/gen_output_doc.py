@@ -9,7 +9,7 @@ from pathlib import Path
 
 import attrs
 
-from grove.reducers import metrics_report, reports
+from grove.reducers.derive import metrics_report, reports
 from grove.views import compare, plan
 from grove.views.serialize import API_VERSION, _camel
 

@@ -26,7 +26,7 @@ from grove.events.model import Event, Histogram, MetricsSampled
 from grove.events.recordings.codec import event_to_json
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
-from grove.reducers.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import build_pcs
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
     from grove.commands.source import Scope
     from grove.commands.targets import resolve_targets
-    from grove.reducers.reports import HealthReport, health_report
+    from grove.reducers.derive.reports import HealthReport, health_report
     from grove.reducers.state import State
     from grove.views.health import render_health
 

@@ -73,12 +73,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _report(state: Any, scope: Any, args: argparse.Namespace, window: float) -> Any:
     from grove.commands.targets import resolve_targets
-    from grove.reducers.metrics_report import metrics_report
+    from grove.reducers.derive.metrics_report import metrics_report
 
     ((namespace, name),) = resolve_targets(state, scope, args.name)
     report = metrics_report(state, namespace, name, window, role=args.role)
     if args.role and not report.roles:
-        from grove.reducers.metrics_report import metrics_report as all_roles
+        from grove.reducers.derive.metrics_report import metrics_report as all_roles
 
         known = ", ".join(r.role for r in all_roles(state, namespace, name, window).roles) or "none"
         raise UserError(f"role {args.role!r} not found in PodCliqueSet {name!r} (roles: {known})")
@@ -102,7 +102,7 @@ def _print(args: argparse.Namespace, report: Any) -> int:
 
 def workload_pods(state: Any, namespace: str, pcs: str) -> list[Any]:
     """The pods of the PodCliqueSet that exist now (objects, for their ports, labels and nodes)."""
-    from grove.reducers.hierarchy import build_pcs
+    from grove.reducers.derive.hierarchy import build_pcs
 
     pods = []
     for clique in build_pcs(state, namespace, pcs).cliques():
@@ -198,7 +198,7 @@ def recording_scrapes(
 ) -> tuple[Callable[[Any], None], ScrapeLoop]:
     """For ``record --metrics``: a sink that folds the recorded events (to know the workloads' pods) and writes them,
     and a scrape loop writing samples of every PodCliqueSet's pods through the same sink."""
-    from grove.reducers.hierarchy import pcs_names
+    from grove.reducers.derive.hierarchy import pcs_names
     from grove.reducers.reduce import reduce
     from grove.reducers.state import empty_state
 
@@ -224,7 +224,7 @@ def recording_scrapes(
 
 def feed_scrapes(args: argparse.Namespace, feed: Any) -> ScrapeLoop:
     """For ``tui --metrics``: scrape every PodCliqueSet's pods of the feed's newest state into the feed."""
-    from grove.reducers.hierarchy import pcs_names
+    from grove.reducers.derive.hierarchy import pcs_names
 
     def pods() -> list[Any]:
         state = feed.state
@@ -245,7 +245,7 @@ class WatchScreen:
         self.shown_at = 0.0
 
     def frame(self, state: Any, namespace: str, name: str, now: float) -> Any:
-        from grove.reducers.metrics_report import collecting, covers_window, metrics_report
+        from grove.reducers.derive.metrics_report import collecting, covers_window, metrics_report
         from grove.views.metrics import render_collecting, render_watched
 
         if self.report is None or now - self.shown_at >= self.window:

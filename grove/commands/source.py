@@ -19,7 +19,8 @@ from grove.events.model import Event, SourceStatus
 from grove.events.recordings.compaction import compacted_events
 from grove.events.recordings.format import RecordingError
 from grove.events.recordings.reader import Recording
-from grove.reducers.reduce import fold, reduce
+from grove.reducers.batch import fold
+from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 
 

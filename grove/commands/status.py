@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
     from grove.commands.source import Scope
     from grove.commands.targets import resolve_targets
-    from grove.reducers.reports import StatusReport, status_report
+    from grove.reducers.derive.reports import StatusReport, status_report
     from grove.reducers.state import State
     from grove.views.status import render_status
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grove.commands.errors import UserError
 from grove.commands.source import Scope
-from grove.reducers.hierarchy import pcs_names
+from grove.reducers.derive.hierarchy import pcs_names
 from grove.reducers.state import State
 
 

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.source import Scope
     from grove.commands.targets import resolve_targets
     from grove.events import kinds
-    from grove.reducers.reports import TopologyReport, topology_report
+    from grove.reducers.derive.reports import TopologyReport, topology_report
     from grove.reducers.state import State
     from grove.views.topology import render_topology
 

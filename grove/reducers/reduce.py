@@ -296,13 +296,6 @@ def reduce(state: State, event: Event) -> State:
     return handler(state, event) if handler is not None else state
 
 
-def fold(events: Iterable[Event], state: State | None = None) -> State:
-    """Fold a finite sequence of events (a replay) into one state (see ``batch.fold``, which does it faster)."""
-    from grove.reducers.batch import fold as batch_fold
-
-    return batch_fold(events, state)
-
-
 def fold_one_by_one(events: Iterable[Event], state: State | None = None) -> State:
     """The reference fold: ``reduce`` applied to each event in turn."""
     current = state if state is not None else empty_state()

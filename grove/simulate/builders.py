@@ -6,8 +6,8 @@ import copy
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from grove.reducers.derive.pods import GATE
 from grove.reducers.fields import GPU_PRODUCT_LABEL, GPU_RESOURCE, HOSTNAME_KEY
-from grove.reducers.pods import GATE
 from grove.simulate.conditions import condition
 from grove.simulate.names import DEFAULT_SCHEDULER, DEFAULT_TOLERATIONS, GROVE_GROUP, Obj, sorted_map, ts
 

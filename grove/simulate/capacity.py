@@ -1,9 +1,9 @@
 """What every node can still take: GPUs free (allocatable minus what bound, unfinished pods request) and whether a pod
 may land there at all (Ready, schedulable, taints, node selector, required node affinity).
 
-The starting figures are the GPU accounting every view shows (``grove.reducers.gpu.node_gpus``), so a preview, ``fit``
-and ``topology`` agree on free GPUs; the ledger then follows the pods the simulation binds and removes, counted with
-the same request rule (``grove.reducers.pods.gpu_request``).
+The starting figures are the GPU accounting every view shows (``grove.reducers.derive.gpu.node_gpus``), so a
+preview, ``fit`` and ``topology`` agree on free GPUs; the ledger then follows the pods the simulation binds and
+removes, counted with the same request rule (``grove.reducers.derive.pods.gpu_request``).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.gpu import node_gpus
-from grove.reducers.pods import gpu_request, is_finished
+from grove.reducers.derive.gpu import node_gpus
+from grove.reducers.derive.pods import gpu_request, is_finished
 from grove.reducers.state import State
 
 _BLOCKING_EFFECTS = frozenset({"NoSchedule", "NoExecute"})

@@ -18,9 +18,9 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.pods import gpu_request
+from grove.reducers.derive.pods import gpu_request
+from grove.reducers.derive.topology import TopologyInfo, resolve
 from grove.reducers.state import State
-from grove.reducers.topology import TopologyInfo, resolve
 from grove.simulate.capacity import Ledger
 from grove.simulate.cluster import Cluster
 from grove.simulate.fork import fork_cluster

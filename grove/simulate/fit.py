@@ -15,8 +15,8 @@ import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
+from grove.reducers.derive.topology import resolve
 from grove.reducers.state import State
-from grove.reducers.topology import resolve
 from grove.simulate.capacity import Ledger
 from grove.simulate.gang_scheduler import GangFit, GangScheduler, Pack, pack_of
 from grove.simulate.intent import Intent

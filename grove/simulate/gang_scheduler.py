@@ -15,7 +15,7 @@ import attrs
 import orjson
 
 from grove.reducers import fields as f
-from grove.reducers.pods import gpu_request
+from grove.reducers.derive.pods import gpu_request
 from grove.simulate.capacity import Ledger, NodeSlot, wanted_product, why_not
 
 FITS = "fits"

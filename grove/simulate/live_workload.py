@@ -13,8 +13,8 @@ from typing import Any
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.hierarchy import clique_template_name
-from grove.reducers.pods import is_ready
+from grove.reducers.derive.hierarchy import clique_template_name
+from grove.reducers.derive.pods import is_ready
 from grove.simulate.builders import object_meta, owner_ref, pod_spec
 from grove.simulate.cluster import Cluster
 from grove.simulate.names import OPERATOR, Obj, grove_hash, sort_deep

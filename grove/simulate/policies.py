@@ -19,7 +19,7 @@ from typing import Any
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.hierarchy import clique_template_name
+from grove.reducers.derive.hierarchy import clique_template_name
 from grove.simulate.engine import Controller, Simulation
 from grove.simulate.intent import ContinueUpdate, DeletePods, Intent, ScaleClique, ScaleGroup, ScaleSet
 from grove.simulate.live_workload import LiveWorkload, clique_parts, template_cliques

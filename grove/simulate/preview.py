@@ -19,9 +19,9 @@ from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recordings.format import Header
 from grove.events.recordings.writer import write_recording
 from grove.reducers import fields as f
-from grove.reducers.health import pcs_state, replica_health_for
-from grove.reducers.hierarchy import build_pcs
-from grove.reducers.placement import placement_for
+from grove.reducers.derive.health import pcs_state, replica_health_for
+from grove.reducers.derive.hierarchy import build_pcs
+from grove.reducers.derive.placement import placement_for
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from grove.simulate.engine import Finding, Simulation

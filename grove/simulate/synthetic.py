@@ -24,8 +24,8 @@ from grove.events import kinds
 from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recordings.format import Header
 from grove.events.recordings.writer import RecordingWriter
+from grove.reducers.derive.pods import GATE
 from grove.reducers.fields import HOSTNAME_KEY
-from grove.reducers.pods import GATE
 from grove.simulate.builders import binding_object, node_ip, node_object, owner_ref, pod_ip
 from grove.simulate.event_objects import event_object
 from grove.simulate.grove_objects import (

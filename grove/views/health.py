@@ -6,9 +6,9 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from grove.reducers.health import ChildHealth, PcsHealth
-from grove.reducers.kube_event_rows import EventRow
-from grove.reducers.reports import HealthReport
+from grove.reducers.derive.health import ChildHealth, PcsHealth
+from grove.reducers.derive.kube_event_rows import EventRow
+from grove.reducers.derive.reports import HealthReport
 from grove.views.common import STATE_STYLE, age, badge, countdown_text, duration, state_text
 from grove.views.outline import Outline
 from grove.views.sources import source_lines

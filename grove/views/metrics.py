@@ -9,7 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from grove.reducers.metrics_report import Collecting, Figure, MetricsReport, RoleMetrics
+from grove.reducers.derive.metrics_report import Collecting, Figure, MetricsReport, RoleMetrics
 from grove.views.common import duration
 
 DASH = "–"

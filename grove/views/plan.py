@@ -19,10 +19,10 @@ import attrs
 from grove.events import kinds
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
-from grove.reducers.placement import placement_for
-from grove.reducers.pods import gpu_request
+from grove.reducers.derive.placement import placement_for
+from grove.reducers.derive.pods import gpu_request
+from grove.reducers.derive.topology import UNKNOWN
 from grove.reducers.state import State
-from grove.reducers.topology import UNKNOWN
 
 API_VERSION = "kubectl-grove/v1"
 KIND = "DeploymentPlan"

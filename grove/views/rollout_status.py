@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 import attrs
 
-from grove.reducers.hierarchy import CliqueNode, build_pcs
-from grove.reducers.rollout import Rollout, rollout_for
+from grove.reducers.derive.hierarchy import CliqueNode, build_pcs
+from grove.reducers.derive.rollout import Rollout, rollout_for
 from grove.reducers.state import State
 from grove.simulate.preview import Preview
 from grove.views.common import duration

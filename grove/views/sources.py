@@ -7,7 +7,7 @@ import re
 from rich.text import Text
 
 from grove.events.model import READABLE_IN
-from grove.reducers.reports import SourceNote
+from grove.reducers.derive.reports import SourceNote
 
 _CONSEQUENCE = {
     "Node": "GPU capacity and topology labels unknown",

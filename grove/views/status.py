@@ -7,9 +7,9 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from grove.reducers.health import ChildHealth
-from grove.reducers.hierarchy import CliqueNode, PcsgNode
-from grove.reducers.reports import PcsStatus, StatusReport
+from grove.reducers.derive.health import ChildHealth
+from grove.reducers.derive.hierarchy import CliqueNode, PcsgNode
+from grove.reducers.derive.reports import PcsStatus, StatusReport
 from grove.views.common import age, badge, countdown_text, ratio_bar, score_text, state_text
 from grove.views.fit import fitted_table
 from grove.views.sources import source_lines

@@ -7,11 +7,11 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.text import Text
 
+from grove.reducers.derive.gpu import GpuTotals, NodeGpu
+from grove.reducers.derive.placement import Finding
+from grove.reducers.derive.reports import PodOnNode, TopologyReport
+from grove.reducers.derive.topology import UNKNOWN, DomainNode, TopologyInfo
 from grove.reducers.fields import HOSTNAME_KEY
-from grove.reducers.gpu import GpuTotals, NodeGpu
-from grove.reducers.placement import Finding
-from grove.reducers.reports import PodOnNode, TopologyReport
-from grove.reducers.topology import UNKNOWN, DomainNode, TopologyInfo
 from grove.views.common import (
     SEVERITY_ICON,
     SEVERITY_STYLE,

@@ -33,7 +33,7 @@ from grove.commands.diagnostics.runner import Deadline, Job, Runner
 from grove.commands.main import main
 from grove.events.model import SourceStatus
 from grove.events.recordings.reader import Recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]

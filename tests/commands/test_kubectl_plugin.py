@@ -15,7 +15,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from grove.events.recordings.reader import Recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from tests.support.kube_server import KubeServer, objects_from_recording, sample_objects
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from grove.commands.record import parse_kinds
 from grove.events.kinds import ALL_KINDS
 from grove.events.model import SourceHealthChanged, SourceStatus
 from grove.events.recordings.reader import Recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from tests.support.kube_server import KubeServer, sample_objects, write_kubeconfig
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,7 @@ from grove.commands.source import Scope
 from grove.commands.watch import _frame
 from grove.events.kinds import ALL_KINDS
 from grove.events.model import Listed, SourceHealthChanged, SourceStatus
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.state import State
 
 GOLDEN = Path(__file__).resolve().parents[1] / "views" / "golden" / "watch-loading.plain.txt"

@@ -13,9 +13,9 @@ from grove.events.model import Applied, Event, Listed, Removed
 from grove.events.recordings.compaction import compacted_events
 from grove.events.recordings.reader import Recording
 from grove.events.slim import slim_object
-from grove.reducers.hierarchy import pcs_names
-from grove.reducers.reduce import fold
-from grove.reducers.reports import health_report, status_report, topology_report
+from grove.reducers.batch import fold
+from grove.reducers.derive.hierarchy import pcs_names
+from grove.reducers.derive.reports import health_report, status_report, topology_report
 from grove.reducers.state import State
 from grove.simulate.synthetic import synthetic_events
 from grove.views.serialize import document, dumps

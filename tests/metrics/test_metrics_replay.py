@@ -19,8 +19,8 @@ from grove.events.recordings.random_access import EventLines
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
 from grove.reducers.batch import fold
+from grove.reducers.derive.metrics_report import metrics_report
 from grove.reducers.metrics import MAX_SAMPLES, Metrics, with_sample
-from grove.reducers.metrics_report import metrics_report
 from grove.reducers.reduce import fold_one_by_one
 from grove.views.serialize import to_data
 from tests.metrics import world as w

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from grove.reducers.quantiles import (
+from grove.reducers.derive.quantiles import (
     Buckets,
     bucket_quantile,
     buckets_increase,

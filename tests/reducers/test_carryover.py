@@ -13,8 +13,9 @@ import pytest
 from grove.events import kinds
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recordings.reader import Recording
-from grove.reducers import carryover, gpu, health, hierarchy, placement, reports
+from grove.reducers import carryover
 from grove.reducers.carryover import CarryOver
+from grove.reducers.derive import gpu, health, hierarchy, placement, reports
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 from grove.simulate.intent import ChangeTemplate, ScaleClique

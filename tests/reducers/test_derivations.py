@@ -10,10 +10,10 @@ import pytest
 from grove.commands.source import fold_recording
 from grove.events.recordings.reader import Recording
 from grove.reducers import carryover, derivation
-from grove.reducers.hierarchy import pcs_names
-from grove.reducers.metrics_report import metrics_report
-from grove.reducers.reports import health_report, status_report, topology_report
-from grove.reducers.rollout import rollout_for
+from grove.reducers.derive.hierarchy import pcs_names
+from grove.reducers.derive.metrics_report import metrics_report
+from grove.reducers.derive.reports import health_report, status_report, topology_report
+from grove.reducers.derive.rollout import rollout_for
 from grove.reducers.state import State
 from grove.views.tui import domains, forest, rolling
 from grove.views.tui.screens import forest as forest_screen

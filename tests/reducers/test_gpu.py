@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from grove.events.model import Listed
-from grove.reducers.gpu import node_gpus, totals_by_product
-from grove.reducers.pods import gpu_request
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
+from grove.reducers.derive.gpu import node_gpus, totals_by_product
+from grove.reducers.derive.pods import gpu_request
 from tests.support import handmade as h
 
 

@@ -5,9 +5,10 @@ from typing import Any
 import pytest
 
 from grove.events.model import ClockAdvanced, Listed
-from grove.reducers.health import health_for
-from grove.reducers.hierarchy import build_forest, build_pcs
-from grove.reducers.reduce import fold, reduce
+from grove.reducers.batch import fold
+from grove.reducers.derive.health import health_for
+from grove.reducers.derive.hierarchy import build_forest, build_pcs
+from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from tests.support import handmade as h
 

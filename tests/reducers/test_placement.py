@@ -5,8 +5,8 @@ from typing import Any
 import pytest
 
 from grove.events.model import Listed
-from grove.reducers.placement import placement_for
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
+from grove.reducers.derive.placement import placement_for
 from grove.reducers.state import State
 from tests.support import fragmented
 from tests.support import handmade as h

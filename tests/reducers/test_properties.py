@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grove.events.model import Applied, Event, Listed, Removed
+from grove.reducers.batch import fold
 from grove.reducers.indexes import INDEXES, VALUED
-from grove.reducers.reduce import fold
 from grove.reducers.state import State
 from tests.support import handmade as h
 

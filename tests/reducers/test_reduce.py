@@ -4,7 +4,8 @@ from typing import Any
 
 from grove.events.model import Applied, ClockAdvanced, Listed, Removed, SourceHealthChanged, SourceStatus
 from grove.reducers import indexes as ix
-from grove.reducers.reduce import fold, reduce
+from grove.reducers.batch import fold
+from grove.reducers.reduce import reduce
 from grove.reducers.state import empty_state
 from tests.support import handmade as h
 

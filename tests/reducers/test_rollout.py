@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from grove.events.model import Listed
-from grove.reducers.reduce import fold
-from grove.reducers.rollout import rollout_for
+from grove.reducers.batch import fold
+from grove.reducers.derive.rollout import rollout_for
 from grove.reducers.state import State
 from tests.support import handmade as h
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from grove.events.model import Listed, SourceHealthChanged, SourceStatus
-from grove.reducers.gpu import node_gpus
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
+from grove.reducers.derive.gpu import node_gpus
+from grove.reducers.derive.topology import UNLABELLED, Level, domain_tree, node_value, resolve
 from grove.reducers.state import State
-from grove.reducers.topology import UNLABELLED, Level, domain_tree, node_value, resolve
 from tests.support import handmade as h
 
 T0 = 1_793_610_000.0

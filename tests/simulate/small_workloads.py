@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from grove.events import kinds
 from grove.reducers import fields as f
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.state import State
 from grove.simulate.cluster import Cluster
 from grove.simulate.grove_objects import members_of

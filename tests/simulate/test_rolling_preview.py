@@ -14,7 +14,8 @@ from grove.events import kinds
 from grove.events.model import Applied, Event
 from grove.events.recordings.reader import Recording
 from grove.reducers import fields as f
-from grove.reducers.reduce import fold, reduce
+from grove.reducers.batch import fold
+from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleClique, ScaleGroup
 from grove.simulate.preview import Preview, PreviewError, figures, preview, write_preview_recording

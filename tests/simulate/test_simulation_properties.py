@@ -28,7 +28,8 @@ from grove.events import kinds
 from grove.events.model import Applied
 from grove.events.recordings.reader import Recording
 from grove.reducers import fields as f
-from grove.reducers.reduce import fold, reduce
+from grove.reducers.batch import fold
+from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from grove.simulate.intent import ChangeTemplate, ContinueUpdate, ScaleGroup, ScaleSet
 from grove.simulate.preview import Preview, preview, write_preview_recording

@@ -946,7 +946,7 @@ def sample_objects(namespace: str = "demo", pods: int = 4, nodes: int = 2) -> di
 def objects_from_recording(path: str | Path) -> dict[str, list[dict[str, Any]]]:
     """The final state of a recording (folded), as objects per kind to seed a server with."""
     from grove.events.recordings.reader import Recording
-    from grove.reducers.reduce import fold
+    from grove.reducers.batch import fold
 
     state = fold(Recording(path).events())
     return {kind: [dict(o) for o in state.of_kind(kind).values()] for kind in KINDS if state.count(kind)}

@@ -25,7 +25,7 @@ from grove.events.recordings.format import BUNDLE_MEMBER, Header
 from grove.events.recordings.writer import RecordingWriter
 from grove.events.redact import Redaction, redact_object, scrub
 from grove.reducers import fields as f
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.state import State
 from grove.views.common import duration
 

@@ -27,8 +27,8 @@ from grove.events.kube import Discovery, Forbidden, Http, NotFound, TransportErr
 from grove.events.model import KubeObject
 from grove.events.redact import Redaction, scrub_log
 from grove.reducers import fields as f
-from grove.reducers.kube_event_rows import event_time
-from grove.reducers.pods import has_failed_container, is_grove_pod, is_ready, restarts
+from grove.reducers.derive.kube_event_rows import event_time
+from grove.reducers.derive.pods import has_failed_container, is_grove_pod, is_ready, restarts
 
 OPERATOR_SELECTOR = "app.kubernetes.io/name=grove-operator"  # the Grove Helm chart's deployment.labels
 OPERATOR_NAME = "grove-operator"

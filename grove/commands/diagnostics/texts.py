@@ -15,9 +15,9 @@ from typing import Any
 from grove.commands.diagnostics import yamltext
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
-from grove.reducers.hierarchy import pcs_names, role_of_pod
-from grove.reducers.kube_event_rows import event_time, to_row
-from grove.reducers.pods import facts
+from grove.reducers.derive.hierarchy import pcs_names, role_of_pod
+from grove.reducers.derive.kube_event_rows import event_time, to_row
+from grove.reducers.derive.pods import facts
 from grove.reducers.state import State
 from grove.views.common import age
 
@@ -181,7 +181,7 @@ def render_text(renderable: Any) -> str:
 
 
 def _status(state: State, namespace: str | None) -> str:
-    from grove.reducers.reports import status_report
+    from grove.reducers.derive.reports import status_report
     from grove.views.status import render_status
 
     report = status_report(state, pcs_names(state, namespace), namespace)
@@ -192,7 +192,7 @@ def _status(state: State, namespace: str | None) -> str:
 
 
 def _topology(state: State, namespace: str | None) -> str:
-    from grove.reducers.reports import topology_report
+    from grove.reducers.derive.reports import topology_report
     from grove.views.topology import render_topology
 
     targets = pcs_names(state, namespace) or None
@@ -200,7 +200,7 @@ def _topology(state: State, namespace: str | None) -> str:
 
 
 def _health(state: State, namespace: str | None) -> str:
-    from grove.reducers.reports import health_report
+    from grove.reducers.derive.reports import health_report
     from grove.views.health import render_health
 
     return render_text(render_health(health_report(state, pcs_names(state, namespace), namespace)))

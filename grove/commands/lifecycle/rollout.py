@@ -133,7 +133,7 @@ def _follow_replay(args: argparse.Namespace, namespace: str, name: str, start: f
 
     recording = open_recording(args.replay)
     events = recording.load()
-    from grove.reducers.reduce import fold
+    from grove.reducers.batch import fold
 
     state = fold(e for e in events if e.at <= start)
     shown = rollout_status(state, namespace, name)

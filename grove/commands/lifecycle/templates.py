@@ -26,7 +26,7 @@ from grove.events.kinds import KINDS
 from grove.events.kube.merge import merge_patch
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
-from grove.reducers.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import build_pcs
 from grove.reducers.state import State
 from grove.simulate.intent import ChangeTemplate
 

@@ -7,10 +7,10 @@ from collections.abc import Iterable, Mapping
 
 from rich.text import Text
 
-from grove.reducers.gpu import UNKNOWN_PRODUCT, NodeFacts
-from grove.reducers.health import DEGRADED, HEALTHY, PENDING, PROGRESSING, UPDATING
-from grove.reducers.hierarchy import CliqueNode, PodNode
-from grove.reducers.placement import ERROR, SEVERITY_ORDER, WARNING
+from grove.reducers.derive.gpu import UNKNOWN_PRODUCT, NodeFacts
+from grove.reducers.derive.health import DEGRADED, HEALTHY, PENDING, PROGRESSING, UPDATING
+from grove.reducers.derive.hierarchy import CliqueNode, PodNode
+from grove.reducers.derive.placement import ERROR, SEVERITY_ORDER, WARNING
 from grove.views.common import SEVERITY_ICON, SEVERITY_STYLE, duration, score_text, state_text
 
 _VENDOR_WORDS = {"nvidia", "tesla", "geforce", "quadro"}

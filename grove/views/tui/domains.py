@@ -16,11 +16,11 @@ from rich.text import Text
 from grove.events import kinds
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus
-from grove.reducers.placement import SEVERITY_ORDER, Finding, PcsPlacement
-from grove.reducers.reports import PodOnNode, TopologyReport, topology_report
+from grove.reducers.derive.gpu import GpuTotals, NodeGpu, node_gpus
+from grove.reducers.derive.placement import SEVERITY_ORDER, Finding, PcsPlacement
+from grove.reducers.derive.reports import PodOnNode, TopologyReport, topology_report
+from grove.reducers.derive.topology import DomainNode, TopologyInfo, domain_tree
 from grove.reducers.state import State
-from grove.reducers.topology import DomainNode, TopologyInfo, domain_tree
 from grove.views.common import SEVERITY_ICON, SEVERITY_STYLE, badge, gpu_bar
 from grove.views.tui.cells import finding_cell, short_product, worst_severity
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered, plain

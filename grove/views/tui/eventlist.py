@@ -12,7 +12,7 @@ import attrs
 from rich.text import Text
 
 from grove.events import kinds
-from grove.reducers.kube_event_rows import EventRow, keyed_events
+from grove.reducers.derive.kube_event_rows import EventRow, keyed_events
 from grove.reducers.state import State
 from grove.views.common import age
 from grove.views.tui.rows import Column, Ref, Row, dim, filtered

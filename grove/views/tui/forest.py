@@ -16,9 +16,9 @@ from rich.text import Text
 from grove.events import kinds
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.gpu import NodeFacts, node_facts
-from grove.reducers.health import ReplicaHealth, pcs_state, replica_health_for, worst
-from grove.reducers.hierarchy import (
+from grove.reducers.derive.gpu import NodeFacts, node_facts
+from grove.reducers.derive.health import ReplicaHealth, pcs_state, replica_health_for, worst
+from grove.reducers.derive.hierarchy import (
     CliqueNode,
     GangNode,
     PcsgNode,
@@ -30,8 +30,8 @@ from grove.reducers.hierarchy import (
     build_pcs,
     pcs_names,
 )
-from grove.reducers.placement import Finding, PcsPlacement, placement_for
-from grove.reducers.rollout import rollout_for
+from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for
+from grove.reducers.derive.rollout import rollout_for
 from grove.reducers.state import State
 from grove.views.common import age, badge
 from grove.views.loading import loading_line, still_loading

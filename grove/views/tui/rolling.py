@@ -1,7 +1,7 @@
 """A PodCliqueSet that is rolling: its progress for the header, and ``rollout status``'s figures for its rows.
 
-From ``grove.reducers.rollout`` (Grove's ``updateProgress`` and the children's hashes), as ``rollout status`` reads
-it: the PCS replica being updated, replicas done, pods on the new template; per clique and scaling group, updated
+From ``grove.reducers.derive.rollout`` (Grove's ``updateProgress`` and the children's hashes), as ``rollout status``
+reads it: the PCS replica being updated, replicas done, pods on the new template; per clique and scaling group, updated
 against total and whether it is the one being replaced now. Pure: a function of the state.
 """
 
@@ -13,8 +13,8 @@ import attrs
 from rich.text import Text
 
 from grove.reducers.derivation import derivation
-from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names
-from grove.reducers.rollout import Rollout, rollout_for
+from grove.reducers.derive.hierarchy import PcsNode, build_pcs, pcs_names
+from grove.reducers.derive.rollout import Rollout, rollout_for
 from grove.reducers.state import State
 from grove.views.tui.rows import Column, Row
 

@@ -28,7 +28,8 @@ from grove.events.recordings.compaction import compacted_events
 from grove.events.recordings.format import Header, RecordingError
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
-from grove.reducers.reduce import fold, fold_one_by_one
+from grove.reducers.batch import fold
+from grove.reducers.reduce import fold_one_by_one
 from grove.reducers.state import State
 from tests.support import handmade as h
 

@@ -25,7 +25,7 @@ from grove.events.recordings.format import Header, RecordingError
 from grove.events.recordings.random_access import EventLines
 from grove.events.recordings.reader import Recording
 from grove.events.recordings.writer import write_recording
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from tests.events.recordings import test_compaction as compaction
 from tests.events.recordings.test_recording import _bundle
 

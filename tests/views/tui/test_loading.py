@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from grove.events.kinds import ALL_KINDS
 from grove.events.model import Listed, SourceHealthChanged, SourceStatus
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.views.tui import forest
 from tests.support import fragmented
 

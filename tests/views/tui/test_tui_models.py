@@ -8,7 +8,7 @@ import attrs
 from rich.text import Text
 
 from grove.events.model import Applied, Listed, SourceHealthChanged, SourceStatus
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.state import State
 from grove.reducers.timeline import Position
 from grove.views.tui import forest

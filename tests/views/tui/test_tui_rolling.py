@@ -7,8 +7,8 @@ import re
 
 from grove.commands.source import fold_recording
 from grove.events.recordings.reader import Recording
-from grove.reducers.hierarchy import build_pcs
-from grove.reducers.rollout import rollout_for
+from grove.reducers.derive.hierarchy import build_pcs
+from grove.reducers.derive.rollout import rollout_for
 from grove.views.rollout_status import rollout_status
 from grove.views.tui import forest
 from grove.views.tui.rolling import rolling_in, rolling_text, update_cells

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from grove.events.model import ClockAdvanced, Event
-from grove.reducers.reduce import fold
+from grove.reducers.batch import fold
 from grove.reducers.timeline import MAX_SNAPSHOTS, RECENT_SNAPSHOTS, Position, Timeline
 from tests.support import fragmented
 from tests.views.tui.conftest import FRAGMENTED, load_timeline

@@ -15,8 +15,8 @@ from textual.widgets import DataTable, Input
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
-from grove.reducers.hierarchy import build_pcs, pcs_names
-from grove.reducers.placement import placement_for
+from grove.reducers.derive.hierarchy import build_pcs, pcs_names
+from grove.reducers.derive.placement import placement_for
 from grove.reducers.state import State
 from grove.views.tui import forest, keys
 from grove.views.tui.domains import TopologyRequest, first_key, pods_model, topology_level

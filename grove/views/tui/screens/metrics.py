@@ -13,7 +13,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from grove.reducers.metrics_report import HistoryPoint, MetricsReport, metrics_report
+from grove.reducers.derive.metrics_report import HistoryPoint, MetricsReport, metrics_report
 from grove.views.metrics import count_text, gpu_text, rate_text, seconds_text
 from grove.views.tui.screens.overlay import Overlay
 from grove.views.tui.widgets.bars import HintBar

@@ -11,7 +11,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 from grove.events.model import SourceStatus
-from grove.reducers.reports import SourceNote
+from grove.reducers.derive.reports import SourceNote
 from grove.reducers.state import State
 from grove.views.common import age
 from grove.views.sources import source_line

@@ -15,8 +15,8 @@ from textual.containers import Container, VerticalScroll
 from textual.widgets import DataTable, Input, Static
 
 from grove.events import kinds
-from grove.reducers.gpu import node_gpus
-from grove.reducers.placement import placement_for
+from grove.reducers.derive.gpu import node_gpus
+from grove.reducers.derive.placement import placement_for
 from grove.reducers.state import State
 from grove.views.common import ratio_bar, score_text
 from grove.views.tui import keys

@@ -22,11 +22,11 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.gpu import NodeFacts, node_facts
-from grove.reducers.hierarchy import CliqueNode, GangNode, PcsNode, PodNode, build_pcs
-from grove.reducers.kube_event_rows import latest_failed_scheduling
+from grove.reducers.derive.gpu import NodeFacts, node_facts
+from grove.reducers.derive.hierarchy import CliqueNode, GangNode, PcsNode, PodNode, build_pcs
+from grove.reducers.derive.kube_event_rows import latest_failed_scheduling
+from grove.reducers.derive.topology import UNKNOWN, TopologyInfo, node_value, resolve
 from grove.reducers.state import State
-from grove.reducers.topology import UNKNOWN, TopologyInfo, node_value, resolve
 
 PLACEMENT = derivation(
     "placement", reads_clock=False, about="a PodCliqueSet's placement: domains per gang, score, findings"

@@ -16,7 +16,7 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.pods import facts
+from grove.reducers.derive.pods import facts
 from grove.reducers.state import State
 
 NODE_FACTS = derivation(

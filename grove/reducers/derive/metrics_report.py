@@ -3,7 +3,7 @@
 Each pod's numbers over the window come from two of its samples: the newest at the moment asked for, and the newest
 at least a window older (else the oldest there is: the window is then shorter, and says so). Throughput is the
 counters' increase over the time between the two; TTFT and ITL p99 are ``histogram_quantile(0.99, sum by (le)
-(increase(...)))`` over the role's pods (grove/reducers/quantiles.py); queue and active requests are the newest gauges;
+(increase(...)))`` over the role's pods (quantiles.py); queue and active requests are the newest gauges;
 GPU utilisation is the DCGM exporter's newest figure per pod, weighted by GPUs, with its age.
 
 A role is a PodClique ``spec.roleName``. Every figure names its source: the user-facing TTFT comes from the frontend
@@ -23,9 +23,9 @@ from grove.events.exposition import engine_named
 from grove.events.model import Histogram, MetricsSampled
 from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
-from grove.reducers.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import build_pcs
+from grove.reducers.derive.quantiles import Quantile, buckets_increase, counter_increase, histogram_quantile
 from grove.reducers.metrics import samples_of
-from grove.reducers.quantiles import Quantile, buckets_increase, counter_increase, histogram_quantile
 from grove.reducers.state import MetricsKey, State
 
 METRICS_KEYS = derivation(

@@ -18,7 +18,7 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.pods import PodFacts, facts
+from grove.reducers.derive.pods import PodFacts, facts
 from grove.reducers.state import IndexKey, ObjKey, State
 
 CLIQUES_PART_OF = derivation(
@@ -315,7 +315,7 @@ def _clique_node(
     replicas = f.integer(spec.get("replicas"), live) if obj is not None else live
     gpus_per_pod = 0
     if obj is not None:
-        from grove.reducers.pods import gpu_request
+        from grove.reducers.derive.pods import gpu_request
 
         gpus_per_pod = gpu_request({"spec": f.mapping(spec.get("podSpec"))})
     elif pod_nodes:

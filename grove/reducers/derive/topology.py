@@ -13,7 +13,7 @@ import attrs
 from grove.events import kinds
 from grove.events.model import SourceStatus
 from grove.reducers import fields as f
-from grove.reducers.gpu import GpuTotals, NodeFacts, NodeGpu, node_gpus
+from grove.reducers.derive.gpu import GpuTotals, NodeFacts, NodeGpu, node_gpus
 from grove.reducers.state import State
 
 HOST_DOMAIN = "host"

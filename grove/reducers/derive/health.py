@@ -15,7 +15,7 @@ import attrs
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
-from grove.reducers.hierarchy import (
+from grove.reducers.derive.hierarchy import (
     CliqueNode,
     Condition,
     PcsgNode,
@@ -24,7 +24,7 @@ from grove.reducers.hierarchy import (
     build_pcs,
     read_condition,
 )
-from grove.reducers.kube_event_rows import EventRow, events_for, latest_failed_scheduling
+from grove.reducers.derive.kube_event_rows import EventRow, events_for, latest_failed_scheduling
 from grove.reducers.state import State
 
 HEALTH = derivation(

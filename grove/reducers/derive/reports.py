@@ -8,15 +8,15 @@ from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
-from grove.reducers.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
-from grove.reducers.health import PcsHealth, health_for
-from grove.reducers.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
-from grove.reducers.kube_event_rows import EventRow
-from grove.reducers.placement import Finding, PcsPlacement, placement_for
-from grove.reducers.pods import facts
-from grove.reducers.rollout import Rollout, rollout_for
+from grove.reducers.derive.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
+from grove.reducers.derive.health import PcsHealth, health_for
+from grove.reducers.derive.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
+from grove.reducers.derive.kube_event_rows import EventRow
+from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for
+from grove.reducers.derive.pods import facts
+from grove.reducers.derive.rollout import Rollout, rollout_for
+from grove.reducers.derive.topology import DomainNode, TopologyInfo, domain_tree, resolve
 from grove.reducers.state import ObjKey, SourceState, State
-from grove.reducers.topology import DomainNode, TopologyInfo, domain_tree, resolve
 
 
 @attrs.frozen

@@ -12,7 +12,7 @@ import attrs
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.derivation import derivation
-from grove.reducers.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import build_pcs
 from grove.reducers.state import State
 
 ROLLOUT = derivation(
