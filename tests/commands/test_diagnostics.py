@@ -239,6 +239,8 @@ def kubeconfig(tmp_path: Path, server: KubeServer, monkeypatch: pytest.MonkeyPat
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    if argv[:1] == ("diagnostics",) and "--metrics-window" not in argv:
+        argv = (*argv, "--metrics-window", "0")  # no metrics capture here: tests/metrics/test_diagnostics_metrics.py
     code = main(list(argv))
     out, err = capsys.readouterr()
     return code, out, err

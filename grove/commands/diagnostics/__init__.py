@@ -44,6 +44,12 @@ def add_parser(subparsers: Any) -> None:
         "--tail", default=2000, type=int, metavar="N", help="last N log lines of each unhealthy pod (default 2000)"
     )
     parser.add_argument("--no-logs", action="store_true", help="collect no container logs")
+    parser.add_argument(
+        "--metrics-window",
+        default="5s",
+        metavar="DURATION",
+        help="scrape the Grove pods' metrics twice, DURATION apart, into the recording (default 5s; 0: no metrics)",
+    )
     parser.add_argument("--keep-dir", action="store_true", help="also keep the unpacked folder beside the .tgz")
     add_common_options(parser)
     parser.set_defaults(run="grove.commands.diagnostics.command:run")

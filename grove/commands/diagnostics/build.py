@@ -123,6 +123,7 @@ def recording_events(
     if cluster_events:
         at = max((e.at for e in events), default=collected.finished)
         events.extend(Applied(at, kinds.EVENT, obj) for obj in cluster_events)
+    events.extend(collected.metrics)
     events.sort(key=lambda e: e.at)  # stable: each kind's health change stays before its list
     return events
 

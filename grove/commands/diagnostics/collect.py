@@ -24,7 +24,8 @@ from grove.events import kinds
 from grove.events.access import ClusterAccess
 from grove.events.kinds import ALL_KINDS, KINDS
 from grove.events.kube import Discovery, Forbidden, Http, NotFound, TransportError, Unauthorized, discover_api
-from grove.events.model import KubeObject
+from grove.events.metrics_scrape import MetricsScraper
+from grove.events.model import KubeObject, MetricsSampled
 from grove.events.redact import Redaction, scrub_log
 from grove.reducers import fields as f
 from grove.reducers.derive.kube_event_rows import event_time
@@ -37,6 +38,7 @@ OPERATOR_TAIL = 50_000  # lines of the operator's current log (within --since)
 LOG_LIMIT_BYTES = 32 * 1024 * 1024  # per container log
 WORKERS = 8
 ITEM_TIMEOUT = 120.0  # seconds for one item (a list with all its pages, one log)
+MAX_METRICS_PODS = 200  # a capture, not a census: the first 200 running Grove pods by namespace and name
 CLUSTER_EVENT_KINDS = (kinds.CLUSTERTOPOLOGYBINDING, kinds.NODE)
 
 
@@ -48,6 +50,7 @@ class Settings:
     tail: int
     logs: bool
     now: float  # wall clock at the start (events since now - since)
+    metrics_window: float = 5.0  # seconds between the two metrics scrapes; 0: no metrics capture
 
 
 @attrs.define
@@ -86,6 +89,7 @@ class Collected:
     operator_pods: list[KubeObject] = attrs.field(factory=list)
     operator_events: list[KubeObject] = attrs.field(factory=list)
     logs: list[LogPiece] = attrs.field(factory=list)
+    metrics: list[MetricsSampled] = attrs.field(factory=list)  # two scrapes of the Grove pods, a window apart
     items: list[ItemResult] = attrs.field(factory=list)
     errors: list[BaseException] = attrs.field(factory=list)  # of the failed items, for the "nothing collected" line
 
@@ -341,6 +345,10 @@ class Collector:
             for job in self._log_jobs():
                 jobs.append(job)
                 handlers.append(self._log_done)
+        metrics_job = self._metrics_job()
+        if metrics_job is not None:
+            jobs.append(metrics_job)
+            handlers.append(self._metrics_done)
         if not jobs:
             return
         for done, handle in zip(self._run(jobs), handlers, strict=True):
@@ -429,6 +437,30 @@ class Collector:
 
         which = "previous log" if previous else "log"
         return Job(f"{which} {namespace}/{name}/{container}", work)
+
+    def _metrics_job(self) -> Job | None:
+        """Two scrapes of the running Grove pods' metrics, ``metrics_window`` apart, as ``kubectl grove metrics``
+        takes them: the bundle's recording then shows rates and quantiles (``metrics --replay BUNDLE``). A pod that
+        cannot be scraped (forbidden proxy, metrics off, no exporter) is a sample with its problem, not a failure."""
+        window = self.settings.metrics_window
+        pods = [p for p in self.out.objects(kinds.POD) if is_grove_pod(p) and f.get(p, "status", "phase") == "Running"]
+        if window <= 0 or not pods:
+            return None
+        pods = sorted(pods, key=lambda p: (f.namespace(p), f.name(p)))[:MAX_METRICS_PODS]
+        scraper = MetricsScraper(self.http)
+
+        def work(deadline: Deadline) -> tuple[Any, int | None, int | None]:
+            samples = scraper.scrape(pods)
+            deadline.check()
+            time.sleep(max(0.0, min(window, deadline.remaining() - 1.0)))
+            samples += scraper.scrape(pods)
+            return samples, sum(1 for s in samples if s.series), None
+
+        return Job(f"metrics of {len(pods)} pods (two scrapes {window:g}s apart)", work)
+
+    def _metrics_done(self, done: Done) -> None:
+        if done.result.ok:
+            self.out.metrics.extend(done.value)
 
     def _log_done(self, done: Done) -> None:
         if done.result.ok:

@@ -31,6 +31,7 @@ def settings_from_args(args: argparse.Namespace, namespace: str | None, now: flo
     from grove.commands.cluster import parse_timeout
 
     since = parse_timeout(args.since, flag="--since", default=3600.0)
+    window = parse_timeout(args.metrics_window, flag="--metrics-window", default=5.0)
     if args.tail < 1:
         raise UsageError(f"--tail {args.tail} must be at least 1")
     return Settings(
@@ -39,6 +40,7 @@ def settings_from_args(args: argparse.Namespace, namespace: str | None, now: flo
         since=since,
         tail=args.tail,
         logs=not args.no_logs,
+        metrics_window=window,
         now=now,
     )
 
