@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,7 @@ from grove.commands.main import main
 from tests.metrics import world as w
 from tests.support.kube_server import write_kubeconfig
 
-
-@pytest.fixture
-def world() -> Iterator[w.World]:
-    yield from w.worlds()
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for var in ("KUBECONFIG", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("clean_client_env")
 
 
 def _bundle(world: w.World, tmp_path: Path, capsys: pytest.CaptureFixture[str], window: str) -> Path:

@@ -4,7 +4,6 @@ hand-computed ones, roles are attributed by PodClique ``spec.roleName``, and wha
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,17 +13,7 @@ from grove.commands.main import main
 from tests.metrics import world as w
 from tests.support.kube_server import write_kubeconfig
 
-
-@pytest.fixture
-def world() -> Iterator[w.World]:
-    yield from w.worlds()
-
-
-@pytest.fixture(autouse=True)
-def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for var in ("KUBECONFIG", "HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "KUBERNETES_SERVICE_HOST"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path))
+pytestmark = pytest.mark.usefixtures("clean_client_env")
 
 
 def _metrics(world: w.World, tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
