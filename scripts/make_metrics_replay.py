@@ -141,7 +141,8 @@ def build() -> list[Event]:
             next_tick += TICK
         state = reduce(state, event)
         out.append(event)
-    return out
+    # in time order, as a live recording is: a reader at --at T stops at the first line past T
+    return sorted(out, key=lambda e: e.at)
 
 
 def main() -> int:
