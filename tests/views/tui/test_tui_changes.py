@@ -156,6 +156,21 @@ async def test_scale_a_pcs_previews_then_sends_the_dry_run_then_the_write_with_t
     assert _stored(server, "PodCliqueSet", "prod", "llm-serve")["spec"]["replicas"] == 3
 
 
+async def test_the_count_is_typed_over_as_in_a_shell(server: KubeServer, http: Http) -> None:
+    """The dialog opens with the current count and the cursor after it: backspace then digits is the new count."""
+    rig = Rig(server, http, "prod")
+    async with rig.app.run_test(size=SIZE) as pilot:
+        await rig.start(pilot)
+        await pilot.press("s")
+        dialog = rig.dialog()
+        await _planned(pilot, dialog, 2)
+        await pilot.press("backspace", "4")
+        assert dialog.query_one("#replicas", Input).value == "4"
+        await _planned(pilot, dialog, 4)
+        await pilot.press("escape")
+    assert server.writes.writes == []
+
+
 async def test_scale_a_scaling_group_writes_its_scale_subresource(server: KubeServer, http: Http) -> None:
     rig = Rig(server, http, "inference")
     async with rig.app.run_test(size=SIZE) as pilot:

@@ -103,6 +103,7 @@ class ChangeScreen(ModalScreen[None]):
             field = self.query_one("#replicas", Input)
             with field.prevent(Input.Changed):
                 field.value = str(self.current) if self.current is not None else ""
+            field.cursor_position = len(field.value)  # backspace then a digit types the new count, as in a shell
             self.set_focus(field)
         else:
             self.set_focus(self.query_one("#change-body"))  # ↑/↓ scroll the steps, Enter confirms
