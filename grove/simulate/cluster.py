@@ -43,6 +43,7 @@ class Cluster:
         self.tick = tick
         self.store: dict[str, dict[Key, Obj]] = {k: {} for k in kinds.ALL_KINDS}
         self.events: list[Event] = []
+        self.writes = 0  # changes to the store so far: a controller that sees the same count sees the same objects
         self.recording = False
         self.workloads: list[Controller] = []
         self._event_seq = 0
@@ -94,6 +95,7 @@ class Cluster:
         if kind in GROVE_KINDS:
             obj = sort_deep(obj)
         self.store[kind][self.key_of(kind, obj)] = obj
+        self.writes += 1
         if self.recording:
             self.events.append(Applied(self.now, kind, obj))
         return obj
@@ -110,6 +112,7 @@ class Cluster:
         """Delete an object: the watch's DELETED event carries its last state with a new resourceVersion."""
         key = self.key_of(kind, obj)
         last = self.store[kind].pop(key)
+        self.writes += 1
         last = {**last, "metadata": {**last["metadata"], "resourceVersion": self.ids.rv()}}
         if self.recording:
             self.events.append(Removed(self.now, kind, last))
@@ -120,6 +123,7 @@ class Cluster:
             last = ev.get("lastTimestamp") or ev.get("series", {}).get("lastObservedTime") or ev.get("eventTime")
             if last is None or parse_ts(last) < self.now - EVENT_TTL:
                 del self.store[kinds.EVENT][key]
+                self.writes += 1
         self._correlated = {k: v for k, v in self._correlated.items() if v in self.store[kinds.EVENT]}
         for kind in kinds.ALL_KINDS:
             objects = tuple(obj for _, obj in sorted(self.store[kind].items()))

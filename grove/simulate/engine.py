@@ -44,7 +44,8 @@ class Finding:
 
 
 class Controller:
-    """A PodCliqueSet-level policy (rolling update, scale) run at every round."""
+    """A PodCliqueSet-level policy (rolling update, scale) run at every round. Like every actor here it decides from
+    the cluster's objects alone: a round in which nothing changed since a pass that wrote nothing skips it."""
 
     def reconcile(self, sim: Simulation) -> None:
         raise NotImplementedError
@@ -67,6 +68,7 @@ class Simulation:
         self._requeued: set[float] = set()
         self._told: set[str] = set()
         self._topologies: dict[str | None, TopologyInfo] = {}
+        self._quiet: dict[object, int] = {}  # actor -> the store's write count when its last pass changed nothing
 
     # ------------------------------------------------------------------ time
 
@@ -94,18 +96,31 @@ class Simulation:
     def round(self) -> None:
         before = len(self.c.events)
         for controller in self.controllers:
-            controller.reconcile(self)
+            self._act(controller, functools.partial(controller.reconcile, self))
         for wl in list(self._workloads.values()):
-            self.sync_pods(wl)
+            self._act(("pods", wl), functools.partial(self.sync_pods, wl))
         for wl in list(self._workloads.values()):
-            self.ungate(wl)
-        self.schedule()
+            self._act(("gates", wl), functools.partial(self.ungate, wl))
+        self._act("scheduler", self.schedule)
         self.c.sync()
         if len(self.c.events) > before:
             when = round(self.offset + REQUEUE, 3)
             if when not in self._requeued:
                 self._requeued.add(when)
                 self.after(REQUEUE, lambda: None)
+
+    def _act(self, actor: object, action: Callable[[], None]) -> None:
+        """Run one controller's pass, unless it would look at the very objects its last pass saw and left alone: a
+        controller acts on what the store holds (never on the clock alone), so that pass would change nothing again."""
+        seen = self._quiet.get(actor)
+        if seen is not None and seen == self.c.writes:
+            return
+        writes = self.c.writes
+        action()
+        if self.c.writes == writes:
+            self._quiet[actor] = writes
+        else:
+            self._quiet.pop(actor, None)
 
     def tell(self, message: str, severity: str = "warning", *, key: str | None = None) -> None:
         """A finding, said once (``key`` names what makes it the same finding)."""
