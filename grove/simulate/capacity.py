@@ -41,6 +41,7 @@ class Ledger:
     def __init__(self, slots: Mapping[str, NodeSlot], used: Mapping[str, int]) -> None:
         self.slots = dict(slots)
         self.used = dict(used)
+        self._free: dict[str, int] | None = None  # free GPUs of every node, made at the first ask, kept current
 
     @classmethod
     def from_state(cls, state: State) -> Ledger:
@@ -59,14 +60,26 @@ class Ledger:
         slot = self.slots.get(node)
         return max(0, slot.allocatable - self.used.get(node, 0)) if slot is not None else 0
 
+    def free_by_node(self) -> Mapping[str, int]:
+        """``free`` of every node (read it, do not keep it across a bind or a release)."""
+        if self._free is None:
+            self._free = {name: self.free(name) for name in self.slots}
+        return self._free
+
+    def _changed(self, node: str) -> None:
+        if self._free is not None and node in self.slots:
+            self._free[node] = self.free(node)
+
     def bind(self, node: str, pod: Mapping[str, Any]) -> None:
         self.used[node] = self.used.get(node, 0) + gpu_request(pod)
+        self._changed(node)
 
     def release(self, pod: Mapping[str, Any]) -> None:
         """The pod is gone (or finished): its node gets its GPUs back."""
         node = f.text(f.get(pod, "spec", "nodeName"))
         if node and not is_finished(pod):
             self.used[node] = max(0, self.used.get(node, 0) - gpu_request(pod))
+            self._changed(node)
 
     def nodes(self) -> Iterable[NodeSlot]:
         return self.slots.values()

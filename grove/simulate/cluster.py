@@ -50,6 +50,7 @@ class Cluster:
         self._correlated: dict[tuple[str, ...], Key] = {}
         self._pod_ips: dict[str, int] = {}
         self._node_indexes: dict[str, int] = {}
+        self._sorted: dict[tuple[str, Key], Obj] = {}  # the Grove objects as ``put`` last stored them, sorted deep
 
     # ------------------------------------------------------------------ time
 
@@ -92,9 +93,12 @@ class Cluster:
     def put(self, kind: str, obj: Obj) -> Obj:
         """Store a new version of an object (a fresh dict the caller no longer touches) and emit ``Applied``."""
         obj = {**obj, "metadata": {**obj["metadata"], "resourceVersion": self.ids.rv()}}
+        key = self.key_of(kind, obj)
         if kind in GROVE_KINDS:
-            obj = sort_deep(obj)
-        self.store[kind][self.key_of(kind, obj)] = obj
+            prev = self.store[kind].get(key)
+            obj = _sort_sharing(obj, prev if prev is not None and self._sorted.get((kind, key)) is prev else None)
+            self._sorted[(kind, key)] = obj
+        self.store[kind][key] = obj
         self.writes += 1
         if self.recording:
             self.events.append(Applied(self.now, kind, obj))
@@ -350,3 +354,13 @@ class Cluster:
         """Let every workload's controllers catch up with what changed."""
         for w in self.workloads:
             w.sync()
+
+
+def _sort_sharing(value: Any, sorted_before: Any) -> Any:
+    """``sort_deep(value)``, taking over as they are the parts ``value`` shares (the very objects) with
+    ``sorted_before``, an earlier version already sorted deep: a status write leaves the spec and labels alone."""
+    if value is sorted_before:
+        return value
+    if isinstance(value, dict) and isinstance(sorted_before, dict):
+        return {k: _sort_sharing(value[k], sorted_before.get(k)) for k in sorted(value)}
+    return sort_deep(value)

@@ -225,7 +225,9 @@ class Simulation:
     # ------------------------------------------------------------------ the gang scheduler and the kubelets
 
     def schedule(self) -> None:
-        waiting = any(is_terminating(p) for wl in self._workloads.values() for p in wl.all_pods(live=False))
+        waiting = functools.cache(
+            lambda: any(is_terminating(p) for wl in self._workloads.values() for p in wl.all_pods(live=False))
+        )  # asked only when a gang does not fit
         for wl in list(self._workloads.values()):
             by_gang: dict[str, list[dict[str, Any]]] = {}
             peers: dict[str, list[str]] = {}
@@ -246,12 +248,12 @@ class Simulation:
         return pack_of(f.mapping(obj.get("spec")) if obj is not None else {}, topo.domain_of), topo
 
     def _schedule_gang(
-        self, wl: LiveWorkload, gang: str, pods: list[dict[str, Any]], peers: list[str], waiting: bool
+        self, wl: LiveWorkload, gang: str, pods: list[dict[str, Any]], peers: list[str], waiting: Callable[[], bool]
     ) -> None:
         pack, _ = self.gang_pack(wl, gang)
         fit = self.scheduler.place(pods, pack, peers)
         if not fit.placed:
-            if waiting:
+            if waiting():
                 return  # terminating pods still hold GPUs: the scheduler retries when they are gone
             for pod in pods:
                 message = f"0/{len(self.ledger.slots)} nodes are available: {fit.message}"

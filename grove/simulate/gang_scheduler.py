@@ -71,6 +71,10 @@ class GangScheduler:
         self.ledger = ledger
         self._eligible: dict[bytes, tuple[NodeSlot, ...]] = {}
         self._why: dict[bytes, dict[str, int]] = {}
+        # nodes are fixed while the GPUs free on them change: the nodes a set of pod shapes may use, and a list of
+        # nodes grouped by a label key (the list kept with its groups, so its identity names it)
+        self._allowed: dict[tuple[bytes, ...], list[NodeSlot]] = {}
+        self._groups: dict[tuple[int, str], tuple[Sequence[NodeSlot], dict[str, list[NodeSlot]]]] = {}
 
     def eligible(self, pod_spec: Mapping[str, Any]) -> tuple[NodeSlot, ...]:
         """Nodes the pod may use, GPUs aside (Ready, schedulable, tolerated taints, selector and affinity)."""
@@ -100,41 +104,48 @@ class GangScheduler:
         peer_nodes = tuple(dict.fromkeys(peers))
         needed = sum(gpu_request(p) for p in pods)
         product = self._product(pods, peer_nodes)
-        allowed: set[str] | None = None
-        for pod in pods:
-            names = {s.name for s in self.eligible(f.mapping(pod.get("spec")))}
-            allowed = names if allowed is None else allowed & names
-        candidates = [s for s in self.ledger.nodes() if allowed is not None and s.name in allowed]
         if not pods:
             return GangFit(FITS, pack.required_level or "cluster", 0, product, None, 0)
+        candidates = self._candidates(pods)
+        free = self.ledger.free_by_node()  # nothing binds while a gang is placed
         level = pack.required_level or pack.preferred_level or "cluster"
-        outer = self._domains(candidates, pack.required, peer_nodes)
+        outer = self._domains(candidates, pack.required, peer_nodes, free)
         if pack.required and peer_nodes:  # a required pack keeps the gang in the domain it already runs in
             home = {self.ledger.slots[n].labels.get(pack.required) for n in peer_nodes if n in self.ledger.slots}
             outer = [(value, nodes) for value, nodes in outer if value in home] or outer[:0]
         best: GangFit | None = None
         for value, nodes in outer:
             if pack.preferred:
-                for inner_value, inner in self._domains(nodes, pack.preferred, peer_nodes):
-                    placed = self._fill(pods, inner, peer_nodes)
+                for inner_value, inner in self._domains(nodes, pack.preferred, peer_nodes, free):
+                    placed = self._fill(pods, inner, peer_nodes, free)
                     if placed is not None:
                         return GangFit(
-                            FITS, pack.preferred_level, needed, product, inner_value, self._free(inner), placed
+                            FITS, pack.preferred_level, needed, product, inner_value, _sum(inner, free), placed
                         )
-            placed = self._fill(pods, nodes, peer_nodes)
+            placed = self._fill(pods, nodes, peer_nodes, free)
             if placed is not None and best is None:
                 verdict = FITS_MISSING_PREFERRED if pack.preferred else FITS
-                best = GangFit(verdict, level, needed, product, value or None, self._free(nodes), placed)
+                best = GangFit(verdict, level, needed, product, value or None, _sum(nodes, free), placed)
                 if not pack.preferred:
                     return best
         if best is not None:
             return best
-        return self._no_fit(pods, pack, level, needed, product, outer, peer_nodes)
+        return self._no_fit(pods, pack, level, needed, product, outer, peer_nodes, free)
+
+    def _candidates(self, pods: Sequence[Mapping[str, Any]]) -> list[NodeSlot]:
+        """The nodes every one of ``pods`` may use, in the ledger's order; the same for pods of the same shape."""
+        shapes = tuple(dict.fromkeys(_signature(f.mapping(p.get("spec"))) for p in pods))
+        hit = self._allowed.get(shapes)
+        if hit is None:
+            allowed: set[str] | None = None
+            for pod in pods:
+                names = {s.name for s in self.eligible(f.mapping(pod.get("spec")))}
+                allowed = names if allowed is None else allowed & names
+            hit = [s for s in self.ledger.nodes() if allowed is not None and s.name in allowed]
+            self._allowed[shapes] = hit
+        return hit
 
     # ------------------------------------------------------------------ parts
-
-    def _free(self, nodes: Iterable[NodeSlot]) -> int:
-        return sum(self.ledger.free(s.name) for s in nodes)
 
     def _product(self, pods: Sequence[Mapping[str, Any]], peers: Sequence[str]) -> str | None:
         for pod in pods:
@@ -148,27 +159,36 @@ class GangScheduler:
         return None
 
     def _domains(
-        self, nodes: Sequence[NodeSlot], key: str | None, peers: Sequence[str]
+        self, nodes: Sequence[NodeSlot], key: str | None, peers: Sequence[str], free: Mapping[str, int]
     ) -> list[tuple[str, list[NodeSlot]]]:
         """Nodes grouped by their value of ``key`` (one group without a key): the peers' domain first, then the
         fullest domain first (a gang packs into what is already in use before opening an empty domain)."""
         if key is None:
-            return [("", list(nodes))]
-        groups: dict[str, list[NodeSlot]] = {}
-        for slot in nodes:
-            value = slot.labels.get(key)
-            if value is not None:
-                groups.setdefault(value, []).append(slot)
+            return [("", nodes if isinstance(nodes, list) else list(nodes))]
+        cached = self._groups.get((id(nodes), key))
+        if cached is not None and cached[0] is nodes:
+            groups = cached[1]
+        else:
+            groups = {}
+            for slot in nodes:
+                value = slot.labels.get(key)
+                if value is not None:
+                    groups.setdefault(value, []).append(slot)
+            self._groups[(id(nodes), key)] = (nodes, groups)
         home = {self.ledger.slots[n].labels.get(key) for n in peers if n in self.ledger.slots}
-        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, self._free(kv[1]), kv[0]))
+        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, _sum(kv[1], free), kv[0]))
 
     def _fill(
-        self, pods: Sequence[Mapping[str, Any]], nodes: Sequence[NodeSlot], peers: Sequence[str]
+        self,
+        pods: Sequence[Mapping[str, Any]],
+        nodes: Sequence[NodeSlot],
+        peers: Sequence[str],
+        free_of: Mapping[str, int],
     ) -> dict[str, str] | None:
         """First fit, largest pod first, peers' nodes then the fullest node; None when not every pod fits."""
-        if sum(gpu_request(p) for p in pods) > self._free(nodes):
+        if sum(gpu_request(p) for p in pods) > _sum(nodes, free_of):
             return None
-        free = {s.name: self.ledger.free(s.name) for s in nodes}
+        free = {s.name: free_of[s.name] for s in nodes}
         rank = {n: i for i, n in enumerate(peers)}
         order = sorted(free, key=lambda n: (n not in rank, rank.get(n, 0), free[n], n))
         out: dict[str, str] = {}
@@ -190,6 +210,7 @@ class GangScheduler:
         product: str | None,
         domains: Sequence[tuple[str, list[NodeSlot]]],
         peers: Sequence[str],
+        free_of: Mapping[str, int],
     ) -> GangFit:
         of = f" of {product}" if product else ""
         if not domains or not any(nodes for _, nodes in domains):
@@ -198,8 +219,8 @@ class GangScheduler:
             return GangFit(
                 DOES_NOT_FIT, level, needed, product, None, 0, message=f"no node may take these pods ({why})"
             )
-        best_value, best_nodes = max(domains, key=lambda kv: (self._free(kv[1]), kv[0]))
-        free = self._free(best_nodes)
+        best_value, best_nodes = max(domains, key=lambda kv: (_sum(kv[1], free_of), kv[0]))
+        free = _sum(best_nodes, free_of)
         if pack.required:
             home = {self.ledger.slots[n].labels.get(pack.required) for n in peers if n in self.ledger.slots}
             where = f"in {best_value}, where the gang runs" if best_value in home else f"in one {level}"
@@ -213,3 +234,8 @@ class GangScheduler:
             if free >= needed:
                 message = f"needs {needed} GPUs{of}; {free} free in all, but no node has room for its largest pod"
         return GangFit(DOES_NOT_FIT, level, needed, product, best_value or None, free, message=message)
+
+
+def _sum(nodes: Iterable[NodeSlot], free: Mapping[str, int]) -> int:
+    """GPUs free on ``nodes``, from the free GPUs read once for a placement."""
+    return sum(free[s.name] for s in nodes)

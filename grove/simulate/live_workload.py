@@ -17,7 +17,7 @@ from grove.reducers.derive.hierarchy import clique_template_name
 from grove.reducers.derive.pods import is_ready
 from grove.simulate.builders import object_meta, owner_ref, pod_spec
 from grove.simulate.cluster import Cluster
-from grove.simulate.names import OPERATOR, Obj, grove_hash, sort_deep
+from grove.simulate.names import OPERATOR, Obj, grove_hash
 from grove.simulate.pod_states import gated_status, is_terminating
 from grove.simulate.statuses import podclique_status, podgang_status, scaling_group_status
 
@@ -69,6 +69,9 @@ class LiveWorkload:
             if clique is not None and (clique in self.pclq_names or self._ours(pod, clique)):
                 self.pods_by_clique.setdefault(clique, set()).add(n)
         self.dirty: set[str] = set()  # PodCliques whose pods changed since their status was last written
+        # a pod's Ready condition by the identity of the pod object (kept alive here, so the id is not reused): the
+        # rollout asks it of every pod at every round, while a pod object changes only when it is written again
+        self._ready: dict[int, tuple[Mapping[str, Any], bool]] = {}
         cluster.workloads.append(self)
 
     def _ours(self, obj: Mapping[str, Any], name: str) -> bool:
@@ -241,8 +244,8 @@ class LiveWorkload:
                     complete = False
                 group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(f.name(p) for p in pods)]
                 groups.append(group)
-            spec = sort_deep({**f.mapping(obj.get("spec")), "podgroups": groups})
-            if spec != obj.get("spec"):
+            spec = {**f.mapping(obj.get("spec")), "podgroups": groups}
+            if spec != obj.get("spec"):  # dict equality ignores key order; the store's write sorts the keys
                 meta = f.mapping(obj.get("metadata"))
                 obj = self.c.put(
                     kinds.PODGANG,
@@ -368,8 +371,8 @@ class LiveWorkload:
         return self._put_status(kinds.PODCLIQUESET, obj, status)
 
     def _put_status(self, kind: str, obj: Mapping[str, Any], status: Mapping[str, Any]) -> Obj:
-        status = sort_deep(dict(status))
-        if obj.get("status") != status:
+        status = dict(status)
+        if obj.get("status") != status:  # dict equality ignores key order; the store's write sorts the keys
             return self.c.put(kind, {**obj, "status": status})
         return dict(obj)
 
@@ -382,7 +385,12 @@ class LiveWorkload:
         return self.c.put(kind, new)
 
     def is_ready_pod(self, pod: Mapping[str, Any]) -> bool:
-        return is_ready(pod)
+        hit = self._ready.get(id(pod))
+        if hit is not None and hit[0] is pod:
+            return hit[1]
+        ready = is_ready(pod)
+        self._ready[id(pod)] = (pod, ready)
+        return ready
 
     def podspec_hash(self, pclq: Mapping[str, Any]) -> str:
         """The pod-template hash Grove would give this PodClique's clique template in the PCS's current spec."""
