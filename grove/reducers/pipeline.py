@@ -1,0 +1,154 @@
+"""The one pipeline from events to the states a consumer draws, built from RxPY operators on an injected scheduler.
+
+```
+per-kind sources ─┐
+clock ticks ──────┼─► merge ─► observe_on(scheduler) ─► scan(reduce) ─► newest per frame ─► consumer
+paced recording ──┘
+```
+
+No I/O and no wall clock of its own: time is the scheduler's (a ``TestScheduler`` in tests, virtual time), the
+clock a tick carries is injected. Everything after the merge runs on the one scheduler, so the fold never sees two
+events at once and a frame never races the fold.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+import reactivex
+from reactivex import Observable, abc
+from reactivex import operators as ops
+from reactivex.disposable import MultipleAssignmentDisposable
+
+from grove.events.model import ClockAdvanced, Event
+from grove.reducers.reduce import reduce
+from grove.reducers.state import State, empty_state
+
+_T = TypeVar("_T")
+
+FRAME = 0.25  # seconds: at most one state per frame reaches the consumer
+TICK = 1.0  # seconds between clock ticks (ages, countdowns and staleness move)
+
+
+def seconds_now(scheduler: abc.SchedulerBase) -> float:
+    """The scheduler's time as seconds since the epoch (virtual seconds for a test scheduler)."""
+    return float(scheduler.to_seconds(scheduler.now))
+
+
+def merged(*sources: Observable[Event]) -> Observable[Event]:
+    """Several sources (one per kind, ticks, ...) as one stream; ``merge`` serialises their ``on_next`` calls."""
+    return reactivex.merge(*sources)
+
+
+def clock_ticks(
+    scheduler: abc.SchedulerBase, period: float = TICK, clock: Callable[[], float] | None = None
+) -> Observable[Event]:
+    """A ``ClockAdvanced`` at once and then every ``period`` seconds of the scheduler's time; ``clock`` (default:
+    the scheduler's own time) says what time each tick carries."""
+    read = clock if clock is not None else lambda: seconds_now(scheduler)
+    ticks: Observable[int] = reactivex.timer(0.0, period, scheduler=scheduler)
+    return ticks.pipe(ops.map(lambda _: ClockAdvanced(read())))
+
+
+def folded(initial: State | None = None) -> Callable[[Observable[Event]], Observable[State]]:
+    """The fold as an operator: each event gives the state after it (``reduce``, the pure reducer)."""
+    seed = initial if initial is not None else empty_state()
+    return ops.scan(reduce, seed)
+
+
+def newest_per_frame(scheduler: abc.SchedulerBase, period: float = FRAME) -> Callable[[Observable[_T]], Observable[_T]]:
+    """Coalescing to frames: at most one value per ``period``, the newest (``sample`` on the scheduler); a frame
+    passes when nothing new came. When the source ends the pending value still comes out, and an error comes only
+    after it, so the consumer shows the last state before saying what went wrong."""
+
+    def coalesce(source: Observable[_T]) -> Observable[_T]:
+        failure: list[Exception] = []
+
+        def hold(error: Exception, _: Observable[_T]) -> Observable[_T]:
+            failure.append(error)
+            return reactivex.empty()
+
+        def after() -> Observable[_T]:
+            return reactivex.throw(failure[0]) if failure else reactivex.empty()
+
+        sampled = source.pipe(ops.catch(hold), ops.sample(period, scheduler=scheduler))
+        return reactivex.concat(sampled, reactivex.defer(lambda _: after()))
+
+    return coalesce
+
+
+def paced(events: Iterable[Event], scheduler: abc.SchedulerBase, speed: float = 1.0) -> Observable[Event]:
+    """A recording's events, each due ``(event.at - first.at) / speed`` seconds after subscription on the scheduler.
+
+    The events are read lazily (one recording may hold a million); every event already due goes out in one
+    scheduled action, so a fast replay does not schedule once per event. An error reading them (a bad line) ends
+    the stream with ``on_error``.
+    """
+    if speed <= 0:
+        raise ValueError(f"speed must be positive, not {speed:g}")
+
+    def subscribe(observer: abc.ObserverBase[Event], _: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+        iterator: Iterator[Event] = iter(events)
+        start = seconds_now(scheduler)
+        first: float | None = None
+        pending: Event | None = None
+        disposable = MultipleAssignmentDisposable()
+
+        def due(event: Event) -> float:
+            assert first is not None
+            return start + (event.at - first) / speed
+
+        def emit(_scheduler: abc.SchedulerBase, _state: Any = None) -> None:
+            nonlocal first, pending
+            now = seconds_now(scheduler)
+            while not disposable.is_disposed:
+                if pending is not None:
+                    event, pending = pending, None
+                else:
+                    try:
+                        event = next(iterator)
+                    except StopIteration:
+                        observer.on_completed()
+                        return
+                    except Exception as exc:  # a line that does not decode
+                        observer.on_error(exc)
+                        return
+                if first is None:
+                    first = event.at
+                if due(event) > now:
+                    pending = event
+                    disposable.disposable = scheduler.schedule_absolute(due(event), emit)
+                    return
+                observer.on_next(event)
+
+        disposable.disposable = scheduler.schedule(emit)
+        return disposable
+
+    return Observable(subscribe)
+
+
+def states(
+    sources: Iterable[Observable[Event]],
+    scheduler: abc.SchedulerBase,
+    *,
+    frame: float = FRAME,
+    tick: float | None = None,
+    clock: Callable[[], float] | None = None,
+    initial: State | None = None,
+) -> Observable[State]:
+    """The whole pipeline: ``sources`` (and, with ``tick``, clock ticks) merged, folded, coalesced to frames.
+
+    The first value is ``initial`` (default the empty state), at once, so a consumer draws before any event.
+    Subscribing happens on the scheduler too, so every value reaches the consumer on the scheduler's thread.
+    """
+    seed = initial if initial is not None else empty_state()
+    inputs = list(sources)
+    if tick is not None:
+        inputs.append(clock_ticks(scheduler, tick, clock))
+    frames = merged(*inputs).pipe(
+        ops.observe_on(scheduler),
+        folded(seed),
+        newest_per_frame(scheduler, frame),
+    )
+    return frames.pipe(ops.start_with(seed), ops.subscribe_on(scheduler))
