@@ -1,8 +1,10 @@
 """``-w``: the same loop left running. Re-render from the stream (Rich Live, at most ~4 frames a second) with a
 footer that says where the data comes from and how fresh it is. No polling: the stream pushes, the screen follows.
 
-Live mode injects a ``ClockAdvanced`` once a second so ages, countdowns and staleness move; the reducers themselves
-never read the clock. With ``--replay`` the recording is played back at its own pace (``--speed``).
+The states come from the one pipeline (``grove.reducers.pipeline``) on a scheduler of its own: live, the stream
+merged with a ``ClockAdvanced`` once a second so ages, countdowns and staleness move (the reducers themselves never
+read the clock); with ``--replay``, the recording paced at its own speed (``--speed``). At most one frame is drawn
+every ``FRAME_INTERVAL``, the newest state.
 """
 
 from __future__ import annotations
@@ -16,32 +18,11 @@ from typing import Any
 from grove.commands.errors import UserError
 from grove.commands.output import make_console
 from grove.commands.source import Scope, live_stream, open_recording, replay_scope, settled
-from grove.events.model import ClockAdvanced, Event, SourceStatus
-from grove.reducers.reduce import reduce
-from grove.reducers.state import State, empty_state
+from grove.events.model import SourceStatus
+from grove.reducers.state import State
 
-FRAME_INTERVAL = 0.25
-
-
-class _Holder:
-    """The newest state, shared between the stream's thread and the render loop."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.state = empty_state()
-        self.dirty = True
-        self.error: BaseException | None = None
-        self.finished = False
-
-    def push(self, event: Event) -> None:
-        with self.lock:
-            self.state = reduce(self.state, event)
-            self.dirty = True
-
-    def take(self) -> tuple[State, bool]:
-        with self.lock:
-            dirty, self.dirty = self.dirty, False
-            return self.state, dirty
+FRAME_INTERVAL = 0.25  # seconds: at most one frame drawn per interval
+TICK_INTERVAL = 1.0  # seconds between clock ticks, live
 
 
 def footer(state: State, scope: Scope, paused_note: str = "") -> Any:
@@ -109,29 +90,20 @@ def _frame(
     return Group(body, Text(""), footer(state, scope))
 
 
-def _feed_replay(args: argparse.Namespace, holder: _Holder, stop: threading.Event) -> Scope:
-    recording = open_recording(args.replay)
-    speed = float(getattr(args, "speed", None) or 1.0)
+def _states(
+    args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str], scheduler: Any
+) -> tuple[Any, Scope, Callable[[], None]]:
+    """(Observable[State], scope, close): a recording paced at ``--speed``, or the live stream with clock ticks."""
+    from grove.reducers import pipeline
 
-    def play() -> None:
-        started = time.monotonic()
-        first: float | None = None
-        try:
-            for event in recording.events():
-                if first is None:
-                    first = event.at
-                due = started + (event.at - first) / speed
-                while not stop.is_set() and time.monotonic() < due:
-                    stop.wait(min(0.1, due - time.monotonic()))
-                if stop.is_set():
-                    return
-                holder.push(event)
-        except Exception as exc:  # a bad line: shown by the render loop, then the command ends
-            holder.error = exc
-        holder.finished = True
-
-    threading.Thread(target=play, name="replay", daemon=True).start()
-    return replay_scope(args, recording)
+    if getattr(args, "replay", None):
+        recording = open_recording(args.replay)
+        speed = float(getattr(args, "speed", None) or 1.0)
+        replay = pipeline.paced(recording.events(), scheduler, speed)
+        return pipeline.states([replay], scheduler, frame=FRAME_INTERVAL), replay_scope(args, recording), lambda: None
+    events, scope, close = live_stream(args, kinds, cluster_wide, slim=True)
+    states = pipeline.states([events], scheduler, frame=FRAME_INTERVAL, tick=TICK_INTERVAL, clock=time.time)
+    return states, scope, close
 
 
 def run_watch(
@@ -141,39 +113,38 @@ def run_watch(
     render: Callable[[Any, int], Any],
     cluster_wide: Sequence[str] = (),
 ) -> int:
+    """Draw each frame the pipeline sends (on its scheduler's thread) until Ctrl+C; the source's error ends it."""
+    from reactivex.scheduler import EventLoopScheduler
     from rich.live import Live
 
-    holder = _Holder()
-    stop = threading.Event()
-    close: Callable[[], None] = lambda: None  # noqa: E731
-    if getattr(args, "replay", None):
-        scope = _feed_replay(args, holder, stop)
-    else:
-        events, scope, close = live_stream(args, kinds, cluster_wide, slim=True)
-        subscription = events.subscribe(on_next=holder.push, on_error=lambda e: setattr(holder, "error", e))
-        previous_close = close
-
-        def close() -> None:
-            subscription.dispose()
-            previous_close()
-
+    scheduler = EventLoopScheduler()
+    states, scope, close = _states(args, kinds, cluster_wide, scheduler)
     console = make_console(args)
-    last_tick = 0.0
+    ended = threading.Event()
+    failures: list[tuple[BaseException, bool]] = []  # (error, came from the source)
+
+    def fail(error: BaseException, from_source: bool) -> None:
+        failures.append((error, from_source))
+        ended.set()
+
     try:
         with Live(console=console, auto_refresh=False, transient=False, redirect_stdout=False) as live:
-            while True:
-                now = time.time()
-                if scope.origin == "live" and now - last_tick >= 1.0:
-                    holder.push(ClockAdvanced(now))
-                    last_tick = now
-                state, dirty = holder.take()
-                if dirty:
+
+            def show(state: State) -> None:
+                try:
                     live.update(_frame(state, scope, build, render, console.width, kinds), refresh=True)
-                if holder.error is not None:
-                    raise UserError(str(holder.error))
-                time.sleep(FRAME_INTERVAL)
+                except Exception as exc:  # a bug in a view: ends the command on the main thread
+                    fail(exc, False)
+
+            subscription = states.subscribe(on_next=show, on_error=lambda error: fail(error, True))
+            try:
+                ended.wait()  # a replay that has ended stays on screen until Ctrl+C
+            finally:
+                subscription.dispose()
+        error, from_source = failures[0]
+        raise UserError(str(error)) if from_source else error
     except KeyboardInterrupt:
         return 0
     finally:
-        stop.set()
         close()
+        scheduler.dispose()

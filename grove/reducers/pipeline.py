@@ -29,6 +29,7 @@ _T = TypeVar("_T")
 
 FRAME = 0.25  # seconds: at most one state per frame reaches the consumer
 TICK = 1.0  # seconds between clock ticks (ages, countdowns and staleness move)
+RESOLUTION = 1e-6  # seconds: schedulers keep time as datetimes, to the microsecond; a due time closer counts as now
 
 
 def seconds_now(scheduler: abc.SchedulerBase) -> float:
@@ -58,9 +59,10 @@ def folded(initial: State | None = None) -> Callable[[Observable[Event]], Observ
 
 
 def newest_per_frame(scheduler: abc.SchedulerBase, period: float = FRAME) -> Callable[[Observable[_T]], Observable[_T]]:
-    """Coalescing to frames: at most one value per ``period``, the newest (``sample`` on the scheduler); a frame
-    passes when nothing new came. When the source ends the pending value still comes out, and an error comes only
-    after it, so the consumer shows the last state before saying what went wrong."""
+    """Coalescing to frames: the first value at once (the first frame is not a period late), then at most one per
+    ``period``, the newest (``sample`` on the scheduler); a frame passes when nothing new came. When the source ends
+    the pending value still comes out, and an error comes only after it, so the consumer shows the last state
+    before saying what went wrong."""
 
     def coalesce(source: Observable[_T]) -> Observable[_T]:
         failure: list[Exception] = []
@@ -72,7 +74,11 @@ def newest_per_frame(scheduler: abc.SchedulerBase, period: float = FRAME) -> Cal
         def after() -> Observable[_T]:
             return reactivex.throw(failure[0]) if failure else reactivex.empty()
 
-        sampled = source.pipe(ops.catch(hold), ops.sample(period, scheduler=scheduler))
+        def leading_then_sampled(shared: Observable[_T]) -> Observable[_T]:
+            rest = shared.pipe(ops.skip(1), ops.sample(period, scheduler=scheduler))
+            return reactivex.merge(shared.pipe(ops.take(1)), rest)
+
+        sampled = source.pipe(ops.catch(hold), ops.publish(leading_then_sampled))
         return reactivex.concat(sampled, reactivex.defer(lambda _: after()))
 
     return coalesce
@@ -116,7 +122,7 @@ def paced(events: Iterable[Event], scheduler: abc.SchedulerBase, speed: float = 
                         return
                 if first is None:
                     first = event.at
-                if due(event) > now:
+                if due(event) - now > RESOLUTION:
                     pending = event
                     disposable.disposable = scheduler.schedule_absolute(due(event), emit)
                     return
@@ -139,8 +145,8 @@ def states(
 ) -> Observable[State]:
     """The whole pipeline: ``sources`` (and, with ``tick``, clock ticks) merged, folded, coalesced to frames.
 
-    The first value is ``initial`` (default the empty state), at once, so a consumer draws before any event.
-    Subscribing happens on the scheduler too, so every value reaches the consumer on the scheduler's thread.
+    ``initial`` (default the empty state) is what the first event is folded into. Subscribing happens on the
+    scheduler too, so every value reaches the consumer on the scheduler's thread.
     """
     seed = initial if initial is not None else empty_state()
     inputs = list(sources)
@@ -151,4 +157,4 @@ def states(
         folded(seed),
         newest_per_frame(scheduler, frame),
     )
-    return frames.pipe(ops.start_with(seed), ops.subscribe_on(scheduler))
+    return frames.pipe(ops.subscribe_on(scheduler))

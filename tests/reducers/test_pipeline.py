@@ -26,9 +26,6 @@ def on_next(time: float, event: Event) -> Recorded[Event]:
     return ReactiveTest.on_next(time, event)  # type: ignore[arg-type]
 
 
-SUBSCRIBED = 200.0  # TestScheduler's default subscription time
-
-
 def _pod(name: str, phase: str = "Running", ns: str = "prod") -> dict[str, Any]:
     return {"kind": "Pod", "metadata": {"name": name, "namespace": ns, "uid": f"u-{name}"}, "status": {"phase": phase}}
 
@@ -59,18 +56,20 @@ def test_many_events_in_one_frame_reach_the_consumer_as_one_state_the_newest() -
     )
     result = scheduler.start(lambda: pipeline.states([events], scheduler, frame=0.25))
     frames = _values(result.messages)
-    assert [t for t, _ in frames] == [SUBSCRIBED, 200.5, 201.25]  # the first at once, then one per busy frame
-    assert _pods(frames[0][1]) == {}
-    assert _pods(frames[1][1]) == {"a": "Running", "b": "Running"}  # three events, one state: the newest
+    assert [t for t, _ in frames] == [200.3, 200.5, 201.25]  # the first at once, then one per busy frame
+    assert _pods(frames[0][1]) == {"a": "Pending"}
+    assert _pods(frames[1][1]) == {"a": "Running", "b": "Running"}  # two events, one state: the newest
     assert frames[1][1].revision == 3
     assert _pods(frames[2][1]) == {"b": "Running"}
 
 
 def test_a_quiet_frame_sends_nothing() -> None:
     scheduler = TestScheduler()
-    events = scheduler.create_hot_observable(on_next(200.1, Applied(1.0, "Pod", _pod("a"))))
+    events = scheduler.create_hot_observable(
+        on_next(200.1, Applied(1.0, "Pod", _pod("a"))), on_next(200.2, Applied(2.0, "Pod", _pod("b")))
+    )
     result = scheduler.start(lambda: pipeline.states([events], scheduler, frame=0.25), disposed=205.0)
-    assert [t for t, _ in _values(result.messages)] == [SUBSCRIBED, 200.25]
+    assert [t for t, _ in _values(result.messages)] == [200.1, 200.25]
 
 
 def test_per_kind_sources_are_merged_into_one_fold() -> None:
@@ -104,8 +103,8 @@ def test_ticks_move_the_states_clock_once_a_second_though_frames_are_faster() ->
     scheduler = TestScheduler()
     result = scheduler.start(lambda: pipeline.states([], scheduler, frame=0.25, tick=1.0), disposed=203.3)
     frames = _values(result.messages)
-    assert [t for t, _ in frames] == [200.0, 200.25, 201.25, 202.25, 203.25]
-    assert [state.now for _, state in frames] == [0.0, 200.0, 201.0, 202.0, 203.0]
+    assert [t for t, _ in frames] == [200.0, 201.25, 202.25, 203.25]  # the first tick at once, then on frames
+    assert [state.now for _, state in frames] == [200.0, 201.0, 202.0, 203.0]
 
 
 # ------------------------------------------------------------------------------------------------------ replay
@@ -135,6 +134,15 @@ def test_each_event_is_due_at_its_offset_divided_by_the_speed() -> None:
         assert [t for t, _ in _values(result.messages)] == expected
 
 
+def test_offsets_that_are_no_whole_microsecond_are_due_on_time() -> None:
+    """A scheduler keeps time to the microsecond: an event due a fraction of one later is due now, not again."""
+    recorded = [ClockAdvanced(1000.0 + i * 0.37) for i in range(10)]
+    scheduler = TestScheduler()
+    result = scheduler.start(lambda: pipeline.paced(recorded, scheduler))
+    times = [t for t, _ in _values(result.messages)]
+    assert [round(t, 6) for t in times] == [round(200.0 + i * 0.37, 6) for i in range(10)]
+
+
 def test_a_replay_reads_its_events_lazily_and_stops_when_disposed() -> None:
     read: list[Event] = []
 
@@ -160,7 +168,7 @@ def test_a_bad_line_ends_the_replay_with_an_error_after_the_last_state_before_it
         lambda: pipeline.states([pipeline.paced(broken(), scheduler)], scheduler, frame=0.25), disposed=210.0
     )
     frames = _values(result.messages)
-    assert [t for t, _ in frames] == [200.0, 200.25, 201.25]
+    assert [t for t, _ in frames] == [200.0, 201.25]
     assert _pods(frames[-1][1]) == {"a": "Running"}
     last = result.messages[-1]
     assert isinstance(last.value, OnError) and "rec.jsonl:4" in str(last.value.exception)
@@ -217,4 +225,6 @@ def test_the_fold_as_scan_equals_reducing_one_event_at_a_time(spec: list[Any]) -
     frames = coalesced.start(
         lambda: pipeline.states([pipeline.paced(events, coalesced, speed=3.0)], coalesced, frame=0.25)
     )
-    _same(_values(frames.messages)[-1][1], fold_one_by_one(events))
+    if events:
+        _same(_values(frames.messages)[-1][1], fold_one_by_one(events))
+    assert isinstance(frames.messages[-1].value, OnCompleted)
