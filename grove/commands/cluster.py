@@ -430,7 +430,6 @@ def connect(
     kinds: Sequence[str],
     *,
     label_selector: str | None = None,
-    tick_interval: float | None = None,
     cluster_wide: Sequence[str] = (),
     **source_options: Any,
 ) -> LiveConnection:
@@ -457,7 +456,6 @@ def connect(
         label_selector=label_selector or getattr(args, "selector", None),
         not_installed=not_installed,
         cluster_wide=cluster_wide,
-        tick_interval=tick_interval,
         **options,
     )
     info = ClusterInfo(access.context, access.cluster, access.user, access.server, access.namespace, version)

@@ -15,6 +15,10 @@ Per kind, one daemon thread runs the loop a reflector runs:
    re-lists; any other failure backs off (capped exponential, jittered) and reports RECONNECTING, then STALE;
 4. 403 → FORBIDDEN with the server's message, 404 → NOT_INSTALLED; both retried slowly (RBAC and CRDs change).
 
+Time is an injected reactivex scheduler's (a ``TestScheduler`` in tests, virtual time): a pause before the next
+attempt is an action scheduled on it, which starts the kind's next run on a fresh thread (the blocking list and
+watch never run on the scheduler), and the stale watchdog is an interval on it.
+
 Every change of a kind's health is a ``SourceHealthChanged``. Events from all threads are serialised by one lock, so
 a subscriber sees one event at a time.
 """
@@ -33,6 +37,8 @@ from typing import Any
 import orjson
 import reactivex
 import urllib3
+from reactivex import abc
+from reactivex.scheduler import NewThreadScheduler
 from reactivex.subject import Subject
 
 from grove.events.access import ClusterAccess
@@ -52,7 +58,6 @@ from grove.events.kube.logging import log
 from grove.events.model import (
     READABLE_IN,
     Applied,
-    ClockAdvanced,
     Event,
     KubeObject,
     Listed,
@@ -65,6 +70,13 @@ from grove.events.recordings.codec import strip_object
 from grove.events.slim import slim_object
 
 _READ_SIZE = 256 * 1024
+
+ThreadFactory = Callable[[Callable[[], None], str], threading.Thread]
+"""Makes the (unstarted) thread that runs one kind's list and watch, given its target and name."""
+
+
+def _daemon_thread(target: Callable[[], None], name: str) -> threading.Thread:
+    return threading.Thread(target=target, name=name, daemon=True)
 
 
 def _object_key(obj: Mapping[str, Any]) -> tuple[str, str]:
@@ -111,10 +123,12 @@ class _Worker:
         self.listed = False
         self.health: tuple[SourceStatus, str, float | None] | None = None
         self.last_good: float | None = None  # event-clock time the data was last confirmed current
-        self.failing_since: float | None = None  # monotonic time of the first failure of the current streak
+        self.failing_since: float | None = None  # scheduler time of the first failure of the current streak
         self.failures = 0
+        self.gone_streak = 0  # 410s in a row without a watch line between them
         self.watch_errors = 0
-        self.thread: threading.Thread | None = None
+        self.thread: threading.Thread | None = None  # the thread of the current run
+        self.resume: abc.DisposableBase | None = None  # the next run, scheduled after a pause
         self._lock = threading.Lock()
         self._response: urllib3.BaseHTTPResponse | None = None
         self._aborted = False
@@ -157,8 +171,10 @@ class LiveSource:
 
     Threads start at the first subscription (so no event is lost before anyone listens) or at ``start()``; later
     subscribers see the events from then on. ``stop()`` ends every thread promptly and completes the stream.
-    Timeouts are parameters so tests can run the whole protocol in milliseconds. ``label_selector`` narrows the
-    namespaced workload kinds only (nodes, topology bindings and events are needed whole).
+    Timeouts are parameters so tests can run the whole protocol in milliseconds; ``scheduler`` (default a
+    ``NewThreadScheduler``) keeps the time of pauses and of the watchdog, ``thread_factory`` makes the threads the
+    lists and watches block on. ``label_selector`` narrows the namespaced workload kinds only (nodes, topology
+    bindings and events are needed whole).
     """
 
     def __init__(
@@ -177,10 +193,11 @@ class LiveSource:
         backoff_initial: float = 0.5,
         backoff_max: float = 30.0,
         stale_after: float = 15.0,
-        tick_interval: float | None = None,
         join_timeout: float = 2.0,
         rng: random.Random | None = None,
         slim: bool = False,
+        scheduler: abc.SchedulerBase | None = None,
+        thread_factory: ThreadFactory = _daemon_thread,
     ) -> None:
         unknown = [k for k in kinds if k not in KINDS]
         if unknown:
@@ -200,10 +217,11 @@ class LiveSource:
         self._backoff_initial = backoff_initial
         self._backoff_max = backoff_max
         self._stale_after = stale_after
-        self._tick_interval = tick_interval
         self._join_timeout = join_timeout
         self._rng = rng or random.Random()
         self._slim = slim  # objects keep only what the reports read (grove.events.slim)
+        self._scheduler = scheduler if scheduler is not None else NewThreadScheduler()
+        self._thread_factory = thread_factory
         watched = [k for k in self.kinds if k not in self._not_installed]
         wide = set(cluster_wide)
         # Kinds in ``cluster_wide`` are watched in every namespace even when the command is namespaced (pods, for
@@ -218,7 +236,7 @@ class LiveSource:
         self._stopping = threading.Event()
         self._started = False
         self._closed = False
-        self._threads: list[threading.Thread] = []
+        self._watchdog: abc.DisposableBase | None = None
         self.events: reactivex.Observable[Event] = reactivex.create(self._subscribe)
 
     # -------------------------------------------------------------------------------------------- lifecycle
@@ -240,16 +258,12 @@ class LiveSource:
                 )
             else:
                 self._set_health(self._workers[kind], SourceStatus.CONNECTING)
-        for kind, worker in self._workers.items():
-            thread = threading.Thread(target=self._run, args=(worker,), name=f"grove-watch-{kind}", daemon=True)
-            worker.thread = thread
-            self._threads.append(thread)
+        for worker in self._workers.values():
+            self._spawn(worker)
         if self._workers:
-            self._threads.append(threading.Thread(target=self._watchdog, name="grove-watchdog", daemon=True))
-        if self._tick_interval:
-            self._threads.append(threading.Thread(target=self._tick, name="grove-clock", daemon=True))
-        for thread in self._threads:
-            thread.start()
+            interval = max(0.02, min(1.0, self._stale_after / 3))
+            watchdog = reactivex.interval(interval, scheduler=self._scheduler)
+            self._watchdog = watchdog.subscribe(lambda _: self._check_stale())
 
     def stop(self) -> None:
         """End every thread (closing their connections) and complete the stream; safe to call from a subscriber."""
@@ -257,13 +271,17 @@ class LiveSource:
             if self._stopping.is_set():
                 return
             self._stopping.set()
+        if self._watchdog is not None:
+            self._watchdog.dispose()
         for worker in self._workers.values():
+            if worker.resume is not None:
+                worker.resume.dispose()
             worker.abort()
         current = threading.current_thread()
-        if current not in self._threads:
-            deadline = time.monotonic() + self._join_timeout
-            for thread in self._threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
+        deadline = time.monotonic() + self._join_timeout
+        for worker in self._workers.values():
+            if worker.thread is not None and worker.thread is not current:
+                worker.thread.join(max(0.0, deadline - time.monotonic()))
         with self._emit_lock:
             if not self._closed:
                 self._closed = True
@@ -309,92 +327,112 @@ class LiveSource:
             log.debug("source health", kind=worker.info.kind, status=status.value, message=message)
             self._emit(SourceHealthChanged(self._clock(), worker.info.kind, status, message, since))
 
-    def _watchdog(self) -> None:
-        """Turn RECONNECTING into STALE on time, even while a worker is stuck in a hanging request."""
-        interval = max(0.02, min(1.0, self._stale_after / 3))
-        while not self._stopping.wait(interval):
-            now = time.monotonic()
-            for worker in self._workers.values():
-                failing_since, health = worker.failing_since, worker.health
-                if (
-                    worker.listed
-                    and failing_since is not None
-                    and health is not None
-                    and health[0] is SourceStatus.RECONNECTING
-                    and now - failing_since >= self._stale_after
-                ):
-                    self._set_health(
-                        worker, SourceStatus.STALE, health[1], worker.last_good, only_from=SourceStatus.RECONNECTING
-                    )
+    def _check_stale(self) -> None:
+        """The watchdog: turn RECONNECTING into STALE on time, even while a worker is stuck in a hanging request."""
+        now = self._now()
+        for worker in self._workers.values():
+            failing_since, health = worker.failing_since, worker.health
+            if (
+                worker.listed
+                and failing_since is not None
+                and health is not None
+                and health[0] is SourceStatus.RECONNECTING
+                and now - failing_since >= self._stale_after
+            ):
+                self._set_health(
+                    worker, SourceStatus.STALE, health[1], worker.last_good, only_from=SourceStatus.RECONNECTING
+                )
 
-    def _tick(self) -> None:
-        interval = self._tick_interval or 1.0
-        while not self._stopping.wait(interval):
-            self._emit(ClockAdvanced(self._clock()))
+    def _now(self) -> float:
+        return float(self._scheduler.to_seconds(self._scheduler.now))
 
     # ------------------------------------------------------------------------------------------- the loop
 
+    def _spawn(self, worker: _Worker) -> None:
+        """Start the kind's next run on a thread of its own (unless stopping)."""
+        with self._state_lock:
+            if self._stopping.is_set():
+                return
+            thread = self._thread_factory(functools.partial(self._run, worker), f"grove-watch-{worker.info.kind}")
+            worker.thread = thread
+            thread.start()
+
+    def _resume_after(self, worker: _Worker, delay: float) -> None:
+        """The kind's next run, ``delay`` seconds of the scheduler's time from now."""
+        with self._state_lock:
+            if self._stopping.is_set():
+                return
+            worker.resume = self._scheduler.schedule_relative(delay, lambda _scheduler, _state: self._spawn(worker))
+
     def _run(self, worker: _Worker) -> None:
-        kind = worker.info.kind
-        gone_streak = 0
+        """One run of the kind's loop: attempts one after the other until one asks for a pause (or the source
+        stops); the pause is scheduled and ends this thread."""
         while not self._stopping.is_set():
-            try:
-                if worker.rv is None:
-                    self._list(worker)
-                    worker.failures = 0
-                    worker.failing_since = None
-                began = time.monotonic()
-                lines = self._watch(worker)
-                if lines:
-                    gone_streak = 0
-                if lines or time.monotonic() - began >= 0.5:
-                    worker.failures = 0
-                else:
-                    # closed at once with nothing said: do not spin against a server that does that repeatedly
-                    worker.failures += 1
-                    if worker.failures > 1:
-                        self._pause(self._delay(worker.failures - 1))
-            except _Stop:
-                break
-            except Gone as exc:
-                if self._stopping.is_set():
-                    break
-                log.info("resourceVersion expired, re-listing", kind=kind, message=exc.message)
+            delay = self._attempt(worker)
+            if delay is None:
+                return
+            if delay > 0:
+                self._resume_after(worker, delay)
+                return
+
+    def _attempt(self, worker: _Worker) -> float | None:
+        """A list (when needed) and one watch: the pause before the next attempt (0: at once), None to stop."""
+        kind = worker.info.kind
+        try:
+            if worker.rv is None:
+                self._list(worker)
+                worker.failures = 0
+                worker.failing_since = None
+            began = self._now()
+            lines = self._watch(worker)
+            if lines:
+                worker.gone_streak = 0
+            if lines or self._now() - began >= 0.5:
+                worker.failures = 0
+                return 0.0
+            # closed at once with nothing said: do not spin against a server that does that repeatedly
+            worker.failures += 1
+            return self._delay(worker.failures - 1) if worker.failures > 1 else 0.0
+        except _Stop:
+            return None
+        except Gone as exc:
+            if self._stopping.is_set():
+                return None
+            log.info("resourceVersion expired, re-listing", kind=kind, message=exc.message)
+            worker.rv = None
+            worker.gone_streak += 1
+            return self._delay(worker.gone_streak - 1) if worker.gone_streak > 1 else 0.0
+        except Forbidden as exc:
+            if self._stopping.is_set():
+                return None
+            if worker.namespace is None and self.namespace is not None and worker.info.namespaced:
+                worker.namespace = self.namespace
+                worker.note = (
+                    f"{worker.info.plural} in other namespaces are not visible ({exc.message}); "
+                    "GPUs they use count as free"
+                )
                 worker.rv = None
-                gone_streak += 1
-                if gone_streak > 1:
-                    self._pause(self._delay(gone_streak - 1))
-            except Forbidden as exc:
-                if self._stopping.is_set():
-                    break
-                if worker.namespace is None and self.namespace is not None and worker.info.namespaced:
-                    worker.namespace = self.namespace
-                    worker.note = (
-                        f"{worker.info.plural} in other namespaces are not visible ({exc.message}); "
-                        "GPUs they use count as free"
-                    )
-                    worker.rv = None
-                    continue
-                self._set_health(worker, SourceStatus.FORBIDDEN, exc.message + self._own_namespace_readable(worker))
-                worker.rv = None
-                self._pause(self._delay_max())
-            except NotFound as exc:
-                if self._stopping.is_set():
-                    break
-                info = worker.info
-                what = f"{info.crd_name} is not installed in this cluster" if info.group else f"{info.plural}: {exc}"
-                self._set_health(worker, SourceStatus.NOT_INSTALLED, what)
-                worker.rv = None
-                self._pause(self._delay_max())
-            except (ApiError, TransportError) as exc:
-                if self._stopping.is_set():
-                    break
-                self._failed(worker, exc)
-            except Exception as exc:  # a bug or an odd answer must not kill the kind's thread silently
-                if self._stopping.is_set():
-                    break
-                log.exception("live source error", kind=kind)
-                self._failed(worker, exc)
+                return 0.0
+            self._set_health(worker, SourceStatus.FORBIDDEN, exc.message + self._own_namespace_readable(worker))
+            worker.rv = None
+            return self._delay_max()
+        except NotFound as exc:
+            if self._stopping.is_set():
+                return None
+            info = worker.info
+            what = f"{info.crd_name} is not installed in this cluster" if info.group else f"{info.plural}: {exc}"
+            self._set_health(worker, SourceStatus.NOT_INSTALLED, what)
+            worker.rv = None
+            return self._delay_max()
+        except (ApiError, TransportError) as exc:
+            if self._stopping.is_set():
+                return None
+            return self._failed(worker, exc)
+        except Exception as exc:  # a bug or an odd answer must not kill the kind's loop silently
+            if self._stopping.is_set():
+                return None
+            log.exception("live source error", kind=kind)
+            return self._failed(worker, exc)
 
     def _own_namespace_readable(self, worker: _Worker) -> str:
         """After a list across all namespaces was forbidden: may the user list the kind in the context's own
@@ -408,14 +446,15 @@ class LiveSource:
             return ""
         return READABLE_IN + own
 
-    def _failed(self, worker: _Worker, exc: Exception) -> None:
+    def _failed(self, worker: _Worker, exc: Exception) -> float:
+        """Report the failure (RECONNECTING, or STALE once it lasts); the pause before the next attempt."""
         message = exc.message if isinstance(exc, ApiError | TransportError) else f"{type(exc).__name__}: {exc}"
         if isinstance(exc, ApiError) and not isinstance(exc, Unauthorized):
             message = f"{exc.status} {exc.reason}: {exc.message}" if exc.reason else f"{exc.status}: {exc.message}"
         if isinstance(exc, Unauthorized):
             message = f"401 Unauthorized: the API server rejected the credentials ({exc.message})"
         worker.failures += 1
-        now = time.monotonic()
+        now = self._now()
         if worker.failing_since is None:
             worker.failing_since = now
         log.info("watch failed", kind=worker.info.kind, error=message, failures=worker.failures)
@@ -426,7 +465,7 @@ class LiveSource:
         )
         status = SourceStatus.STALE if stale else SourceStatus.RECONNECTING
         self._set_health(worker, status, message, worker.last_good)
-        self._pause(self._delay(worker.failures))
+        return self._delay(worker.failures)
 
     def _delay(self, failures: int) -> float:
         base = self._backoff_initial * (2.0 ** min(max(0, failures - 1), 30))
@@ -434,11 +473,6 @@ class LiveSource:
 
     def _delay_max(self) -> float:
         return self._backoff_max * self._rng.uniform(0.8, 1.0)
-
-    def _pause(self, delay: float) -> None:
-        """Wait ``delay`` seconds, or until stop."""
-        if delay > 0:
-            self._stopping.wait(delay)
 
     def _check_stop(self) -> None:
         if self._stopping.is_set():
