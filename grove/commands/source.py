@@ -7,7 +7,6 @@ running. A replay is the same loop fed from a file.
 from __future__ import annotations
 
 import argparse
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -15,13 +14,13 @@ import attrs
 
 from grove.commands.errors import UsageError, UserError
 from grove.events.gc_pause import cyclic_gc_paused
-from grove.events.model import Event, SourceStatus
+from grove.events.model import SourceStatus
 from grove.events.recordings.compaction import compacted_events
 from grove.events.recordings.format import RecordingError
 from grove.events.recordings.reader import Recording
 from grove.reducers.batch import fold
 from grove.reducers.reduce import reduce
-from grove.reducers.state import State, empty_state
+from grove.reducers.state import State
 
 
 @attrs.frozen
@@ -104,38 +103,46 @@ def settled(state: State, kinds: Sequence[str]) -> bool:
     return True
 
 
+_BEFORE_LIST = (SourceStatus.CONNECTING, SourceStatus.RECONNECTING)
+
+
+def answered(state: State, kinds: Sequence[str]) -> bool:
+    """Settled, and every listed kind's source has said so: a kind reports LIVE right after its list, so the state a
+    one-shot read shows has it (and not the CONNECTING or RECONNECTING from before the list)."""
+    if not settled(state, kinds):
+        return False
+    for kind in kinds:
+        source = state.sources.get(kind)
+        if kind in state.listed and source is not None and source.status in _BEFORE_LIST:
+            return False
+    return True
+
+
 def _load_live(
     args: argparse.Namespace, kinds: Sequence[str], cluster_wide: Sequence[str], slim: bool
 ) -> tuple[State, Scope]:
+    """The first state the pipeline says is answered (every kind listed, or its source said it cannot)."""
+    from reactivex.scheduler import TimeoutScheduler
+
     from grove.commands.cluster import connect
+    from grove.reducers import pipeline
 
     connection = connect(args, kinds, cluster_wide=cluster_wide, slim=slim)
-    done = threading.Event()
-    holder: dict[str, Any] = {"state": empty_state(), "error": None}
-
-    def on_next(event: Event) -> None:
-        holder["state"] = reduce(holder["state"], event)
-        if settled(holder["state"], kinds):
-            done.set()
-
-    def on_error(exc: Exception) -> None:
-        holder["error"] = exc
-        done.set()
-
-    subscription = connection.events.subscribe(on_next=on_next, on_error=on_error, on_completed=done.set)
+    first = pipeline.first_settled(lambda state: answered(state, kinds), TimeoutScheduler(), connection.settle_timeout)
     try:
-        if not done.wait(timeout=connection.settle_timeout):
-            raise UserError(
-                f"the API server at {connection.server} did not answer the initial lists within "
-                f"{connection.settle_timeout:.0f}s; check the connection or raise --request-timeout"
-            )
+        state: State = connection.events.pipe(first).run()
+    except pipeline.NotSettled:
+        raise UserError(
+            f"the API server at {connection.server} did not answer the initial lists within "
+            f"{connection.settle_timeout:.0f}s; check the connection or raise --request-timeout"
+        ) from None
+    except UserError:
+        raise
+    except Exception as exc:
+        raise UserError(str(exc)) from None
     finally:
-        subscription.dispose()
         connection.close()
-    if holder["error"] is not None:
-        error = holder["error"]
-        raise error if isinstance(error, UserError) else UserError(str(error))
-    return holder["state"], connection.scope
+    return state, connection.scope
 
 
 def live_stream(

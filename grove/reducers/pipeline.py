@@ -8,7 +8,8 @@ paced recording ──┘
 
 No I/O and no wall clock of its own: time is the scheduler's (a ``TestScheduler`` in tests, virtual time), the
 clock a tick carries is injected. Everything after the merge runs on the one scheduler, so the fold never sees two
-events at once and a frame never races the fold.
+events at once and a frame never races the fold. A one-shot read is the fold up to the first state that has
+settled (``first_settled``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,36 @@ def folded(initial: State | None = None) -> Callable[[Observable[Event]], Observ
     """The fold as an operator: each event gives the state after it (``reduce``, the pure reducer)."""
     seed = initial if initial is not None else empty_state()
     return ops.scan(reduce, seed)
+
+
+class NotSettled(TimeoutError):
+    """The events did not settle in the time given (``first_settled``)."""
+
+
+def first_settled(
+    done: Callable[[State], bool],
+    scheduler: abc.SchedulerBase,
+    timeout: float,
+    initial: State | None = None,
+) -> Callable[[Observable[Event]], Observable[State]]:
+    """A one-shot read as an operator: the events folded until ``done`` holds for the state, which is sent, and the
+    stream completes (unsubscribing from the events). Should the events end first, the last state is sent; after
+    ``timeout`` seconds of the scheduler's time without it, ``NotSettled``. The fold runs on the thread that sends
+    each event: no hop per event."""
+    seed = initial if initial is not None else empty_state()
+
+    def unsettled(state: State) -> bool:
+        return not done(state)
+
+    def settle(events: Observable[Event]) -> Observable[State]:
+        return events.pipe(
+            folded(seed),
+            ops.take_while(unsettled, inclusive=True),
+            ops.last_or_default(seed),
+            ops.timeout(timeout, reactivex.throw(NotSettled(f"not settled within {timeout:g}s")), scheduler),
+        )
+
+    return settle
 
 
 def newest_per_frame(scheduler: abc.SchedulerBase, period: float = FRAME) -> Callable[[Observable[_T]], Observable[_T]]:

@@ -178,3 +178,16 @@ def test_all_namespaces_forbidden_everywhere_suggests_n_without_a_name(
     code, out, err = _run(capsys, "status", "-A", "--kubeconfig", kubeconfig, "--color", "never", "--width", "400")
     assert code == 0, err
     assert "at cluster scope (a ClusterRole); or use -n NAMESPACE you can read" in out
+
+
+def test_lists_that_do_not_come_in_time_end_in_one_line(
+    server: KubeServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server.path_delays["/pods"] = 3.0  # longer than the timeout asked for: the pods list never arrives in time
+    kubeconfig = _kubeconfig(tmp_path / "kc", server)
+    code, out, err = _run(
+        capsys, "topology", "my-inference", "--kubeconfig", str(kubeconfig), "--request-timeout", "1s"
+    )
+    assert (code, out) == (1, "")
+    assert f"the API server at {server.url} did not answer the initial lists within 1s" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -14,7 +14,8 @@ from reactivex.notification import OnCompleted, OnError, OnNext
 from reactivex.testing import ReactiveTest, TestScheduler
 from reactivex.testing.recorded import Recorded
 
-from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
+from grove.commands.source import settled
+from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed, SourceHealthChanged, SourceStatus
 from grove.events.recordings.format import RecordingError
 from grove.reducers import pipeline
 from grove.reducers.reduce import fold_one_by_one
@@ -181,6 +182,57 @@ def test_a_replay_through_the_pipeline_ends_with_every_event_folded() -> None:
     frames = _values(result.messages)
     _same(frames[-1][1], fold_one_by_one(RECORDED))
     assert isinstance(result.messages[-1].value, OnCompleted)
+
+
+# ---------------------------------------------------------------------------------------------------- one-shot
+
+
+def _node(name: str) -> dict[str, Any]:
+    return {"kind": "Node", "metadata": {"name": name}}
+
+
+def _settled(state: State) -> bool:
+    return settled(state, ("Pod", "Node"))
+
+
+def test_a_one_shot_read_is_the_first_settled_state_and_then_it_unsubscribes() -> None:
+    scheduler = TestScheduler()
+    events = scheduler.create_hot_observable(
+        on_next(200.5, SourceHealthChanged(1.0, "Pod", SourceStatus.CONNECTING)),
+        on_next(201.0, Listed(2.0, "Pod", (_pod("a"),))),
+        on_next(203.0, SourceHealthChanged(3.0, "Node", SourceStatus.FORBIDDEN, "nodes is forbidden")),
+        on_next(204.0, Applied(4.0, "Pod", _pod("b"))),
+    )
+    result = scheduler.start(lambda: events.pipe(pipeline.first_settled(_settled, scheduler, 30.0)))
+    (at, state), *more = _values(result.messages)
+    assert at == 203.0 and not more  # one state: the one where Node said it cannot be listed
+    assert _pods(state) == {"a": "Running"} and state.revision == 3
+    assert isinstance(result.messages[-1].value, OnCompleted) and result.messages[-1].time == 203.0
+    assert [(s.subscribe, s.unsubscribe) for s in events.subscriptions] == [(200.0, 203.0)]
+
+
+def test_a_one_shot_read_whose_events_end_first_has_the_last_state() -> None:
+    scheduler = TestScheduler()
+    events = scheduler.create_hot_observable(
+        on_next(201.0, Listed(2.0, "Pod", (_pod("a"),))), ReactiveTest.on_completed(202)
+    )
+    result = scheduler.start(lambda: events.pipe(pipeline.first_settled(_settled, scheduler, 30.0)))
+    [(at, state)] = _values(result.messages)
+    assert at == 202.0 and set(state.listed) == {"Pod"}
+
+
+def test_a_one_shot_read_that_never_settles_times_out_on_the_scheduler() -> None:
+    scheduler = TestScheduler()
+    events = scheduler.create_hot_observable(
+        on_next(201.0, Listed(2.0, "Pod", (_pod("a"),))),
+        on_next(205.0, SourceHealthChanged(5.0, "Node", SourceStatus.RECONNECTING, "connection refused")),
+        on_next(240.0, Listed(40.0, "Node", (_node("n1"),))),  # too late
+    )
+    result = scheduler.start(lambda: events.pipe(pipeline.first_settled(_settled, scheduler, 30.0)))
+    [message] = result.messages
+    assert isinstance(message.value, OnError) and isinstance(message.value.exception, pipeline.NotSettled)
+    assert message.time == 230.0
+    assert [(s.subscribe, s.unsubscribe) for s in events.subscriptions] == [(200.0, 230.0)]
 
 
 # -------------------------------------------------------------------------------------------------------- fold
