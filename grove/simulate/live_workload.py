@@ -72,6 +72,8 @@ class LiveWorkload:
         # a pod's Ready condition by the identity of the pod object (kept alive here, so the id is not reused): the
         # rollout asks it of every pod at every round, while a pod object changes only when it is written again
         self._ready: dict[int, tuple[Mapping[str, Any], bool]] = {}
+        # per PodGang, what its last sync read (identities, the objects kept so they stay unique) and its answer
+        self._gangs_seen: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], bool]] = {}
         cluster.workloads.append(self)
 
     def _ours(self, obj: Mapping[str, Any], name: str) -> bool:
@@ -230,16 +232,34 @@ class LiveWorkload:
             obj = self.c.store[kinds.PODGANG].get((self.ns, gang))
             if obj is None:
                 continue
+            members = [
+                (clique, self.c.store[kinds.PODCLIQUE].get((self.ns, clique)))
+                for clique in (f.text(f.mapping(g).get("name")) for g in f.seq(f.get(obj, "spec", "podgroups")))
+            ]
+            pods_of = {clique: self.pods(clique) for clique, pclq in members if pclq is not None}
+            # what this pass reads: the PodGang, its PodCliques (the very objects) and the names of their pods; when
+            # all are as a pass of it left them, it would write nothing again and answer the same
+            keep = (obj, [pclq for _, pclq in members])
+            seen = (
+                id(obj),
+                tuple(id(pclq) for _, pclq in members),
+                tuple(tuple(map(f.name, p)) for p in pods_of.values()),
+            )
+            last = self._gangs_seen.get(gang)
+            if last is not None and last[0] == seen:
+                if last[2]:
+                    ready.append(gang)
+                continue
             groups = []
             complete = True
             for group in f.seq(f.get(obj, "spec", "podgroups")):
                 group = dict(f.mapping(group))
                 clique = f.text(group.get("name"))
-                if (self.ns, clique) not in self.c.store[kinds.PODCLIQUE]:
+                if clique not in pods_of:
                     complete = False
                     groups.append(group)
                     continue
-                pods = self.pods(clique)
+                pods = pods_of[clique]
                 if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
                     complete = False
                 group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(f.name(p) for p in pods)]
@@ -258,6 +278,9 @@ class LiveWorkload:
                 initialized = True
             if initialized:
                 ready.append(gang)
+            keep = (obj, keep[1])
+            seen = (id(obj), seen[1], seen[2])
+            self._gangs_seen[gang] = (seen, keep, initialized)
         return ready
 
     def gang_of(self, pod: Mapping[str, Any]) -> str:
