@@ -11,15 +11,29 @@ from __future__ import annotations
 
 import argparse
 import copy
+import hashlib
+import json
 import statistics
 import time
+
+import attrs
 
 from grove.events import kinds
 from grove.reducers.batch import fold
 from grove.simulate.fit import fit
 from grove.simulate.intent import ChangeTemplate
-from grove.simulate.preview import preview
+from grove.simulate.preview import Preview, preview
 from grove.simulate.synthetic import synthetic_events
+
+
+def digest(result: Preview) -> str:
+    """A short hash of the predicted events and steps, so a faster simulator can show it predicts the same."""
+    h = hashlib.sha256()
+    for event in result.events:
+        h.update(json.dumps([type(event).__name__, attrs.asdict(event)], sort_keys=True, default=str).encode())
+    for step in result.steps:
+        h.update(repr(step).encode())
+    return h.hexdigest()[:16]
 
 
 def main() -> None:
@@ -48,7 +62,7 @@ def main() -> None:
     print(
         f"preview (update of {pods} pods): best {min(times):.3f} s, median {statistics.median(times):.3f} s, "
         f"CPU best {min(cpu):.3f} s (goal <= 1 s); {len(result.events)} events, {len(result.steps)} steps, "
-        f"{result.duration:.0f} s simulated"
+        f"{result.duration:.0f} s simulated; digest {digest(result)}"
     )
     times = []
     for _ in range(args.repeat):
