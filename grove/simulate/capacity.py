@@ -42,6 +42,9 @@ class Ledger:
         self.slots = dict(slots)
         self.used = dict(used)
         self._free: dict[str, int] | None = None  # free GPUs of every node, made at the first ask, kept current
+        # every change of a node's free GPUs, in order: (node, GPUs freed, negative when taken), so that a sum over
+        # many nodes can be kept current by reading what changed since
+        self.changes: list[tuple[str, int]] = []
 
     @classmethod
     def from_state(cls, state: State) -> Ledger:
@@ -66,20 +69,27 @@ class Ledger:
             self._free = {name: self.free(name) for name in self.slots}
         return self._free
 
-    def _changed(self, node: str) -> None:
-        if self._free is not None and node in self.slots:
-            self._free[node] = self.free(node)
+    def _changed(self, node: str, before: int) -> None:
+        if node not in self.slots:
+            return
+        after = self.free(node)
+        if after != before:
+            self.changes.append((node, after - before))
+        if self._free is not None:
+            self._free[node] = after
 
     def bind(self, node: str, pod: Mapping[str, Any]) -> None:
+        before = self.free(node)
         self.used[node] = self.used.get(node, 0) + gpu_request(pod)
-        self._changed(node)
+        self._changed(node, before)
 
     def release(self, pod: Mapping[str, Any]) -> None:
         """The pod is gone (or finished): its node gets its GPUs back."""
         node = f.text(f.get(pod, "spec", "nodeName"))
         if node and not is_finished(pod):
+            before = self.free(node)
             self.used[node] = max(0, self.used.get(node, 0) - gpu_request(pod))
-            self._changed(node)
+            self._changed(node, before)
 
     def nodes(self) -> Iterable[NodeSlot]:
         return self.slots.values()

@@ -8,7 +8,7 @@ from typing import Any, Protocol
 
 from grove.events import kinds
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
-from grove.reducers.fields import GPU_RESOURCE
+from grove.reducers.fields import GPU_RESOURCE, PODCLIQUE_LABEL
 from grove.simulate.builders import binding_object, node_ip, node_object, pod_ip
 from grove.simulate.event_objects import event_object, scheduler_event_object
 from grove.simulate.names import DEFAULT_SCHEDULER, EVENT_TTL, GROVE_KINDS, START, Ids, Obj, micro_ts, sort_deep, ts
@@ -51,6 +51,9 @@ class Cluster:
         self._pod_ips: dict[str, int] = {}
         self._node_indexes: dict[str, int] = {}
         self._sorted: dict[tuple[str, Key], Obj] = {}  # the Grove objects as ``put`` last stored them, sorted deep
+        # (namespace, PodClique label) -> the names of its pods in the order they were stored or removed: a reader
+        # that saw as many writes saw the same pods, and the names since tell it which pods changed
+        self._pod_log: dict[Key, list[str]] = {}
 
     # ------------------------------------------------------------------ time
 
@@ -90,10 +93,27 @@ class Cluster:
         ]
         return sorted(out, key=lambda o: str(o["metadata"]["name"]))
 
+    def pod_writes(self, namespace: str, clique: str) -> int:
+        """How many times a pod labelled with PodClique ``clique`` was stored or removed so far."""
+        log = self._pod_log.get((namespace, clique))
+        return len(log) if log is not None else 0
+
+    def pods_written(self, namespace: str, clique: str, since: int) -> list[str]:
+        """The names of the pods of ``clique`` stored or removed after its first ``since`` writes."""
+        return self._pod_log.get((namespace, clique), [])[since:]
+
+    def _pod_written(self, key: Key, obj: Mapping[str, Any]) -> None:
+        prev = self.store[kinds.POD].get(key)
+        for pod in (obj, prev) if prev is not None else (obj,):
+            clique = (key[0], pod["metadata"].get("labels", {}).get(PODCLIQUE_LABEL, ""))
+            self._pod_log.setdefault(clique, []).append(key[1])
+
     def put(self, kind: str, obj: Obj) -> Obj:
         """Store a new version of an object (a fresh dict the caller no longer touches) and emit ``Applied``."""
         obj = {**obj, "metadata": {**obj["metadata"], "resourceVersion": self.ids.rv()}}
         key = self.key_of(kind, obj)
+        if kind == kinds.POD:
+            self._pod_written(key, obj)
         if kind in GROVE_KINDS:
             prev = self.store[kind].get(key)
             obj = _sort_sharing(obj, prev if prev is not None and self._sorted.get((kind, key)) is prev else None)
@@ -115,6 +135,8 @@ class Cluster:
     def remove(self, kind: str, obj: Mapping[str, Any]) -> None:
         """Delete an object: the watch's DELETED event carries its last state with a new resourceVersion."""
         key = self.key_of(kind, obj)
+        if kind == kinds.POD:
+            self._pod_written(key, self.store[kind][key])
         last = self.store[kind].pop(key)
         self.writes += 1
         last = {**last, "metadata": {**last["metadata"], "resourceVersion": self.ids.rv()}}

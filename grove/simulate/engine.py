@@ -201,8 +201,9 @@ class Simulation:
             base = f.label(pclq, f.BASE_PODGANG)
             if base and not self._gang_scheduled(wl, base):
                 continue
-            for pod in wl.pods(f.name(pclq)):
-                if "schedulingGates" in pod["spec"]:
+            for view in wl.pod_views(f.name(pclq)):
+                if view.gated:
+                    pod = view.obj
                     spec = {k: v for k, v in pod["spec"].items() if k != "schedulingGates"}
                     meta = pod["metadata"]
                     wl.c.put(
@@ -217,7 +218,7 @@ class Simulation:
             return False
         for group in f.seq(f.get(obj, "spec", "podgroups")):
             name = f.text(f.mapping(group).get("name"))
-            bound = sum(1 for p in wl.pods(name) if f.get(p, "spec", "nodeName"))
+            bound = sum(1 for p in wl.pod_views(name) if p.node)
             if bound < f.integer(f.mapping(group).get("minReplicas"), 1):
                 return False
         return True
@@ -231,12 +232,11 @@ class Simulation:
         for wl in list(self._workloads.values()):
             by_gang: dict[str, list[dict[str, Any]]] = {}
             peers: dict[str, list[str]] = {}
-            for pod in wl.all_pods():
-                gang = wl.gang_of(pod)
-                node = f.text(f.get(pod, "spec", "nodeName"))
-                if node:
+            for clique in sorted(wl.pods_by_clique):
+                bound, unbound = wl.scheduling(clique)
+                for gang, node in bound:
                     peers.setdefault(gang, []).append(node)
-                elif "schedulingGates" not in pod["spec"]:
+                for gang, pod in unbound:
                     by_gang.setdefault(gang, []).append(pod)
             for gang in sorted(by_gang):
                 self._schedule_gang(wl, gang, by_gang[gang], peers.get(gang, []), waiting)

@@ -75,6 +75,9 @@ class GangScheduler:
         # nodes grouped by a label key (the list kept with its groups, so its identity names it)
         self._allowed: dict[tuple[bytes, ...], list[NodeSlot]] = {}
         self._groups: dict[tuple[int, str], tuple[Sequence[NodeSlot], dict[str, list[NodeSlot]]]] = {}
+        # GPUs free on such a list, kept current from the ledger's changes: (the list, its node names, how many of
+        # the ledger's changes the figure includes, the figure)
+        self._free_sums: dict[int, tuple[Sequence[NodeSlot], frozenset[str], int, int]] = {}
 
     def eligible(self, pod_spec: Mapping[str, Any]) -> tuple[NodeSlot, ...]:
         """Nodes the pod may use, GPUs aside (Ready, schedulable, tolerated taints, selector and affinity)."""
@@ -120,12 +123,12 @@ class GangScheduler:
                     placed = self._fill(pods, inner, peer_nodes, free)
                     if placed is not None:
                         return GangFit(
-                            FITS, pack.preferred_level, needed, product, inner_value, _sum(inner, free), placed
+                            FITS, pack.preferred_level, needed, product, inner_value, self._free_in(inner, free), placed
                         )
             placed = self._fill(pods, nodes, peer_nodes, free)
             if placed is not None and best is None:
                 verdict = FITS_MISSING_PREFERRED if pack.preferred else FITS
-                best = GangFit(verdict, level, needed, product, value or None, _sum(nodes, free), placed)
+                best = GangFit(verdict, level, needed, product, value or None, self._free_in(nodes, free), placed)
                 if not pack.preferred:
                     return best
         if best is not None:
@@ -146,6 +149,23 @@ class GangScheduler:
         return hit
 
     # ------------------------------------------------------------------ parts
+
+    def _free_in(self, nodes: Sequence[NodeSlot], free: Mapping[str, int]) -> int:
+        """GPUs free on ``nodes`` (``free``: the ledger's free GPUs per node, current): summed once per list of
+        nodes, then moved by the ledger's changes on its nodes since."""
+        changes = self.ledger.changes
+        hit = self._free_sums.get(id(nodes))
+        if hit is None or hit[0] is not nodes:
+            names = frozenset(s.name for s in nodes)
+            total = _sum(nodes, free)
+        else:
+            _, names, seen, total = hit
+            for i in range(seen, len(changes)):
+                node, delta = changes[i]
+                if node in names:
+                    total += delta
+        self._free_sums[id(nodes)] = (nodes, names, len(changes), total)
+        return total
 
     def _product(self, pods: Sequence[Mapping[str, Any]], peers: Sequence[str]) -> str | None:
         for pod in pods:
@@ -176,7 +196,7 @@ class GangScheduler:
                     groups.setdefault(value, []).append(slot)
             self._groups[(id(nodes), key)] = (nodes, groups)
         home = {self.ledger.slots[n].labels.get(key) for n in peers if n in self.ledger.slots}
-        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, _sum(kv[1], free), kv[0]))
+        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, self._free_in(kv[1], free), kv[0]))
 
     def _fill(
         self,
@@ -186,7 +206,7 @@ class GangScheduler:
         free_of: Mapping[str, int],
     ) -> dict[str, str] | None:
         """First fit, largest pod first, peers' nodes then the fullest node; None when not every pod fits."""
-        if sum(gpu_request(p) for p in pods) > _sum(nodes, free_of):
+        if sum(gpu_request(p) for p in pods) > self._free_in(nodes, free_of):
             return None
         free = {s.name: free_of[s.name] for s in nodes}
         rank = {n: i for i, n in enumerate(peers)}
@@ -219,8 +239,8 @@ class GangScheduler:
             return GangFit(
                 DOES_NOT_FIT, level, needed, product, None, 0, message=f"no node may take these pods ({why})"
             )
-        best_value, best_nodes = max(domains, key=lambda kv: (_sum(kv[1], free_of), kv[0]))
-        free = _sum(best_nodes, free_of)
+        best_value, best_nodes = max(domains, key=lambda kv: (self._free_in(kv[1], free_of), kv[0]))
+        free = self._free_in(best_nodes, free_of)
         if pack.required:
             home = {self.ledger.slots[n].labels.get(pack.required) for n in peers if n in self.ledger.slots}
             where = f"in {best_value}, where the gang runs" if best_value in home else f"in one {level}"

@@ -11,6 +11,8 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import attrs
+
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.derive.hierarchy import clique_template_name
@@ -19,7 +21,7 @@ from grove.simulate.builders import object_meta, owner_ref, pod_spec
 from grove.simulate.cluster import Cluster
 from grove.simulate.names import OPERATOR, Obj, grove_hash
 from grove.simulate.pod_states import gated_status, is_terminating
-from grove.simulate.statuses import podclique_status, podgang_status, scaling_group_status
+from grove.simulate.statuses import PodCounts, pod_counts, podclique_status, podgang_status, scaling_group_status
 
 
 def _index(obj: Mapping[str, Any], key: str) -> int:
@@ -41,6 +43,59 @@ def template_cliques(pcs_spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]
     return {f.text(c.get("name")): c for c in (f.mapping(x) for x in f.seq(f.get(pcs_spec, "template", "cliques")))}
 
 
+@attrs.frozen(slots=True)
+class PodView:
+    """What the simulated controllers read of one pod object, read once per object (a pod changes only by a new
+    object being stored)."""
+
+    obj: Obj
+    name: str
+    template_hash: str | None
+    gang: str
+    node: str
+    gated: bool
+    ready: bool
+    terminating: bool
+
+
+def pod_view(pod: Obj) -> PodView:
+    return PodView(
+        obj=pod,
+        name=f.name(pod),
+        template_hash=f.label(pod, f.POD_TEMPLATE_HASH),
+        gang=f.text(f.label(pod, f.PODGANG_LABEL)),
+        node=f.text(f.get(pod, "spec", "nodeName")),
+        gated="schedulingGates" in f.mapping(pod.get("spec")),
+        ready=is_ready(pod),
+        terminating=is_terminating(pod),
+    )
+
+
+@attrs.define
+class _Pods:
+    """A PodClique's pods as ``LiveWorkload.pods`` read them, with the clique's pod write count then, and what was
+    worked out from them (valid while the count stays)."""
+
+    writes: int
+    views: tuple[PodView, ...]
+    pods: tuple[Obj, ...]
+    names: tuple[str, ...]
+    scheduling: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Obj], ...]] | None = None
+
+
+@attrs.define
+class _Every:
+    """Every pod of a PodClique by pod index as last read, with the clique's pod write count then."""
+
+    writes: int
+    views: list[PodView]
+    position: dict[str, int]  # pod name -> its place in ``views``
+    # once asked for: the target hash, each pod's ``pod_counts`` for it (in ``views`` order) and their sums
+    target: str | None = None
+    counts: list[PodCounts] = attrs.Factory(list)
+    totals: list[int] = attrs.Factory(list)
+
+
 class LiveWorkload:
     """The Grove operator's objects for one PodCliqueSet in a forked cluster."""
 
@@ -52,9 +107,13 @@ class LiveWorkload:
         self.pcsg_names: set[str] = set()
         self.gang_names: set[str] = set()
         self.pods_by_clique: dict[str, set[str]] = {}
-        # per PodClique, its pods' names by pod index: asked for at every step of every intent, while a clique's
-        # set of pods changes only when one is added or forgotten (and a pod's index label never changes)
-        self._ordered: dict[str, list[str]] = {}
+        # per PodClique, its pods by pod index: asked for by every controller at every round, while a round writes a
+        # few pods only (a pod's index label never changes; adding or forgetting a pod reads them all again)
+        self._all: dict[str, _Every] = {}
+        self._order: dict[str, tuple[int, str]] = {}  # pod name -> (pod index, name), its place among its clique's
+        # per (PodClique, live), its pods as ``pods`` last answered and the clique's pod write count then (a pod's
+        # write counts for the clique its label names, and every write of a pod goes through the store)
+        self._pods: dict[tuple[str, bool], _Pods] = {}
         for (ns, n), obj in cluster.store[kinds.PODCLIQUE].items():
             if ns == namespace and self._ours(obj, n):
                 self.pclq_names.add(n)
@@ -69,9 +128,9 @@ class LiveWorkload:
             if clique is not None and (clique in self.pclq_names or self._ours(pod, clique)):
                 self.pods_by_clique.setdefault(clique, set()).add(n)
         self.dirty: set[str] = set()  # PodCliques whose pods changed since their status was last written
-        # a pod's Ready condition by the identity of the pod object (kept alive here, so the id is not reused): the
-        # rollout asks it of every pod at every round, while a pod object changes only when it is written again
-        self._ready: dict[int, tuple[Mapping[str, Any], bool]] = {}
+        # a pod's view by the identity of the pod object (kept alive here, so the id is not reused): the controllers
+        # read every pod at every round, while a pod object changes only when it is written again
+        self._views: dict[int, PodView] = {}
         # per PodGang, what its last sync read (identities, the objects kept so they stay unique) and its answer
         self._gangs_seen: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], bool]] = {}
         cluster.workloads.append(self)
@@ -115,15 +174,93 @@ class LiveWorkload:
 
     def pods(self, pclq: str, *, live: bool = True) -> list[Obj]:
         """Pods of a PodClique by pod index (terminating ones left out unless ``live`` is False)."""
+        return list(self._pods_of(pclq, live).pods)
+
+    def pod_names(self, pclq: str) -> tuple[str, ...]:
+        """The names of ``pods(pclq)``, the very same tuple while no pod of the clique is written."""
+        return self._pods_of(pclq, True).names
+
+    def pod_views(self, pclq: str, *, live: bool = True) -> tuple[PodView, ...]:
+        """``pods(pclq, live=live)`` as ``PodView``s."""
+        return self._pods_of(pclq, live).views
+
+    def scheduling(self, pclq: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Obj], ...]]:
+        """What the gang scheduler reads of a PodClique's live pods: (gang, node) of the bound ones and (gang, pod) of
+        those waiting for a node (not bound, not gated), in pod order."""
+        seen = self._pods_of(pclq, True)
+        if seen.scheduling is None:
+            bound = tuple((v.gang, v.node) for v in seen.views if v.node)
+            waiting = tuple((v.gang, v.obj) for v in seen.views if not v.node and not v.gated)
+            seen.scheduling = (bound, waiting)
+        return seen.scheduling
+
+    def _counts(self, pclq: str, target_hash: str) -> PodCounts:
+        """The summed ``pod_counts`` of every pod of a PodClique (terminating ones too) for ``target_hash``."""
+        every = self._every(pclq, self.c.pod_writes(self.ns, pclq))
+        if every.target != target_hash:
+            every.counts = [pod_counts(v.obj, target_hash) for v in every.views]
+            every.totals = [sum(column) for column in zip(*every.counts, strict=True)] if every.counts else [0] * 7
+            every.target = target_hash
+        t = every.totals
+        return (t[0], t[1], t[2], t[3], t[4], t[5], t[6])
+
+    def view(self, pod: Obj) -> PodView:
+        """The pod's ``PodView``, the same while the pod object is (kept here, so its id is not reused)."""
+        hit = self._views.get(id(pod))
+        if hit is not None and hit.obj is pod:
+            return hit
+        hit = pod_view(pod)
+        self._views[id(pod)] = hit
+        return hit
+
+    def _pods_of(self, pclq: str, live: bool) -> _Pods:
+        writes = self.c.pod_writes(self.ns, pclq)
+        hit = self._pods.get((pclq, live))
+        if hit is not None and hit.writes == writes:
+            return hit
+        every = self._every(pclq, writes)
+        views = tuple(every.views) if not live else tuple([v for v in every.views if not v.terminating])
+        hit = _Pods(writes, views, tuple([v.obj for v in views]), tuple([v.name for v in views]))
+        self._pods[(pclq, live)] = hit
+        return hit
+
+    def _every(self, pclq: str, writes: int) -> _Every:
+        """Every pod of a PodClique (terminating ones too) by pod index, brought up to date by reading again only the
+        pods written since (a pod added or forgotten starts it afresh)."""
         store = self.c.store[kinds.POD]
         ns = self.ns
-        names = self._ordered.get(pclq)
-        if names is None:
-            present = [store[(ns, n)] for n in self.pods_by_clique.get(pclq, ()) if (ns, n) in store]
-            names = [f.name(p) for p in sorted(present, key=lambda p: (_index(p, f.POD_INDEX), f.name(p)))]
-            self._ordered[pclq] = names
-        pods = [pod for n in names if (pod := store.get((ns, n))) is not None]
-        return [p for p in pods if not (live and is_terminating(p))]
+        every = self._all.get(pclq)
+        if every is not None and every.writes != writes:
+            for n in self.c.pods_written(ns, pclq, every.writes):
+                i = every.position.get(n)
+                pod = store.get((ns, n))
+                if i is None or pod is None:
+                    every = None  # a pod came or went some other way: read them all again
+                    break
+                view = self.view(pod)
+                if every.target is not None and view is not every.views[i]:
+                    counts = pod_counts(pod, every.target)
+                    every.totals = [t - o + n for t, o, n in zip(every.totals, every.counts[i], counts, strict=True)]
+                    every.counts[i] = counts
+                every.views[i] = view
+            else:
+                every.writes = writes
+        if every is None:
+            order = self._order
+            present = [n for n in self.pods_by_clique.get(pclq, ()) if (ns, n) in store]
+            for n in present:
+                if n not in order:
+                    order[n] = (_index(store[(ns, n)], f.POD_INDEX), n)
+            present.sort(key=order.__getitem__)
+            views = [self.view(store[(ns, n)]) for n in present]
+            every = _Every(writes, views, {v.name: i for i, v in enumerate(views)})
+            self._all[pclq] = every
+        return every
+
+    def _forget_pods_of(self, pclq: str) -> None:
+        self._all.pop(pclq, None)
+        self._pods.pop((pclq, True), None)
+        self._pods.pop((pclq, False), None)
 
     def all_pods(self, *, live: bool = True) -> list[Obj]:
         return [p for n in sorted(self.pods_by_clique) for p in self.pods(n, live=live)]
@@ -194,7 +331,7 @@ class LiveWorkload:
     def add_pod(self, pclq: Mapping[str, Any], index: int) -> Obj:
         pod = self.c.put(kinds.POD, self.new_pod(pclq, index))
         self.pods_by_clique.setdefault(f.name(pclq), set()).add(f.name(pod))
-        self._ordered.pop(f.name(pclq), None)
+        self._forget_pods_of(f.name(pclq))
         self.dirty.add(f.name(pclq))
         self.grove_event(pclq, "PodCreateSuccessful", f"Created Pod: {f.name(pod)}")
         return pod
@@ -211,7 +348,8 @@ class LiveWorkload:
         clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
         self.c.forget(pod)
         self.pods_by_clique.get(clique, set()).discard(f.name(pod))
-        self._ordered.pop(clique, None)
+        self._order.pop(f.name(pod), None)  # a later pod may be given the name again
+        self._forget_pods_of(clique)
         self.dirty.add(clique)
 
     def grove_event(self, obj: Mapping[str, Any], reason: str, message: str) -> None:
@@ -236,20 +374,20 @@ class LiveWorkload:
                 (clique, self.c.store[kinds.PODCLIQUE].get((self.ns, clique)))
                 for clique in (f.text(f.mapping(g).get("name")) for g in f.seq(f.get(obj, "spec", "podgroups")))
             ]
-            pods_of = {clique: self.pods(clique) for clique, pclq in members if pclq is not None}
             # what this pass reads: the PodGang, its PodCliques (the very objects) and the names of their pods; when
             # all are as a pass of it left them, it would write nothing again and answer the same
             keep = (obj, [pclq for _, pclq in members])
             seen = (
                 id(obj),
                 tuple(id(pclq) for _, pclq in members),
-                tuple(tuple(map(f.name, p)) for p in pods_of.values()),
+                tuple(self.pod_names(clique) for clique, pclq in members if pclq is not None),
             )
             last = self._gangs_seen.get(gang)
             if last is not None and last[0] == seen:
                 if last[2]:
                     ready.append(gang)
                 continue
+            pods_of = {clique: self.pods(clique) for clique, pclq in members if pclq is not None}
             groups = []
             complete = True
             for group in f.seq(f.get(obj, "spec", "podgroups")):
@@ -262,7 +400,7 @@ class LiveWorkload:
                 pods = pods_of[clique]
                 if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
                     complete = False
-                group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(f.name(p) for p in pods)]
+                group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(self.pod_names(clique))]
                 groups.append(group)
             spec = {**f.mapping(obj.get("spec")), "podgroups": groups}
             if spec != obj.get("spec"):  # dict equality ignores key order; the store's write sorts the keys
@@ -312,7 +450,7 @@ class LiveWorkload:
         progress = progress if progress is not None else (f.mapping(prev.get("updateProgress")) or None)
         target = self.target_hash(obj)
         status = podclique_status(
-            pods=self.pods(f.name(obj), live=False),
+            counts=self._counts(f.name(obj), target),
             min_available=f.integer(f.get(obj, "spec", "minAvailable"), 1),
             replicas_spec=f.integer(f.get(obj, "spec", "replicas")),
             target_hash=target,
@@ -406,14 +544,6 @@ class LiveWorkload:
             meta = f.mapping(new.get("metadata"))
             new["metadata"] = {**meta, "generation": f.integer(meta.get("generation"), 1) + 1}
         return self.c.put(kind, new)
-
-    def is_ready_pod(self, pod: Mapping[str, Any]) -> bool:
-        hit = self._ready.get(id(pod))
-        if hit is not None and hit[0] is pod:
-            return hit[1]
-        ready = is_ready(pod)
-        self._ready[id(pod)] = (pod, ready)
-        return ready
 
     def podspec_hash(self, pclq: Mapping[str, Any]) -> str:
         """The pod-template hash Grove would give this PodClique's clique template in the PCS's current spec."""

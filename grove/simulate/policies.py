@@ -14,7 +14,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from grove.events import kinds
@@ -104,6 +104,9 @@ class TemplateRollout(Controller):
         self.targets: dict[str, str] = {}  # PodClique -> the pod-template hash it converges to
         self.reached: dict[str, str] = {}  # resumed: clique template -> the hash Grove already gave it
         self.resumed = old_spec is None
+        # per PodClique or scaling group, what a pass of its rolling update read when it wrote nothing and had not
+        # ended (the very objects and the pod write counts): such a pass repeated on them would do nothing again
+        self._idle: dict[str, tuple[tuple[Obj, ...], tuple[int, ...]]] = {}
         if old_spec is None:
             self.changed: set[str] = set()
             self._resume()
@@ -291,24 +294,50 @@ class TemplateRollout(Controller):
                 return False
         return True
 
+    def _unchanged(self, sim: Simulation, key: str, roll: Callable[[], bool], *objs: Obj) -> bool:
+        """``roll()``, unless its last pass on these very objects (and their pods) wrote nothing and had not ended."""
+        seen = (objs, tuple(sim.c.pod_writes(self.wl.ns, f.name(o)) for o in objs))
+        idle = self._idle.get(key)
+        if (
+            idle is not None
+            and idle[1] == seen[1]
+            and len(idle[0]) == len(objs)
+            and all(a is b for a, b in zip(idle[0], objs, strict=True))
+        ):
+            return False
+        writes = sim.c.writes
+        done = roll()
+        if not done and sim.c.writes == writes:
+            self._idle[key] = seen
+        else:
+            self._idle.pop(key, None)
+        return done
+
     def _roll_clique(self, sim: Simulation, pclq: Obj) -> bool:
+        return self._unchanged(sim, f.name(pclq), lambda: self._roll_clique_pass(sim, pclq), pclq)
+
+    def _roll_group(self, sim: Simulation, group: Obj) -> bool:
+        cliques = self.wl.group_cliques(f.name(group))
+        return self._unchanged(sim, f.name(group), lambda: self._roll_group_pass(sim, group), group, *cliques)
+
+    def _roll_clique_pass(self, sim: Simulation, pclq: Obj) -> bool:
         """One standalone PodClique's RollingRecreate (processPendingUpdates); True when its update ended."""
         wl = self.wl
         progress = dict(f.mapping(f.get(pclq, "status", "updateProgress")))
         if "updateEndedAt" in progress:
             return True
         target = wl.target_hash(pclq)
-        pods = wl.pods(f.name(pclq))
-        old = [p for p in pods if f.label(p, f.POD_TEMPLATE_HASH) != target]
+        pods = wl.pod_views(f.name(pclq))
+        old = [p for p in pods if p.template_hash != target]
         for pod in old:
-            if not wl.is_ready_pod(pod):
-                sim.delete_pod(wl, pod)  # pending, starting or unhealthy old pods go at once
-        old_ready = [p for p in old if wl.is_ready_pod(p)]
+            if not pod.ready:
+                sim.delete_pod(wl, pod.obj)  # pending, starting or unhealthy old pods go at once
+        old_ready = [p.obj for p in old if p.ready]
         selected = dict(f.mapping(progress.get("readyPodsSelectedToUpdate")))
         current = f.text(selected.get("current"))
         if current:
-            still = any(f.name(p) == current for p in pods)
-            new_ready = sum(1 for p in pods if f.label(p, f.POD_TEMPLATE_HASH) == target and wl.is_ready_pod(p))
+            still = any(p.name == current for p in pods)
+            new_ready = sum(1 for p in pods if p.template_hash == target and p.ready)
             if still or new_ready < len(f.seq(selected.get("completed"))) + 1:
                 return False
         if old_ready:
@@ -323,14 +352,14 @@ class TemplateRollout(Controller):
             wl.put_clique_status(pclq, progress)
             sim.delete_pod(wl, nxt)
             return False
-        if any(f.label(p, f.POD_TEMPLATE_HASH) != target for p in wl.pods(f.name(pclq), live=False)):
+        if any(p.template_hash != target for p in wl.pod_views(f.name(pclq), live=False)):
             return False  # old pods still terminating
         progress.pop("readyPodsSelectedToUpdate", None)
         progress["updateEndedAt"] = ts(sim.c.now)
         wl.put_clique_status(pclq, progress)
         return True
 
-    def _roll_group(self, sim: Simulation, group: Obj) -> bool:
+    def _roll_group_pass(self, sim: Simulation, group: Obj) -> bool:
         """A scaling group's RollingRecreate: replicas that are not available are replaced at once, available ones
         one at a time, lowest index first (``readyReplicaIndicesSelectedToUpdate``), never while fewer than
         minAvailable replicas are available; True when its update ended."""
@@ -343,16 +372,11 @@ class TemplateRollout(Controller):
             by_index.setdefault(f.integer(f.label(pclq, f.PCSG_REPLICA_INDEX)), []).append(pclq)
 
         def outdated(index: int) -> bool:
-            return any(
-                f.label(p, f.POD_TEMPLATE_HASH) != wl.target_hash(c)
-                for c in by_index[index]
-                for p in wl.pods(f.name(c))
-            )
+            return any(p.template_hash != wl.target_hash(c) for c in by_index[index] for p in wl.pod_views(f.name(c)))
 
         def available(index: int) -> bool:
             return all(
-                sum(1 for p in wl.pods(f.name(c)) if wl.is_ready_pod(p))
-                >= f.integer(f.get(c, "spec", "minAvailable"), 1)
+                sum(1 for p in wl.pod_views(f.name(c)) if p.ready) >= f.integer(f.get(c, "spec", "minAvailable"), 1)
                 for c in by_index[index]
             )
 

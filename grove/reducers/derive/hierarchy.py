@@ -231,32 +231,41 @@ def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObj
     return _CLIQUE_PODS.get((state.lineage, namespace, clique_name), (bucket,), lambda: tuple(bucket.values()))
 
 
-_PART_OF: CarryOver[frozenset[str | None]] = CarryOver(max_entries=65_536)
-
-
-def _part_of_labels(state: State, namespace: str, clique_name: str) -> frozenset[str | None]:
-    """The PCS names the pods of a clique's bucket carry (``part-of``), read again only when a pod changed."""
-    pods = clique_pods(state, namespace, clique_name)
-    return _PART_OF.get(
-        (state.lineage, namespace, clique_name),
-        (pods,),
-        lambda: frozenset(f.label(p, f.PART_OF) for p in pods if p is not None),
-    )
+_PartOfCarried = tuple[
+    dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], frozenset[str]]], dict[tuple[str, str], tuple[str, ...]]
+]
+_PART_OF: CarryOver[_PartOfCarried] = CarryOver(max_entries=256)
 
 
 def _pod_cliques_part_of(state: State) -> dict[tuple[str, str], tuple[str, ...]]:
     """(namespace, PCS) -> the PodClique names of pods labelled part-of that PCS, in index order: worked out once
-    per state, so that a PCS looks up its own instead of reading every clique of its namespace."""
+    per state, so that a PCS looks up its own instead of reading every clique of its namespace. Carried over in a
+    line of states: a clique's bucket that is the same object as before has the same pods, so the same labels."""
 
     def compute() -> dict[tuple[str, str], tuple[str, ...]]:
-        out: dict[tuple[str, str], list[str]] = {}
-        for ns, clique_name in state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS):
-            for pcs in _part_of_labels(state, ns, clique_name):
-                if pcs is not None:
-                    out.setdefault((ns, pcs), []).append(clique_name)
-        return {key: tuple(names) for key, names in out.items()}
+        buckets = state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS)
+        return _PART_OF.get(state.lineage, (buckets,), lambda: _carry_part_of(state.lineage, buckets))[1]
 
     return state.memoised(CLIQUES_PART_OF, "", state.revision, compute)
+
+
+def _carry_part_of(lineage: int, buckets: Map[IndexKey, Map[ObjKey, KubeObject | None]]) -> _PartOfCarried:
+    before = _PART_OF.previous(lineage)
+    labels_before = before[0] if before is not None else {}
+    labels: dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], frozenset[str]]] = {}
+    out: dict[tuple[str, str], list[str]] = {}
+    for key, bucket in buckets.items():
+        hit = labels_before.get(key)
+        if hit is None or hit[0] is not bucket:
+            part_of = frozenset(
+                pcs for p in bucket.values() if p is not None and (pcs := f.label(p, f.PART_OF)) is not None
+            )
+            hit = (bucket, part_of)
+        labels[key] = hit
+        ns, clique_name = key
+        for pcs in hit[1]:
+            out.setdefault((ns, pcs), []).append(clique_name)
+    return labels, {key: tuple(names) for key, names in out.items()}
 
 
 def _clique_node(
