@@ -385,4 +385,7 @@ def _sort_sharing(value: Any, sorted_before: Any) -> Any:
         return value
     if isinstance(value, dict) and isinstance(sorted_before, dict):
         return {k: _sort_sharing(value[k], sorted_before.get(k)) for k in sorted(value)}
+    if isinstance(value, list) and isinstance(sorted_before, list):
+        before = {id(v): v for v in sorted_before}  # the very elements the new list kept, wherever they are now
+        return [v if before.get(id(v)) is v else sort_deep(v) for v in value]
     return sort_deep(value)

@@ -7,6 +7,7 @@ objects and keeps every field it does not model as it was.
 
 from __future__ import annotations
 
+import bisect
 import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -131,6 +132,7 @@ class LiveWorkload:
         # a pod's view by the identity of the pod object (kept alive here, so the id is not reused): the controllers
         # read every pod at every round, while a pod object changes only when it is written again
         self._views: dict[int, PodView] = {}
+        self._counts_of: dict[int, tuple[PodView, str, PodCounts]] = {}  # by the identity of a view, kept here
         # per PodGang, what its last sync read (identities, the objects kept so they stay unique) and its answer
         self._gangs_seen: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], bool]] = {}
         cluster.workloads.append(self)
@@ -194,15 +196,24 @@ class LiveWorkload:
             seen.scheduling = (bound, waiting)
         return seen.scheduling
 
-    def _counts(self, pclq: str, target_hash: str) -> PodCounts:
+    def clique_counts(self, pclq: str, target_hash: str) -> PodCounts:
         """The summed ``pod_counts`` of every pod of a PodClique (terminating ones too) for ``target_hash``."""
         every = self._every(pclq, self.c.pod_writes(self.ns, pclq))
         if every.target != target_hash:
-            every.counts = [pod_counts(v.obj, target_hash) for v in every.views]
+            every.counts = [self._pod_counts(v, target_hash) for v in every.views]
             every.totals = [sum(column) for column in zip(*every.counts, strict=True)] if every.counts else [0] * 7
             every.target = target_hash
         t = every.totals
         return (t[0], t[1], t[2], t[3], t[4], t[5], t[6])
+
+    def _pod_counts(self, view: PodView, target_hash: str) -> PodCounts:
+        """``pod_counts`` of the pod, read once per pod object and target hash."""
+        hit = self._counts_of.get(id(view))
+        if hit is not None and hit[0] is view and hit[1] == target_hash:
+            return hit[2]
+        counts = pod_counts(view.obj, target_hash)
+        self._counts_of[id(view)] = (view, target_hash, counts)
+        return counts
 
     def view(self, pod: Obj) -> PodView:
         """The pod's ``PodView``, the same while the pod object is (kept here, so its id is not reused)."""
@@ -239,7 +250,7 @@ class LiveWorkload:
                     break
                 view = self.view(pod)
                 if every.target is not None and view is not every.views[i]:
-                    counts = pod_counts(pod, every.target)
+                    counts = self._pod_counts(view, every.target)
                     every.totals = [t - o + n for t, o, n in zip(every.totals, every.counts[i], counts, strict=True)]
                     every.counts[i] = counts
                 every.views[i] = view
@@ -256,6 +267,39 @@ class LiveWorkload:
             every = _Every(writes, views, {v.name: i for i, v in enumerate(views)})
             self._all[pclq] = every
         return every
+
+    def _added(self, pclq: str, pod: Obj, before: int) -> None:
+        """A pod of ``pclq`` was created: put in its place among the clique's pods as last read, when they were
+        read up to the clique's ``before`` writes (otherwise they are read afresh at the next ask)."""
+        every = self._all.get(pclq)
+        if every is None or every.writes != before:
+            self._forget_pods_of(pclq)
+            return
+        name = f.name(pod)
+        key = self._order[name] = (_index(pod, f.POD_INDEX), name)
+        i = bisect.bisect([self._order[v.name] for v in every.views], key)
+        view = self.view(pod)
+        every.views.insert(i, view)
+        every.position = {v.name: j for j, v in enumerate(every.views)}
+        if every.target is not None:
+            counts = self._pod_counts(view, every.target)
+            every.counts.insert(i, counts)
+            every.totals = [t + n for t, n in zip(every.totals, counts, strict=True)]
+        every.writes = self.c.pod_writes(self.ns, pclq)
+
+    def _forgotten(self, pclq: str, name: str, before: int) -> None:
+        """A pod of ``pclq`` is gone: taken out of the clique's pods as last read (as in ``_added``)."""
+        every = self._all.get(pclq)
+        if every is None or every.writes != before or name not in every.position:
+            self._forget_pods_of(pclq)
+            return
+        i = every.position[name]
+        del every.views[i]
+        every.position = {v.name: j for j, v in enumerate(every.views)}
+        if every.target is not None:
+            every.totals = [t - o for t, o in zip(every.totals, every.counts[i], strict=True)]
+            del every.counts[i]
+        every.writes = self.c.pod_writes(self.ns, pclq)
 
     def _forget_pods_of(self, pclq: str) -> None:
         self._all.pop(pclq, None)
@@ -329,9 +373,11 @@ class LiveWorkload:
         }
 
     def add_pod(self, pclq: Mapping[str, Any], index: int) -> Obj:
-        pod = self.c.put(kinds.POD, self.new_pod(pclq, index))
+        new = self.new_pod(pclq, index)
+        before = self.c.pod_writes(self.ns, f.name(pclq))
+        pod = self.c.put(kinds.POD, new)
         self.pods_by_clique.setdefault(f.name(pclq), set()).add(f.name(pod))
-        self._forget_pods_of(f.name(pclq))
+        self._added(f.name(pclq), pod, before)
         self.dirty.add(f.name(pclq))
         self.grove_event(pclq, "PodCreateSuccessful", f"Created Pod: {f.name(pod)}")
         return pod
@@ -346,10 +392,11 @@ class LiveWorkload:
 
     def forget_pod(self, pod: Mapping[str, Any]) -> None:
         clique = f.text(f.label(pod, f.PODCLIQUE_LABEL))
+        before = self.c.pod_writes(self.ns, clique)
         self.c.forget(pod)
         self.pods_by_clique.get(clique, set()).discard(f.name(pod))
+        self._forgotten(clique, f.name(pod), before)
         self._order.pop(f.name(pod), None)  # a later pod may be given the name again
-        self._forget_pods_of(clique)
         self.dirty.add(clique)
 
     def grove_event(self, obj: Mapping[str, Any], reason: str, message: str) -> None:
@@ -400,7 +447,15 @@ class LiveWorkload:
                 pods = pods_of[clique]
                 if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
                     complete = False
-                group["podReferences"] = [{"namespace": self.ns, "name": n} for n in sorted(self.pod_names(clique))]
+                # the references that stay are the very objects stored before (the store's write keeps them)
+                stored = {
+                    f.text(f.mapping(r).get("name")): r
+                    for r in f.seq(group.get("podReferences"))
+                    if isinstance(r, dict) and r.keys() == {"namespace", "name"} and r.get("namespace") == self.ns
+                }
+                group["podReferences"] = [
+                    stored.get(n) or {"namespace": self.ns, "name": n} for n in sorted(self.pod_names(clique))
+                ]
                 groups.append(group)
             spec = {**f.mapping(obj.get("spec")), "podgroups": groups}
             if spec != obj.get("spec"):  # dict equality ignores key order; the store's write sorts the keys
@@ -450,7 +505,7 @@ class LiveWorkload:
         progress = progress if progress is not None else (f.mapping(prev.get("updateProgress")) or None)
         target = self.target_hash(obj)
         status = podclique_status(
-            counts=self._counts(f.name(obj), target),
+            counts=self.clique_counts(f.name(obj), target),
             min_available=f.integer(f.get(obj, "spec", "minAvailable"), 1),
             replicas_spec=f.integer(f.get(obj, "spec", "replicas")),
             target_hash=target,

@@ -107,6 +107,7 @@ class TemplateRollout(Controller):
         # per PodClique or scaling group, what a pass of its rolling update read when it wrote nothing and had not
         # ended (the very objects and the pod write counts): such a pass repeated on them would do nothing again
         self._idle: dict[str, tuple[tuple[Obj, ...], tuple[int, ...]]] = {}
+        self._update_keys: dict[str, tuple[float, int, str]] = {}  # pod uid -> update_order
         if old_spec is None:
             self.changed: set[str] = set()
             self._resume()
@@ -294,6 +295,16 @@ class TemplateRollout(Controller):
                 return False
         return True
 
+    def _update_order(self, pod: Mapping[str, Any]) -> tuple[float, int, str]:
+        """``update_order`` of the pod, read once per pod (its uid: creation stamp, index and name never change)."""
+        uid = f.text(f.get(pod, "metadata", "uid"))
+        key = self._update_keys.get(uid) if uid else None
+        if key is None:
+            key = update_order(pod)
+            if uid:
+                self._update_keys[uid] = key
+        return key
+
     def _unchanged(self, sim: Simulation, key: str, roll: Callable[[], bool], *objs: Obj) -> bool:
         """``roll()``, unless its last pass on these very objects (and their pods) wrote nothing and had not ended."""
         seen = (objs, tuple(sim.c.pod_writes(self.wl.ns, f.name(o)) for o in objs))
@@ -343,7 +354,7 @@ class TemplateRollout(Controller):
         if old_ready:
             if f.integer(f.get(pclq, "status", "readyReplicas")) < f.integer(f.get(pclq, "spec", "minAvailable"), 1):
                 return False
-            nxt = min(old_ready, key=update_order)
+            nxt = min(old_ready, key=self._update_order)
             if current:
                 selected = {"current": f.name(nxt), "completed": [*f.seq(selected.get("completed")), current]}
             else:

@@ -1,6 +1,6 @@
 """The simulator reads pods and free GPUs incrementally (a PodClique's pods brought up to date from the pods written
 since, sums of free GPUs moved by the ledger's changes): after every round of a rolling update and of a scale-out
-they must equal what reading everything afresh gives."""
+they must equal what reading everything afresh gives (the pods, their views and the PodClique status counts)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from grove.simulate.intent import ChangeTemplate, Intent, ScaleSet
 from grove.simulate.live_workload import pod_view
 from grove.simulate.pod_states import is_terminating
 from grove.simulate.policies import apply_intent
+from grove.simulate.statuses import pod_counts
 from tests.simulate.small_workloads import NAME, NAMESPACE, Shape, new_image_template, running_state, shapes
 
 PROPERTY = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -49,6 +50,12 @@ class _Checked(Simulation):
                 assert [id(p) for p in wl.pods(clique, live=live)] == [id(p) for p in fresh]
                 assert list(wl.pod_views(clique, live=live)) == [pod_view(p) for p in fresh]
             assert wl.pod_names(clique) == tuple(f.name(p) for p in _fresh_pods(self, clique, live=True))
+            pclq = self.c.store[kinds.PODCLIQUE].get((NAMESPACE, clique))
+            if pclq is not None:
+                target = wl.target_hash(pclq)
+                fresh_counts = [pod_counts(p, target) for p in _fresh_pods(self, clique, live=False)]
+                expected = tuple(sum(c) for c in zip(*fresh_counts, strict=True)) if fresh_counts else (0,) * 7
+                assert wl.clique_counts(clique, target) == expected
         moved: dict[str, int] = {}
         for node, delta in self.ledger.changes:
             moved[node] = moved.get(node, 0) + delta
