@@ -14,13 +14,14 @@ settled (``first_settled``).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 import reactivex
 from reactivex import Observable, abc
 from reactivex import operators as ops
-from reactivex.disposable import MultipleAssignmentDisposable
+from reactivex.disposable import CompositeDisposable, MultipleAssignmentDisposable
 
 from grove.events.model import ClockAdvanced, Event
 from grove.reducers.reduce import reduce
@@ -51,6 +52,33 @@ def clock_ticks(
     read = clock if clock is not None else lambda: seconds_now(scheduler)
     ticks: Observable[int] = reactivex.timer(0.0, period, scheduler=scheduler)
     return ticks.pipe(ops.map(lambda _: ClockAdvanced(read())))
+
+
+def ticks_when_quiet(
+    scheduler: abc.SchedulerBase, period: float, clock: Callable[[], float]
+) -> Callable[[Observable[Event]], Observable[Event]]:
+    """The events with a ``ClockAdvanced`` (carrying ``clock()``) added at each ``period`` of the scheduler's time
+    in which no other event came: ages and countdowns move while the stream is quiet, and a busy stream (whose
+    events move the state anyway) is not folded and redrawn once more a second."""
+
+    def operator(source: Observable[Event]) -> Observable[Event]:
+        def subscribe(observer: abc.ObserverBase[Event], _: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+            last = [seconds_now(scheduler)]  # when the last event other than a tick came
+
+            def note(event: Event) -> None:
+                if not isinstance(event, ClockAdvanced):
+                    last[0] = seconds_now(scheduler)
+
+            def quiet(_: int) -> bool:
+                return seconds_now(scheduler) - last[0] >= period - RESOLUTION
+
+            checks: Observable[int] = reactivex.interval(period, scheduler=scheduler)
+            ticks = checks.pipe(ops.filter(quiet), ops.map(lambda _: ClockAdvanced(clock())))
+            return merged(source.pipe(ops.do_action(note)), ticks).subscribe(observer)
+
+        return Observable(subscribe)
+
+    return operator
 
 
 def folded(initial: State | None = None) -> Callable[[Observable[Event]], Observable[State]]:
@@ -113,6 +141,65 @@ def newest_per_frame(scheduler: abc.SchedulerBase, period: float = FRAME) -> Cal
         return reactivex.concat(sampled, reactivex.defer(lambda _: after()))
 
     return coalesce
+
+
+def newest_when_free(scheduler: abc.SchedulerBase) -> Callable[[Observable[_T]], Observable[_T]]:
+    """The hand-over to a consumer that takes its time (prepares and draws each value): every value goes out on the
+    scheduler, but while the consumer works on one (its ``on_next`` has not returned) later values replace each
+    other, and the newest goes out as soon as it is free. A burst costs one delivery, and the consumer never works
+    on a value already replaced. The source's end or error is passed on after the pending value."""
+
+    def operator(source: Observable[_T]) -> Observable[_T]:
+        def subscribe(observer: abc.ObserverBase[_T], _: abc.SchedulerBase | None = None) -> abc.DisposableBase:
+            lock = threading.Lock()
+            pending: list[_T] = []  # the newest value not yet delivered (at most one)
+            ended: list[Callable[[], None]] = []  # how the source ended, passed on once nothing is pending
+            busy = [False]  # a delivery is scheduled or running
+            delivery = MultipleAssignmentDisposable()
+
+            def deliver(_scheduler: abc.SchedulerBase, _state: Any = None) -> None:
+                with lock:
+                    values = pending[:]
+                    pending.clear()
+                    if not values and not ended:
+                        busy[0] = False
+                        return
+                if not values:
+                    ended[0]()
+                    return
+                observer.on_next(values[0])
+                with lock:
+                    if pending or ended:
+                        delivery.disposable = scheduler.schedule(deliver)
+                    else:
+                        busy[0] = False
+
+            def wake() -> None:  # under the lock
+                if not busy[0]:
+                    busy[0] = True
+                    delivery.disposable = scheduler.schedule(deliver)
+
+            def on_next(value: _T) -> None:
+                with lock:
+                    pending[:] = [value]
+                    wake()
+
+            def on_error(error: Exception) -> None:
+                with lock:
+                    ended.append(lambda: observer.on_error(error))
+                    wake()
+
+            def on_completed() -> None:
+                with lock:
+                    ended.append(observer.on_completed)
+                    wake()
+
+            subscription = source.subscribe(on_next, on_error, on_completed)
+            return CompositeDisposable(subscription, delivery)
+
+        return Observable(subscribe)
+
+    return operator
 
 
 def paced(events: Iterable[Event], scheduler: abc.SchedulerBase, speed: float = 1.0) -> Observable[Event]:

@@ -108,6 +108,75 @@ def test_ticks_move_the_states_clock_once_a_second_though_frames_are_faster() ->
     assert [state.now for _, state in frames] == [200.0, 201.0, 202.0, 203.0]
 
 
+def test_quiet_ticks_come_only_after_a_tick_period_without_events() -> None:
+    scheduler = TestScheduler()
+    events = scheduler.create_hot_observable(
+        on_next(200.5, Applied(1.0, "Pod", _pod("a"))),
+        on_next(201.5, Applied(2.0, "Pod", _pod("a", "Failed"))),
+        on_next(202.2, ClockAdvanced(3.0)),  # a tick from elsewhere does not count as an event
+    )
+    operator = pipeline.ticks_when_quiet(scheduler, 1.0, clock=lambda: 1_760_000_000.0)
+    result = scheduler.start(lambda: events.pipe(operator), disposed=205.5)
+    ticks = [(t, e) for t, e in _values(result.messages) if isinstance(e, ClockAdvanced) and e.at != 3.0]
+    assert [t for t, _ in ticks] == [203.0, 204.0, 205.0]  # checked every second; quiet from 202.5 on
+    assert {e.at for _, e in ticks} == {1_760_000_000.0}
+    assert [t for t, e in _values(result.messages) if isinstance(e, Applied)] == [200.5, 201.5]
+
+
+def test_a_quiet_stream_ticks_from_the_first_period_on() -> None:
+    scheduler = TestScheduler()
+    events = scheduler.create_hot_observable(on_next(202.5, Applied(1.0, "Pod", _pod("a"))))
+    result = scheduler.start(
+        lambda: events.pipe(pipeline.ticks_when_quiet(scheduler, 1.0, lambda: 9.0)), disposed=205.5
+    )
+    assert [t for t, e in _values(result.messages) if isinstance(e, ClockAdvanced)] == [201.0, 202.0, 204.0, 205.0]
+
+
+# ------------------------------------------------------------------------------------------ newest when free
+
+
+def test_a_burst_reaches_a_free_consumer_as_one_delivery_of_the_newest() -> None:
+    scheduler = TestScheduler()
+    burst = scheduler.create_hot_observable(
+        on_next(201.0, "a"),
+        on_next(201.0, "b"),
+        on_next(201.0, "c"),
+        on_next(203.0, "d"),
+        ReactiveTest.on_completed(204.0),
+    )
+    result = scheduler.start(lambda: burst.pipe(pipeline.newest_when_free(scheduler)))
+    assert _values(result.messages) == [(201.0, "c"), (203.0, "d")]
+    assert isinstance(result.messages[-1].value, OnCompleted) and result.messages[-1].time == 204.0
+
+
+def test_values_that_come_while_the_consumer_works_replace_each_other_and_the_newest_comes_when_it_is_free() -> None:
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(
+        on_next(201.0, 1), on_next(201.2, 2), on_next(201.4, 3), on_next(201.6, 4), on_next(203.0, 5)
+    )
+    got: list[tuple[float, int]] = []
+
+    def work(value: int) -> None:  # each value takes the consumer half a second
+        got.append((pipeline.seconds_now(scheduler), value))
+        scheduler.sleep(0.5)
+
+    source.pipe(pipeline.newest_when_free(scheduler)).subscribe(work)
+    scheduler.advance_to(210.0)
+    # 2 came and was replaced by 3 while 1 was worked on; 4 came while 3 was: each delivered once the consumer was free
+    assert got == [(201.0, 1), (201.5, 3), (202.0, 4), (203.0, 5)]
+
+
+def test_an_error_comes_after_the_pending_value() -> None:
+    scheduler = TestScheduler()
+    source = scheduler.create_hot_observable(
+        on_next(201.0, "a"), on_next(201.0, "b"), ReactiveTest.on_error(201.0, RuntimeError("connection reset"))
+    )
+    result = scheduler.start(lambda: source.pipe(pipeline.newest_when_free(scheduler)))
+    assert _values(result.messages) == [(201.0, "b")]
+    last = result.messages[-1]
+    assert isinstance(last.value, OnError) and str(last.value.exception) == "connection reset"
+
+
 # ------------------------------------------------------------------------------------------------------ replay
 
 
