@@ -8,11 +8,13 @@ Each command lives in its own module exposing ``add_parser(subparsers)``; the pa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from grove import __version__
 
@@ -105,5 +107,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
+def entry() -> NoReturn:
+    """The ``kubectl-grove`` program: ``main``, then out of the process at once.
+
+    A read of a 10,000-pod cluster leaves millions of objects behind; letting the interpreter free them one by one
+    on the way out took ~0.9 s, a fifth of the whole command. Every file the command wrote is closed or flushed by
+    then (output, recordings line by line, logs), so nothing is lost by skipping that. An exception still ends the
+    process the ordinary way, with its traceback.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):  # closed early, e.g. piped into head
+            stream.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -37,16 +37,17 @@ def run_read(
         from grove.commands.watch import run_watch
 
         return run_watch(args, kinds, build, render, cluster_wide)
-    # A one-shot read builds its whole state and report once and exits: nothing it makes is a cycle worth collecting.
-    with cyclic_gc_paused():
+    # A one-shot read builds its whole state and report once, prints it and exits: nothing it makes is a cycle worth
+    # collecting, then or later.
+    with cyclic_gc_paused(then_freeze=True):
         state, scope = load_state(args, kinds, cluster_wide, slim=True)
         report = build(state, scope)
-    fmt = getattr(args, "output", None)
-    if fmt in ("json", "yaml"):
-        from grove.views.serialize import document, dumps
+        fmt = getattr(args, "output", None)
+        if fmt in ("json", "yaml"):
+            from grove.views.serialize import document, dumps
 
-        sys.stdout.write(dumps(document(doc_kind, report), fmt))
-        return 0
-    console = make_console(args)
-    console.print(render(report, console.width))
+            sys.stdout.write(dumps(document(doc_kind, report), fmt))
+            return 0
+        console = make_console(args)
+        console.print(render(report, console.width))
     return 0

@@ -54,6 +54,7 @@ from grove.events.kube.errors import (
     transport_error,
 )
 from grove.events.kube.http import Http, discard, resource_path
+from grove.events.kube.list_decoding import InvalidJSON, list_decoder
 from grove.events.kube.logging import log
 from grove.events.model import (
     READABLE_IN,
@@ -490,7 +491,7 @@ class LiveSource:
             fetch = functools.partial(self._fetch_page, worker, path)
             paged = False  # a page came in: a 410 after it is about the continue token
             try:
-                for body in decoded_pages(fetch, self._decode(path)):
+                for body in decoded_pages(fetch, self._decode(path, info.kind)):
                     self._check_stop()
                     if not isinstance(body, dict):
                         raise TransportError(
@@ -541,11 +542,13 @@ class LiveSource:
             query["labelSelector"] = self.label_selector
         return self._http.get_bytes(path, query, gzip=True, on_response=worker.hold)
 
-    def _decode(self, path: str) -> Callable[[bytes], Any]:
+    def _decode(self, path: str, kind: str) -> Callable[[bytes], Any]:
+        decode_page = list_decoder(kind)
+
         def decode(data: bytes) -> Any:
             try:
-                return orjson.loads(data)
-            except orjson.JSONDecodeError as exc:
+                return decode_page(data)
+            except InvalidJSON as exc:
                 raise TransportError(
                     "protocol", f"{self._http.server}{path} answered with invalid JSON ({exc.msg})"
                 ) from None
