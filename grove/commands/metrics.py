@@ -194,32 +194,21 @@ class ScrapeLoop:
 
 
 def recording_scrapes(
-    args: argparse.Namespace, kinds: Sequence[str], write: Callable[[Any], None]
-) -> tuple[Callable[[Any], None], ScrapeLoop]:
-    """For ``record --metrics``: a sink that folds the recorded events (to know the workloads' pods) and writes them,
-    and a scrape loop writing samples of every PodCliqueSet's pods through the same sink."""
+    args: argparse.Namespace, kinds: Sequence[str], newest: Callable[[], Any], emit: Callable[[Any], None]
+) -> ScrapeLoop:
+    """For ``record --metrics``: a scrape loop handing samples of every PodCliqueSet's pods in ``newest()`` (the
+    state of what is recorded) to ``emit``."""
     from grove.reducers.derive.hierarchy import pcs_names
-    from grove.reducers.reduce import reduce
-    from grove.reducers.state import empty_state
 
     missing = [kind for kind in (k.POD, k.PODCLIQUE) if kind not in kinds]
     if missing:
         raise UsageError(f"--metrics needs {' and '.join(missing)} among --kinds (to know the workloads' pods)")
-    interval = parse_window(args.metrics)
-    lock = threading.Lock()
-    holder: dict[str, Any] = {"state": empty_state()}
-
-    def sink(event: Any) -> None:
-        with lock:
-            holder["state"] = reduce(holder["state"], event)
-        write(event)
 
     def pods() -> list[Any]:
-        with lock:
-            state = holder["state"]
+        state = newest()
         return [pod for ns, name in pcs_names(state) for pod in workload_pods(state, ns, name)]
 
-    return sink, ScrapeLoop(scraper_for(args), pods, sink, interval)
+    return ScrapeLoop(scraper_for(args), pods, emit, parse_window(args.metrics))
 
 
 def feed_scrapes(args: argparse.Namespace, feed: Any) -> ScrapeLoop:

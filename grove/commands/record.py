@@ -12,13 +12,20 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grove.commands.errors import UsageError, UserError
 from grove.commands.options import add_cluster_options, add_common_options
 from grove.events.kinds import ALL_KINDS, KINDS
+
+if TYPE_CHECKING:
+    from reactivex.observable import ConnectableObservable
+
+    from grove.commands.cluster import LiveConnection
+    from grove.commands.metrics import ScrapeLoop
+    from grove.events.model import Event
 
 SHORT_NAMES = {
     "PodCliqueSet": ("pcs",),
@@ -122,11 +129,39 @@ def _stop_on_sigterm(stop: threading.Event) -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
+def _recorded(
+    args: argparse.Namespace, kinds: Sequence[str], connection: LiveConnection, duration: float | None
+) -> tuple[ConnectableObservable[Event], ScrapeLoop | None]:
+    """The stream a recording writes, one subscription to the live source shared by all that listen until
+    ``connect()``: the live events merged (``merge`` serialises them) with the metrics samples when ``--metrics``
+    asks for them, ended after ``--duration`` (a timer on a ``TimeoutScheduler``); and the scrape loop to start."""
+    import reactivex
+    from reactivex import operators as ops
+    from reactivex.scheduler import TimeoutScheduler
+    from reactivex.subject import BehaviorSubject, Subject
+
+    from grove.reducers import pipeline
+    from grove.reducers.state import State, empty_state
+
+    samples: Subject[Event] = Subject()
+    merged = pipeline.merged(connection.events, samples)
+    if duration is not None:
+        merged = merged.pipe(ops.take_until(reactivex.timer(duration, scheduler=TimeoutScheduler())))
+    stream = merged.pipe(ops.publish())
+    if not args.metrics:
+        return stream, None
+    from grove.commands.metrics import recording_scrapes
+
+    # the scrapes read the workloads' pods from the newest state of what is recorded
+    newest: BehaviorSubject[State] = BehaviorSubject(empty_state())
+    stream.pipe(pipeline.folded()).subscribe(newest)
+    return stream, recording_scrapes(args, kinds, lambda: newest.value, samples.on_next)
+
+
 def run(args: argparse.Namespace) -> int:
     import structlog
 
     from grove.commands.cluster import connect
-    from grove.events.model import Event
     from grove.events.recordings.format import Header
     from grove.events.recordings.writer import RecordingWriter
 
@@ -153,26 +188,18 @@ def run(args: argparse.Namespace) -> int:
         connection.close()
         raise UserError(f"cannot write {args.output}: {exc.strerror or exc}") from None
 
+    stream, scrapes = _recorded(args, kinds, connection, duration)
     done = threading.Event()
     failure: list[str] = []
-    write_lock = threading.Lock()  # the watch and the metrics scrapes write from their own threads
 
-    def on_next(event: Event) -> None:
+    def write(event: Event) -> None:
         if failure:
             return
         try:
-            with write_lock:
-                writer.write(event)
+            writer.write(event)
         except OSError as exc:
             failure.append(f"writing {args.output} failed: {exc.strerror or exc}")
             done.set()
-
-    emit: Callable[[Any], None] = on_next
-    scrapes = None
-    if args.metrics:
-        from grove.commands.metrics import recording_scrapes
-
-        emit, scrapes = recording_scrapes(args, kinds, on_next)
 
     def on_error(exc: Exception) -> None:
         failure.append(str(exc))
@@ -180,23 +207,22 @@ def run(args: argparse.Namespace) -> int:
 
     started = time.monotonic()
     interrupted = False
-    subscription = connection.events.subscribe(on_next=emit, on_error=on_error, on_completed=done.set)
-    if scrapes is not None:
-        scrapes.start()
+    subscription = stream.subscribe(on_next=write, on_error=on_error, on_completed=done.set)
+    connected = None
     try:
+        connected = stream.connect()
+        if scrapes is not None:
+            scrapes.start()
         with _stop_on_sigterm(done):
-            deadline = None if duration is None else started + duration
-            while not done.is_set():
-                remaining = 0.25 if deadline is None else min(0.25, deadline - time.monotonic())
-                if remaining <= 0:
-                    break
-                done.wait(remaining)
+            done.wait()
     except KeyboardInterrupt:
         interrupted = True
     finally:
         if scrapes is not None:
             scrapes.stop()
         subscription.dispose()
+        if connected is not None:
+            connected.dispose()
         connection.close()
         writer.close()
     elapsed = time.monotonic() - started
