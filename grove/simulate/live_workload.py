@@ -135,6 +135,9 @@ class LiveWorkload:
         self._counts_of: dict[int, tuple[PodView, str, PodCounts]] = {}  # by the identity of a view, kept here
         # per PodGang, what its last sync read (identities, the objects kept so they stay unique) and its answer
         self._gangs_seen: dict[str, tuple[tuple[Any, ...], tuple[Any, ...], bool]] = {}
+        # per PodGang, the object its last sync left and the pod names each podgroup's references hold in it: while
+        # the PodGang is that object and a clique's names are the same, its references stay as they are
+        self._refs_written: dict[str, tuple[Obj, dict[str, tuple[str, ...]]]] = {}
         cluster.workloads.append(self)
 
     def _ours(self, obj: Mapping[str, Any], name: str) -> bool:
@@ -435,6 +438,8 @@ class LiveWorkload:
                     ready.append(gang)
                 continue
             pods_of = {clique: self.pods(clique) for clique, pclq in members if pclq is not None}
+            written = self._refs_written.get(gang)
+            referenced: dict[str, tuple[str, ...]] = {}
             groups = []
             complete = True
             for group in f.seq(f.get(obj, "spec", "podgroups")):
@@ -447,15 +452,16 @@ class LiveWorkload:
                 pods = pods_of[clique]
                 if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
                     complete = False
-                # the references that stay are the very objects stored before (the store's write keeps them)
-                stored = {
-                    f.text(f.mapping(r).get("name")): r
-                    for r in f.seq(group.get("podReferences"))
-                    if isinstance(r, dict) and r.keys() == {"namespace", "name"} and r.get("namespace") == self.ns
-                }
-                group["podReferences"] = [
-                    stored.get(n) or {"namespace": self.ns, "name": n} for n in sorted(self.pod_names(clique))
-                ]
+                names = tuple(sorted(self.pod_names(clique)))
+                referenced[clique] = names
+                if written is None or written[0] is not obj or written[1].get(clique) != names:
+                    # the references that stay are the very objects stored before (the store's write keeps them)
+                    stored = {
+                        f.text(f.mapping(r).get("name")): r
+                        for r in f.seq(group.get("podReferences"))
+                        if isinstance(r, dict) and r.keys() == {"namespace", "name"} and r.get("namespace") == self.ns
+                    }
+                    group["podReferences"] = [stored.get(n) or {"namespace": self.ns, "name": n} for n in names]
                 groups.append(group)
             spec = {**f.mapping(obj.get("spec")), "podgroups": groups}
             if spec != obj.get("spec"):  # dict equality ignores key order; the store's write sorts the keys
@@ -471,6 +477,7 @@ class LiveWorkload:
                 initialized = True
             if initialized:
                 ready.append(gang)
+            self._refs_written[gang] = (obj, referenced)
             keep = (obj, keep[1])
             seen = (id(obj), seen[1], seen[2])
             self._gangs_seen[gang] = (seen, keep, initialized)
