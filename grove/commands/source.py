@@ -14,11 +14,11 @@ import attrs
 
 from grove.commands.errors import UsageError, UserError
 from grove.events.gc_pause import cyclic_gc_paused
-from grove.events.model import SourceStatus
 from grove.events.recordings.compaction import compacted_events
 from grove.events.recordings.format import RecordingError
 from grove.events.recordings.reader import Recording
 from grove.reducers.batch import fold
+from grove.reducers.listing import answered
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 
@@ -90,32 +90,6 @@ def _advance_to(state: State, at: float) -> State:
     from grove.events.model import ClockAdvanced
 
     return reduce(state, ClockAdvanced(at)) if at > state.now else state
-
-
-def settled(state: State, kinds: Sequence[str]) -> bool:
-    """Every kind has listed, or its source said it cannot (forbidden, not installed)."""
-    for kind in kinds:
-        if kind in state.listed:
-            continue
-        source = state.sources.get(kind)
-        if source is None or source.status not in (SourceStatus.FORBIDDEN, SourceStatus.NOT_INSTALLED):
-            return False
-    return True
-
-
-_BEFORE_LIST = (SourceStatus.CONNECTING, SourceStatus.RECONNECTING)
-
-
-def answered(state: State, kinds: Sequence[str]) -> bool:
-    """Settled, and every listed kind's source has said so: a kind reports LIVE right after its list, so the state a
-    one-shot read shows has it (and not the CONNECTING or RECONNECTING from before the list)."""
-    if not settled(state, kinds):
-        return False
-    for kind in kinds:
-        source = state.sources.get(kind)
-        if kind in state.listed and source is not None and source.status in _BEFORE_LIST:
-            return False
-    return True
 
 
 def _load_live(

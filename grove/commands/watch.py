@@ -17,8 +17,9 @@ from typing import Any
 
 from grove.commands.errors import UserError
 from grove.commands.output import make_console
-from grove.commands.source import Scope, live_stream, open_recording, replay_scope, settled
+from grove.commands.source import Scope, live_stream, open_recording, replay_scope
 from grove.events.model import SourceStatus
+from grove.reducers.listing import settled
 from grove.reducers.state import State
 
 FRAME_INTERVAL = 0.25  # seconds: at most one frame drawn per interval

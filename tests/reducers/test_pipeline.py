@@ -14,10 +14,10 @@ from reactivex.notification import OnCompleted, OnError, OnNext
 from reactivex.testing import ReactiveTest, TestScheduler
 from reactivex.testing.recorded import Recorded
 
-from grove.commands.source import settled
 from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed, SourceHealthChanged, SourceStatus
 from grove.events.recordings.format import RecordingError
 from grove.reducers import pipeline
+from grove.reducers.listing import settled
 from grove.reducers.reduce import fold_one_by_one
 from grove.reducers.state import State
 
