@@ -21,7 +21,7 @@ from grove.events.recordings.writer import write_recording
 from grove.reducers import fields as f
 from grove.reducers.derive.health import pcs_state, replica_health_for
 from grove.reducers.derive.hierarchy import build_pcs
-from grove.reducers.derive.placement import placement_for
+from grove.reducers.derive.placement import placement_score
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State
 from grove.simulate.engine import Finding, Simulation
@@ -160,7 +160,6 @@ def figures(state: State, namespace: str, name: str) -> Figures:
             gpus += sum(p.facts.gpus for p in clique.pods if p.facts.scheduled and not p.facts.finished)
             if clique.exists and clique.ready < clique.min_available:
                 below.append(f"{clique.name}: {clique.ready} ready < minAvailable {clique.min_available}")
-    placement = placement_for(state, namespace, name)
     return Figures(
         namespace=namespace,
         pcs=name,
@@ -168,7 +167,7 @@ def figures(state: State, namespace: str, name: str) -> Figures:
         replicas=pcs.replicas,
         available_replicas=pcs.available,
         gpus_in_use=gpus,
-        placement_score=placement.score,
+        placement_score=placement_score(state, namespace, name),
         health=pcs_state(replica_health_for(state, namespace, name)),
         below_min=tuple(below),
     )

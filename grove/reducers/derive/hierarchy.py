@@ -5,7 +5,7 @@ Linked only by labels and owner references (docs/grove-model.md, The hierarchy),
 
 from __future__ import annotations
 
-import operator
+import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -232,7 +232,7 @@ def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObj
 
 
 _PartOfCarried = tuple[
-    dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], frozenset[str]]], dict[tuple[str, str], tuple[str, ...]]
+    dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], dict[str, int]]], dict[tuple[str, str], tuple[str, ...]]
 ]
 _PART_OF: CarryOver[_PartOfCarried] = CarryOver(max_entries=256)
 
@@ -250,22 +250,58 @@ def _pod_cliques_part_of(state: State) -> dict[tuple[str, str], tuple[str, ...]]
 
 
 def _carry_part_of(lineage: int, buckets: Map[IndexKey, Map[ObjKey, KubeObject | None]]) -> _PartOfCarried:
+    """Each bucket keeps how many of its pods name each PodCliqueSet; a bucket that changed is counted again from
+    its pods that changed only. When the buckets name the same PodCliqueSets as before and none came or went, the
+    previous answer is kept as it is (a pod's readiness flip or replacement changes its bucket, not the labels)."""
     before = _PART_OF.previous(lineage)
-    labels_before = before[0] if before is not None else {}
-    labels: dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], frozenset[str]]] = {}
-    out: dict[tuple[str, str], list[str]] = {}
+    counts_before, answer_before = before if before is not None else ({}, None)
+    counts: dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], dict[str, int]]] = {}
+    same = answer_before is not None and len(buckets) == len(counts_before)
     for key, bucket in buckets.items():
-        hit = labels_before.get(key)
-        if hit is None or hit[0] is not bucket:
-            part_of = frozenset(
-                pcs for p in bucket.values() if p is not None and (pcs := f.label(p, f.PART_OF)) is not None
-            )
-            hit = (bucket, part_of)
-        labels[key] = hit
-        ns, clique_name = key
-        for pcs in hit[1]:
+        hit = counts_before.get(key)
+        if hit is None:
+            same = False
+            hit = (bucket, _part_of_counts(bucket, None, {}))
+        elif hit[0] is not bucket:
+            now = _part_of_counts(bucket, hit[0], hit[1])
+            same = same and now.keys() == hit[1].keys()
+            hit = (bucket, now)
+        counts[key] = hit
+    if same and answer_before is not None:
+        return counts, answer_before
+    out: dict[tuple[str, str], list[str]] = {}
+    for (ns, clique_name), (_, part_of) in counts.items():
+        for pcs in part_of:
             out.setdefault((ns, pcs), []).append(clique_name)
-    return labels, {key: tuple(names) for key, names in out.items()}
+    return counts, {key: tuple(names) for key, names in out.items()}
+
+
+def _part_of_counts(
+    bucket: Map[ObjKey, KubeObject | None], old: Map[ObjKey, KubeObject | None] | None, old_counts: dict[str, int]
+) -> dict[str, int]:
+    """PCS name -> pods of ``bucket`` labelled part-of it, from ``old_counts`` (those of the bucket ``old``) and the
+    pods that are not the same objects in both."""
+    counts = dict(old_counts)
+
+    def add(pod: KubeObject | None, by: int) -> None:
+        pcs = f.label(pod, f.PART_OF) if pod is not None else None
+        if pcs is not None:
+            left = counts.get(pcs, 0) + by
+            if left:
+                counts[pcs] = left
+            else:
+                del counts[pcs]
+
+    for key, pod in bucket.items():
+        was = old.get(key) if old is not None else None
+        if was is not pod:
+            add(was, -1)
+            add(pod, 1)
+    if old is not None:
+        for key, was in old.items():
+            if key not in bucket:
+                add(was, -1)
+    return counts
 
 
 def _clique_node(
@@ -376,33 +412,29 @@ def _pod_nodes_updated(
     role: str,
     target_hash: str | None,
 ) -> list[PodNode] | None:
-    """``nodes`` (built from the pods ``before``, sorted) with the nodes of the pods that changed in ``after`` made
-    again in place, when only a few pods changed and none came, went or moved in the order; None otherwise.
+    """``nodes`` (built from the pods ``before``, sorted) without the nodes of the pods that are not in ``after``
+    and with nodes for the pods that are new in it (pod objects compared by identity: a pod's new version is both),
+    when only a few pods came or went; None otherwise.
 
-    A readiness flip in a clique of a thousand pods then costs a comparison of two tuples by identity and the nodes
+    A readiness flip or a pod replaced in a clique of a thousand pods then costs two sets of identities and the nodes
     of the pods that changed, not a node, a lookup and a sort for each of the thousand.
     """
-    if len(before) != len(after) or len(before) != len(nodes):
+    if len(before) != len(nodes):
         return None
-    changed = [i for i, same in enumerate(map(operator.is_, before, after)) if not same]
-    if len(changed) * DELTA_SHARE > len(after):
-        return None
-    if not changed:
+    after_ids = set(map(id, after))
+    gone = [pod for pod in before if id(pod) not in after_ids]
+    if not gone and len(before) == len(after):
         return list(nodes)
-    place = {node.facts.name: i for i, node in enumerate(nodes)}
-    updated = list(nodes)
-    for i in changed:
-        pod = after[i]
-        if pod is None:
-            return None
+    before_ids = set(map(id, before))
+    came = [pod for pod in after if id(pod) not in before_ids]
+    if (len(gone) + len(came)) * DELTA_SHARE > 2 * len(after) or any(pod is None for pod in (*gone, *came)):
+        return None
+    gone_names = {f.name(pod) for pod in gone}
+    updated = [node for node in nodes if node.facts.name not in gone_names]
+    for pod in came:
+        assert pod is not None
         pf = facts(pod)
-        at = place.get(pf.name)
-        if at is None or before[i] is None or f.name(before[i]) != pf.name:
-            return None  # another pod in this place: the bucket changed more than versions
-        node = PodNode(pf, role, _outdated(pf, target_hash))
-        if _pod_order(node) != _pod_order(nodes[at]):
-            return None  # its place in the order changed
-        updated[at] = node
+        bisect.insort(updated, PodNode(pf, role, _outdated(pf, target_hash)), key=_pod_order)
     return updated
 
 

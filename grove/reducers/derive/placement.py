@@ -18,6 +18,7 @@ from typing import Any
 import attrs
 
 from grove.events import kinds
+from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
@@ -159,21 +160,15 @@ def workload_topology_name(state: State, pcs: PcsNode) -> str | None:
     return None
 
 
-def _subjects(
-    state: State, pcs: PcsNode, gang: GangNode, topo: TopologyInfo
-) -> list[tuple[str, str, _Pack, tuple[str, ...]]]:
-    """(scope, subject, pack, pod names) for every constraint that applies inside the gang."""
-    gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
-    pcs_obj = state.get(kinds.PODCLIQUESET, pcs.namespace, pcs.name)
-    template = f.mapping(f.get(pcs_obj, "spec", "template")) if pcs_obj is not None else {}
-    pcsg_configs = {
-        f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("podCliqueScalingGroups"))
-    }
-    clique_templates = {f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("cliques"))}
-    pods_by_group = {g.name: g.pods for g in gang.podgroups}
-    clique_by_name = {c.name: c for c in pcs.cliques()}
-    out: list[tuple[str, str, _Pack, tuple[str, ...]]] = []
-
+def _gang_pack(
+    gang: GangNode,
+    gang_obj: KubeObject | None,
+    pcs: PcsNode,
+    template: Mapping[str, Any],
+    pcsg_configs: Mapping[str, Mapping[str, Any]],
+    topo: TopologyInfo,
+) -> _Pack | None:
+    """The pack constraint of the whole gang: the PodGang's own, else the (scaling group's or) workload's template."""
     gang_pack = _pack_from_gang(f.get(gang_obj, "spec", "topologyConstraint")) if gang_obj is not None else None
     if gang_pack is None:
         fallback = template.get("topologyConstraint")
@@ -182,6 +177,31 @@ def _subjects(
             if _pack_from_template(scaled_config, topo) is not None:
                 fallback = scaled_config
         gang_pack = _pack_from_template(fallback, topo)
+    return gang_pack
+
+
+def _template_and_configs(state: State, pcs: PcsNode) -> tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]:
+    """The PCS template and its scaling groups' configs by name."""
+    pcs_obj = state.get(kinds.PODCLIQUESET, pcs.namespace, pcs.name)
+    template = f.mapping(f.get(pcs_obj, "spec", "template")) if pcs_obj is not None else {}
+    pcsg_configs = {
+        f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("podCliqueScalingGroups"))
+    }
+    return template, pcsg_configs
+
+
+def _subjects(
+    state: State, pcs: PcsNode, gang: GangNode, topo: TopologyInfo
+) -> list[tuple[str, str, _Pack, tuple[str, ...]]]:
+    """(scope, subject, pack, pod names) for every constraint that applies inside the gang."""
+    gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
+    template, pcsg_configs = _template_and_configs(state, pcs)
+    clique_templates = {f.text(f.mapping(c).get("name")): f.mapping(c) for c in f.seq(template.get("cliques"))}
+    pods_by_group = {g.name: g.pods for g in gang.podgroups}
+    clique_by_name = {c.name: c for c in pcs.cliques()}
+    out: list[tuple[str, str, _Pack, tuple[str, ...]]] = []
+
+    gang_pack = _gang_pack(gang, gang_obj, pcs, template, pcsg_configs, topo)
     if gang_pack is not None:
         out.append(("gang", gang.name, gang_pack, gang.pods))
 
@@ -364,15 +384,12 @@ def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
             )
         )
     gangs: list[GangPlacement] = []
-    best_total = total = 0.0
+    scores: list[tuple[float | None, int]] = []
     for gang in pcs.gangs:
         placement, gang_findings = _gang(state, pcs, gang, topo, nodes, pods_by_name)
         gangs.append(placement)
         findings.extend(gang_findings)
-        if placement.score is not None:
-            weight = placement.gpus if placement.gpus else sum(1 for n in gang.pods if n in pods_by_name)
-            best_total += placement.score * weight
-            total += weight
+        scores.append((placement.score, placement.gpus or sum(1 for n in gang.pods if n in pods_by_name)))
     pod_nodes = {p.facts.node for p in pods_by_name.values() if p.facts.node}
     invisible = sorted(n for n in pod_nodes if not _visible(nodes, n))
     if invisible and topo.grouping_levels:
@@ -416,11 +433,80 @@ def _placement(state: State, pcs: PcsNode) -> PcsPlacement:
         namespace=pcs.namespace,
         name=pcs.name,
         topology=topo,
-        score=(best_total / total) if total else None,
+        score=_pcs_score(scores),
         scheduler_score=(sum(scheduler_scores) / len(scheduler_scores)) if scheduler_scores else None,
         gangs=tuple(gangs),
         findings=tuple(findings),
     )
+
+
+def placement_score(state: State, namespace: str, name: str) -> float | None:
+    """``placement_for(state, namespace, name).score`` without the checks and findings: what a preview reads at
+    each of its hundreds of predicted states."""
+    pcs = build_pcs(state, namespace, name)
+    topo = resolve(state, workload_topology_name(state, pcs))
+    nodes = _nodes(node_facts(state))
+    pods_by_name = _pcs_pods_by_name(pcs)
+    template, pcsg_configs = _template_and_configs(state, pcs)
+    scores: list[tuple[float | None, int]] = []
+    for gang in pcs.gangs:
+        gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
+        scored = _gang_score(gang, _gang_pack(gang, gang_obj, pcs, template, pcsg_configs, topo), topo, nodes,
+                             pods_by_name)  # fmt: skip
+        scores.append((scored.score, scored.weight))
+    return _pcs_score(scores)
+
+
+def _pcs_score(scores: Sequence[tuple[float | None, int]]) -> float | None:
+    """The weighted mean of the gangs' scores (weight: GPUs, else pods) over the gangs that have one."""
+    best_total = total = 0.0
+    for score, weight in scores:
+        if score is not None:
+            best_total += score * weight
+            total += weight
+    return (best_total / total) if total else None
+
+
+@attrs.frozen
+class _GangScore:
+    members: list[PodNode]  # the gang's pods that are not finished
+    scheduled: list[PodNode]
+    per_node: _PerNode  # of the scheduled pods
+    key: str  # the label key of the level the score is judged at
+    spread: Spread  # of the scheduled pods at that level
+    judged: bool  # host-only and unconstrained: nothing to judge
+    blind: bool  # nodes not visible: domains unknown
+    score: float | None
+    gpus: int
+
+    @property
+    def best(self) -> DomainShare | None:
+        return self.spread.shares[0] if self.spread.shares else None
+
+    @property
+    def weight(self) -> int:
+        return self.gpus or len(self.members)
+
+
+def _gang_score(
+    gang: GangNode, gang_pack: _Pack | None, topo: TopologyInfo, nodes: _Nodes, pods_by_name: Mapping[str, PodNode]
+) -> _GangScore:
+    members = [pods_by_name[n] for n in gang.pods if n in pods_by_name]
+    scheduled = [p for p in members if p.facts.scheduled and p.facts.node]
+    by_gpu = any(p.facts.gpus for p in members)
+    key = (gang_pack.required or gang_pack.preferred) if gang_pack else None
+    if key is None or key.startswith("domain:"):
+        key = topo.default_pack_level.key
+    per_node = _per_node(scheduled)
+    spread = _spread(topo.domain_of(key), key, per_node, nodes)
+    total_weight = sum(_weight(p, by_gpu) for p in members)
+    best = spread.shares[0] if spread.shares else None
+    best_weight = (best.gpus if by_gpu else best.pods) if best else 0
+    judged = gang_pack is not None or bool(topo.grouping_levels)
+    blind = any(s.value == UNKNOWN for s in spread.shares)
+    score = (best_weight / total_weight) if total_weight and judged and not blind else None
+    gpus = sum(p.facts.gpus for p in members)
+    return _GangScore(members, scheduled, per_node, key, spread, judged, blind, score, gpus)
 
 
 def _gang(
@@ -431,35 +517,23 @@ def _gang(
     nodes: _Nodes,
     pods_by_name: Mapping[str, PodNode],
 ) -> tuple[GangPlacement, list[Finding]]:
-    members = [pods_by_name[n] for n in gang.pods if n in pods_by_name]
-    scheduled = [p for p in members if p.facts.scheduled and p.facts.node]
-    pending = [p for p in members if not p.facts.scheduled]
-    gated = [p for p in pending if p.facts.gated]
-    by_gpu = any(p.facts.gpus for p in members)
-    findings: list[Finding] = []
     subjects = _subjects(state, pcs, gang, topo)
     gang_pack = next((s[2] for s in subjects if s[0] == "gang"), None)
-
-    score_key = (gang_pack.required or gang_pack.preferred) if gang_pack else None
-    if score_key is None or score_key.startswith("domain:"):
-        score_key = topo.default_pack_level.key
-    score_domain = topo.domain_of(score_key)
+    scored = _gang_score(gang, gang_pack, topo, nodes, pods_by_name)
+    members, scheduled = scored.members, scored.scheduled
+    pending = [p for p in members if not p.facts.scheduled]
+    gated = [p for p in pending if p.facts.gated]
+    findings: list[Finding] = []
+    score_key, score_domain, score_spread = scored.key, scored.spread.domain, scored.spread
+    judged, blind, best = scored.judged, scored.blind, scored.best
     # Spreads of the gang's scheduled pods, once per label key (the score, the levels and gang-wide checks share them).
-    gang_spreads: dict[str, Spread] = {}
-    scheduled_per_node = _per_node(scheduled)
+    gang_spreads: dict[str, Spread] = {score_key: score_spread}
+    scheduled_per_node = scored.per_node
 
     def gang_spread(domain: str, key: str) -> Spread:
         if key not in gang_spreads:
             gang_spreads[key] = _spread(domain, key, scheduled_per_node, nodes)
         return gang_spreads[key]
-
-    score_spread = gang_spread(score_domain, score_key)
-    total_weight = sum(_weight(p, by_gpu) for p in members)
-    best = score_spread.shares[0] if score_spread.shares else None
-    best_weight = (best.gpus if by_gpu else best.pods) if best else 0
-    judged = gang_pack is not None or bool(topo.grouping_levels)  # host-only and unconstrained: nothing to judge
-    blind = any(s.value == UNKNOWN for s in score_spread.shares)  # nodes not visible: domains unknown
-    score = (best_weight / total_weight) if total_weight and judged and not blind else None
 
     checks: list[ConstraintCheck] = []
     member_names = {p.facts.name for p in members}
@@ -552,9 +626,9 @@ def _gang(
             base=gang.base,
             pcsg=gang.pcsg,
             score_domain=score_domain,
-            score=score,
+            score=scored.score,
             scheduler_score=gang.scheduler_score,
-            gpus=sum(p.facts.gpus for p in members),
+            gpus=scored.gpus,
             best_domain=best.value if best else None,
             checks=tuple(checks),
             spreads=spreads,
