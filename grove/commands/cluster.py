@@ -1,8 +1,8 @@
 """Reaching the cluster: kubeconfig resolution (as kubectl does it), pre-flight checks, and the live connection.
 
-The ``kubernetes`` package is used for what it does well (kubeconfig, contexts, tokens, client certificates, exec
-plugins, CA bundles); what it resolves becomes a plain ``ClusterAccess`` that the live source in ``grove.events.kube``
-uses with urllib3. This module is imported lazily (only when a command talks to a cluster).
+The kubeconfig is read by ``grove.commands.kubeconfig`` (the ``kubernetes`` package only for a legacy
+``auth-provider`` user: it is slow to import); what it resolves becomes a plain ``ClusterAccess`` that the live source
+in ``grove.events.kube`` uses with urllib3. This module is imported lazily (only when a command talks to a cluster).
 """
 
 from __future__ import annotations
@@ -18,9 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import structlog
 
 from grove.commands.errors import UsageError, UserError
+from grove.commands.kubeconfig import (
+    Entry,
+    KubeConfig,
+    decode_data,
+    needs_client_package,
+    read_kubeconfig,
+    resolve_path,
+    user_credentials,
+)
 from grove.commands.source import Scope
 from grove.events.access import ClusterAccess
 from grove.events.kinds import KINDS
@@ -34,11 +42,10 @@ from grove.events.kube import (
     discover_api,
     server_version,
 )
-
-log = structlog.get_logger()
+from grove.events.kube.logging import log
 
 NO_KUBECONFIG = "no kubeconfig: set KUBECONFIG or pass --kubeconfig, or use --replay FILE"
-IN_CLUSTER_NAMESPACE_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace"
+SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")  # token, ca.crt, namespace
 
 DEFAULT_SOURCE_OPTIONS: dict[str, Any] = {}
 """Extra ``LiveSource`` keyword arguments for every connection (tests shorten the timeouts here)."""
@@ -130,27 +137,6 @@ def kubeconfig_files(kubeconfig: str | None, environ: Mapping[str, str] | None =
     return files
 
 
-def _names(entries: Any) -> list[str]:
-    names: list[str] = []
-    for entry in entries or ():
-        value = getattr(entry, "value", entry)
-        if isinstance(value, Mapping) and isinstance(value.get("name"), str):
-            names.append(value["name"])
-    return names
-
-
-class _Resolved:
-    """A kubeconfig resolved to one context: its access value and how to refresh its credentials."""
-
-    def __init__(
-        self,
-        access: ClusterAccess,
-        refresh: Callable[[], Mapping[str, str]] | None,
-    ) -> None:
-        self.access = access
-        self.refresh = refresh
-
-
 def _headers_of(configuration: Any) -> dict[str, str]:
     headers: dict[str, str] = {}
     value = configuration.get_api_key_with_prefix("BearerToken")  # runs the refresh hook (expired exec tokens)
@@ -221,13 +207,6 @@ def _access_from(
     )
 
 
-def _kubernetes_config() -> tuple[Any, type[Exception]]:
-    """The client's Configuration class and ConfigException (imported lazily: the client is slow to import)."""
-    client: Any = importlib.import_module("kubernetes.client")
-    errors: Any = importlib.import_module("kubernetes.config.config_exception")
-    return client.Configuration, errors.ConfigException
-
-
 def resolve_access(
     kubeconfig: str | None = None,
     context: str | None = None,
@@ -236,47 +215,86 @@ def resolve_access(
 ) -> ClusterAccess:
     """Resolve the kubeconfig like kubectl: ``--kubeconfig``, else the ``KUBECONFIG`` list (merged, first file wins
     for each name and for ``current-context``), else ``~/.kube/config``; in a pod without any, the service account."""
-    Configuration, ConfigException = _kubernetes_config()
-    kube_config: Any = importlib.import_module("kubernetes.config.kube_config")
-    KubeConfigLoader, KubeConfigMerger = kube_config.KubeConfigLoader, kube_config.KubeConfigMerger
-
     env = os.environ if environ is None else environ
     files = kubeconfig_files(kubeconfig, env)
     if not files:
         if env.get("KUBERNETES_SERVICE_HOST") and env.get("KUBERNETES_SERVICE_PORT"):
-            return _in_cluster_access(request_timeout)
+            return _in_cluster_access(env, request_timeout)
         raise UserError(NO_KUBECONFIG)
-
-    merger: Any = None
-    for path in files:
-        try:
-            if merger is None:
-                merger = KubeConfigMerger(path)
-            else:
-                merger.load_config(path)
-        except ConfigException as exc:
-            raise UserError(f"invalid kubeconfig {path}: {exc}") from None
-        except Exception as exc:  # YAML errors, a file that is not a mapping...
-            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            raise UserError(f"invalid kubeconfig {path}: {reason}") from None
-    if merger is None or merger.config is None:
-        raise UserError(NO_KUBECONFIG)
-    merged = merger.config.value
-    contexts = _names(merged.get("contexts"))
-    available = ", ".join(contexts) if contexts else "none"
-    if context is None:
-        for path in files:
-            current = (merger.config_files.get(path) or {}).get("current-context")
-            if current:
-                context = str(current)
-                break
+    config = read_kubeconfig(files)
+    available = ", ".join(config.contexts) if config.contexts else "none"
+    context = context or config.current_context
     if context is None:
         raise UserError(f"the kubeconfig sets no current context: pass --context (available: {available})")
-    if context not in contexts:
+    if context not in config.contexts:
         raise UserError(f'context "{context}" not found in the kubeconfig (available: {available})')
+    ctx = config.contexts[context].body
+    cluster_name, user_name = ctx.get("cluster"), ctx.get("user")
+    cluster_entry = config.clusters.get(str(cluster_name))
+    if cluster_entry is None:
+        raise UserError(f'invalid kubeconfig: context "{context}" names cluster "{cluster_name}", which is not defined')
+    user_entry = config.users.get(str(user_name)) if user_name else None
+    if user_name and user_entry is None:
+        raise UserError(f'invalid kubeconfig: context "{context}" names user "{user_name}", which is not defined')
+    user_entry = user_entry or Entry({}, cluster_entry.base)
+    namespace = str(ctx.get("namespace") or "default")
+    if needs_client_package(user_entry.body):
+        return _access_through_client(config, context, namespace, request_timeout)
+    cluster = cluster_entry.body
+    server = str(cluster.get("server") or "").rstrip("/")
+    if not server:
+        raise UserError(f'invalid kubeconfig: the cluster of context "{context}" has no server')
+    ca_data = cluster.get("certificate-authority-data")
+    ca_file = None if ca_data else cluster.get("certificate-authority")
+    if ca_file:
+        ca_file = resolve_path(ca_file, cluster_entry.base)
+        if not os.path.isfile(ca_file):
+            raise UserError(f"invalid kubeconfig: certificate-authority {ca_file} not found")
+    credentials = user_credentials(user_entry, cluster_entry)
+
+    def refresh() -> Mapping[str, str]:
+        """Read the user's credentials again: re-runs exec plugins, re-reads token files."""
+        return user_credentials(user_entry, cluster_entry).headers
+
+    return ClusterAccess(
+        server=server,
+        headers=credentials.headers,
+        ca_file=ca_file,
+        ca_data=decode_data(ca_data, "certificate-authority-data").decode(errors="replace") if ca_data else None,
+        cert_file=credentials.cert_file,
+        key_file=credentials.key_file,
+        verify=not cluster.get("insecure-skip-tls-verify"),
+        tls_server_name=str(cluster.get("tls-server-name") or "") or None,
+        proxy=str(cluster.get("proxy-url") or "") or _env_proxy(server),
+        context=context,
+        cluster=str(cluster_name),
+        user=str(user_name) if user_name else None,
+        namespace=namespace,
+        request_timeout=request_timeout,
+        refresh_headers=refresh,
+    )
+
+
+def _kubernetes_config() -> tuple[Any, type[Exception]]:
+    """The client's Configuration class and ConfigException (imported lazily: the client is slow to import)."""
+    client: Any = importlib.import_module("kubernetes.client")
+    errors: Any = importlib.import_module("kubernetes.config.config_exception")
+    return client.Configuration, errors.ConfigException
+
+
+def _access_through_client(config: KubeConfig, context: str, namespace: str, request_timeout: float) -> ClusterAccess:
+    """A user with a legacy ``auth-provider``: the Kubernetes client package resolves it."""
+    Configuration, ConfigException = _kubernetes_config()
+    kube_config: Any = importlib.import_module("kubernetes.config.kube_config")
+    merger: Any = None
+    for path in config.files:
+        if merger is None:
+            merger = kube_config.KubeConfigMerger(path)
+        else:
+            merger.load_config(path)
 
     def load() -> tuple[Any, Any]:
-        loader = KubeConfigLoader(config_dict=merger.config, active_context=context, config_base_path=None)
+        loader = kube_config.KubeConfigLoader(config_dict=merger.config, active_context=context, config_base_path=None)
         configuration = Configuration()
         loader.load_and_set(configuration)
         return loader, configuration
@@ -291,7 +309,6 @@ def resolve_access(
         raise UserError(f'invalid kubeconfig: the cluster of context "{context}" has no server')
 
     def refresh() -> Mapping[str, str]:
-        """Load the user's credentials again: re-runs exec plugins, re-reads token files."""
         fresh = Configuration()
         loader.load_and_set(fresh)
         return _headers_of(fresh)
@@ -302,38 +319,41 @@ def resolve_access(
         context=context,
         cluster=ctx.get("cluster"),
         user=ctx.get("user"),
-        namespace=str(ctx.get("namespace") or "default"),
+        namespace=namespace,
         request_timeout=request_timeout,
         refresh=refresh,
     )
 
 
-def _in_cluster_access(request_timeout: float) -> ClusterAccess:
-    Configuration, ConfigException = _kubernetes_config()
-    incluster: Any = importlib.import_module("kubernetes.config.incluster_config")
-    load_incluster_config = incluster.load_incluster_config
+def _in_cluster_access(env: Mapping[str, str], request_timeout: float) -> ClusterAccess:
+    """The pod's service account, as client-go's in-cluster config reads it (the token re-read on a 401: bound
+    tokens rotate)."""
+    host, port = env["KUBERNETES_SERVICE_HOST"], env["KUBERNETES_SERVICE_PORT"]
+    secrets = SERVICE_ACCOUNT_DIR
 
-    def load() -> Any:
-        configuration = Configuration()
-        load_incluster_config(client_configuration=configuration)
-        return configuration
+    def token_headers() -> Mapping[str, str]:
+        try:
+            token = (secrets / "token").read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UserError(f"{NO_KUBECONFIG} (in-cluster configuration failed: {exc.strerror or exc})") from None
+        return {"Authorization": f"Bearer {token}"} if token else {}
 
+    if not (secrets / "ca.crt").is_file():
+        raise UserError(f"{NO_KUBECONFIG} (in-cluster configuration failed: {secrets / 'ca.crt'} not found)")
     try:
-        configuration = load()
-    except ConfigException as exc:
-        raise UserError(f"{NO_KUBECONFIG} (in-cluster configuration failed: {exc})") from None
-    try:
-        namespace = Path(IN_CLUSTER_NAMESPACE_FILE).read_text().strip() or "default"
+        namespace = (secrets / "namespace").read_text().strip() or "default"
     except OSError:
         namespace = "default"
-    return _access_from(
-        configuration,
-        context=None,
+    address = f"[{host}]" if ":" in host else host
+    return ClusterAccess(
+        server=f"https://{address}:{port}",
+        headers=token_headers(),
+        ca_file=str(secrets / "ca.crt"),
         cluster="in-cluster",
         user="serviceaccount",
         namespace=namespace,
         request_timeout=request_timeout,
-        refresh=lambda: _headers_of(load()),
+        refresh_headers=token_headers,
     )
 
 

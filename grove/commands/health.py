@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grove.commands.options import add_read_options
+
+if TYPE_CHECKING:
+    from grove.commands.source import Scope
+    from grove.reducers.derive.reports import HealthReport
+    from grove.reducers.state import State
 
 KINDS = ("PodCliqueSet", "PodCliqueScalingGroup", "PodClique", "PodGang", "Pod", "Event")
 
@@ -26,15 +31,22 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(run="grove.commands.health:run")
 
 
+REPORT_MODULES = ("grove.commands.targets", "grove.reducers.derive.reports", "grove.views.health")
+"""What ``build`` and ``render`` import: loaded while the lists download."""
+
+
 def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
-    from grove.commands.source import Scope
-    from grove.commands.targets import resolve_targets
-    from grove.reducers.derive.reports import HealthReport, health_report
-    from grove.reducers.state import State
-    from grove.views.health import render_health
 
     def build(state: State, scope: Scope) -> HealthReport:
+        from grove.commands.targets import resolve_targets
+        from grove.reducers.derive.reports import health_report
+
         return health_report(state, resolve_targets(state, scope, args.name), scope.namespace)
 
-    return run_read(args, KINDS, build, lambda report, width: render_health(report), "HealthReport")
+    def render(report: HealthReport, width: int) -> Any:
+        from grove.views.health import render_health
+
+        return render_health(report)
+
+    return run_read(args, KINDS, build, render, "HealthReport", preload=REPORT_MODULES)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -24,6 +26,20 @@ def check_flags(args: argparse.Namespace) -> None:
         raise UsageError("-w cannot be combined with -o json/yaml")
 
 
+def import_in_background(modules: Sequence[str]) -> None:
+    """Import ``modules`` on a daemon thread. A failure is left for the main thread's own import to report."""
+
+    def load() -> None:
+        for name in modules:
+            try:
+                importlib.import_module(name)
+            except Exception:  # the caller imports it again and sees the error
+                return
+
+    if modules:
+        threading.Thread(target=load, name="grove-preload", daemon=True).start()
+
+
 def run_read(
     args: argparse.Namespace,
     kinds: Sequence[str],
@@ -31,8 +47,13 @@ def run_read(
     render: Render,
     doc_kind: str,
     cluster_wide: Sequence[str] = (),
+    preload: Sequence[str] = (),
 ) -> int:
+    """``preload``: the modules ``build`` and ``render`` import; on a live cluster they are imported on a thread while
+    the lists download (~0.25 s otherwise spent before the first request)."""
     check_flags(args)
+    if not getattr(args, "replay", None):
+        import_in_background(preload)
     if getattr(args, "watch", False):
         from grove.commands.watch import run_watch
 

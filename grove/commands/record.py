@@ -159,13 +159,11 @@ def _recorded(
 
 
 def run(args: argparse.Namespace) -> int:
-    import structlog
-
     from grove.commands.cluster import connect
+    from grove.events.kube.logging import log
     from grove.events.recordings.format import Header
     from grove.events.recordings.writer import RecordingWriter
 
-    log = structlog.get_logger()
     kinds = parse_kinds(args.kinds)
     duration = parse_duration_flag(args.duration)
     connection = connect(args, kinds)

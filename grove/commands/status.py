@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grove.commands.options import add_read_options
 from grove.events.kinds import ALL_KINDS
+
+if TYPE_CHECKING:
+    from grove.commands.source import Scope
+    from grove.reducers.derive.reports import StatusReport
+    from grove.reducers.state import State
 
 KINDS = ALL_KINDS  # hierarchy, placement (nodes, bindings) and the events that explain them
 
@@ -24,20 +29,24 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(run="grove.commands.status:run")
 
 
+REPORT_MODULES = ("grove.commands.targets", "grove.reducers.derive.reports", "grove.views.status")
+"""What ``build`` and ``render`` import: loaded while the lists download."""
+
+
 def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
-    from grove.commands.source import Scope
-    from grove.commands.targets import resolve_targets
-    from grove.reducers.derive.reports import StatusReport, status_report
-    from grove.reducers.state import State
-    from grove.views.status import render_status
 
     detailed = bool(args.name) or args.all
 
     def build(state: State, scope: Scope) -> StatusReport:
+        from grove.commands.targets import resolve_targets
+        from grove.reducers.derive.reports import status_report
+
         return status_report(state, resolve_targets(state, scope, args.name), scope.namespace)
 
     def render(report: StatusReport, width: int) -> Any:
+        from grove.views.status import render_status
+
         return render_status(report, detailed=detailed, wide=args.output == "wide", width=width)
 
-    return run_read(args, KINDS, build, render, "StatusReport")
+    return run_read(args, KINDS, build, render, "StatusReport", preload=REPORT_MODULES)

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grove.commands.options import add_read_options
 from grove.events.kinds import ALL_KINDS
+
+if TYPE_CHECKING:
+    from grove.commands.source import Scope
+    from grove.reducers.derive.reports import TopologyReport
+    from grove.reducers.state import State
 
 KINDS = ALL_KINDS  # hierarchy, placement (nodes, bindings) and the events that explain them
 
@@ -30,6 +35,10 @@ def add_parser(sub: Any) -> None:
     parser.set_defaults(run="grove.commands.topology:run")
 
 
+REPORT_MODULES = ("grove.commands.targets", "grove.reducers.derive.reports", "grove.views.topology")
+"""What ``build`` and ``render`` import: loaded while the lists download."""
+
+
 def _topologies(report: Any) -> list[Any]:
     """The topology of each tree the report shows."""
     return [tree.topology for tree in report.bindings] or [report.topology]
@@ -38,14 +47,12 @@ def _topologies(report: Any) -> list[Any]:
 def run(args: argparse.Namespace) -> int:
     from grove.commands.errors import UserError
     from grove.commands.read import run_read
-    from grove.commands.source import Scope
-    from grove.commands.targets import resolve_targets
     from grove.events import kinds
-    from grove.reducers.derive.reports import TopologyReport, topology_report
-    from grove.reducers.state import State
-    from grove.views.topology import render_topology
 
     def build(state: State, scope: Scope) -> TopologyReport:
+        from grove.commands.targets import resolve_targets
+        from grove.reducers.derive.reports import topology_report
+
         if args.binding and state.get(kinds.CLUSTERTOPOLOGYBINDING, "", args.binding) is None:
             known = ", ".join(sorted(n for _, n in state.of_kind(kinds.CLUSTERTOPOLOGYBINDING))) or "none"
             raise UserError(f"ClusterTopologyBinding {args.binding!r} not found (bindings: {known})")
@@ -59,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         return report
 
     # Pods of every namespace: GPUs used by other namespaces' pods are "other", not "free".
-    return run_read(
-        args, KINDS, build, lambda report, width: render_topology(report), "TopologyReport", cluster_wide=("Pod",)
-    )
+    def render(report: TopologyReport, width: int) -> Any:
+        from grove.views.topology import render_topology
+
+        return render_topology(report)
+
+    return run_read(args, KINDS, build, render, "TopologyReport", cluster_wide=("Pod",), preload=REPORT_MODULES)

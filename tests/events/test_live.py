@@ -100,6 +100,30 @@ def test_paged_list_emits_one_listed_with_every_object(server: KubeServer) -> No
     assert c.health("Pod") is SourceStatus.LIVE
 
 
+def test_warm_sees_each_listed_object_on_the_list_thread_before_the_list_is_emitted(server: KubeServer) -> None:
+    """The hook a one-shot read uses to read per-object facts while the next page downloads."""
+    import threading
+
+    for i in range(7):
+        server.seed("Pod", [_pod(f"extra-{i}")])
+    warmed: list[tuple[str, int, str]] = []
+    source = _source(
+        server,
+        ["Pod", "Node"],
+        page_size=3,
+        slim=True,
+        warm=lambda kind, obj: warmed.append((kind, id(obj), threading.current_thread().name)),
+    )
+    with _Running(source) as c:
+        assert c.wait_for(_listed("Pod", "Node"))
+    listed = {e.kind: e.objects for e in c.events if isinstance(e, Listed)}
+    for kind in ("Pod", "Node"):
+        # the very objects the list carries (their facts are cached by identity), each once
+        assert sorted(i for k, i, _ in warmed if k == kind) == sorted(id(obj) for obj in listed[kind])
+    assert len(listed["Pod"]) == 11
+    assert threading.main_thread().name not in {name for _, _, name in warmed}
+
+
 def test_expired_continue_token_lists_again_from_the_start(server: KubeServer) -> None:
     server.expire_continues = 1
     with _Running(_source(server, ["Pod"], page_size=2)) as c:

@@ -52,3 +52,17 @@ def test_pods_on_unknown_nodes_still_count() -> None:
     state = fold([Listed(1.0, "Pod", (h.pod(clique, 0, "ghost"),))])
     ghost = node_gpus(state)["ghost"]
     assert ghost.known is False and ghost.grove == 2 and ghost.free == 0
+
+
+def test_warmed_pod_facts_are_the_ones_the_derivations_read() -> None:
+    from grove.reducers.derive import pods
+
+    clique = h.podclique("w", 0, "decode", "decode", 2, 2)
+    pod = h.pod(clique, 0, "n1")
+    pods.warm("Pod", pod)
+    warmed = pods._CACHE.current[id(pod)][1]
+    assert pods.facts(pod) is warmed  # read once, on the list thread
+    assert warmed.node == "n1" and warmed.grove
+    node = h.node("n1", 8, {})
+    pods.warm("Node", node)
+    assert id(node) not in pods._CACHE.current  # nothing per object for other kinds

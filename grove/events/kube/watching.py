@@ -197,6 +197,7 @@ class LiveSource:
         join_timeout: float = 2.0,
         rng: random.Random | None = None,
         slim: bool = False,
+        warm: Callable[[str, KubeObject], object] | None = None,
         scheduler: abc.SchedulerBase | None = None,
         thread_factory: ThreadFactory = _daemon_thread,
     ) -> None:
@@ -221,6 +222,9 @@ class LiveSource:
         self._join_timeout = join_timeout
         self._rng = rng or random.Random()
         self._slim = slim  # objects keep only what the reports read (grove.events.slim)
+        # called with (kind, object) for each listed object on its list's thread, while the next page downloads: a
+        # one-shot read computes per-object derivations (cached by identity) there instead of after the last list
+        self._warm = warm
         self._scheduler = scheduler if scheduler is not None else NewThreadScheduler()
         self._thread_factory = thread_factory
         watched = [k for k in self.kinds if k not in self._not_installed]
@@ -493,6 +497,7 @@ class LiveSource:
             try:
                 for body in decoded_pages(fetch, self._decode(path, info.kind)):
                     self._check_stop()
+                    before = len(items)
                     if not isinstance(body, dict):
                         raise TransportError(
                             "protocol", f"{self._http.server}{path}: a list answer is not a JSON object"
@@ -500,6 +505,9 @@ class LiveSource:
                     for item in body.get("items") or ():
                         if isinstance(item, dict):
                             items.append(self._prepare(item, info))
+                    if self._warm is not None:
+                        for prepared in items[before:]:
+                            self._warm(info.kind, prepared)
                     meta = body.get("metadata") or {}
                     rv = str(meta.get("resourceVersion") or "")
                     paged = True

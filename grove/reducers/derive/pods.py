@@ -196,6 +196,13 @@ def facts(pod: KubeObject) -> PodFacts:
     return _CACHE.get(pod)
 
 
+def warm(kind: str, obj: KubeObject) -> None:
+    """Read a listed pod's facts ahead (the live source calls this while the next page downloads); any other kind
+    has nothing read per object."""
+    if kind == kinds.POD:
+        _CACHE.get(obj)
+
+
 def _read_facts(pod: KubeObject) -> PodFacts:
     """The facts of a well-formed pod read in one pass (a one-shot read does it for every pod of the cluster); any
     other shape goes through the safe readers, which give the same results."""
