@@ -210,7 +210,13 @@ def main() -> int:
             config, where = Path(tmp) / "kubeconfig", server.url
             write_kubeconfig(config, server.url)
         env = {
-            **{k: v for k, v in os.environ.items() if k not in ("HTTPS_PROXY", "https_proxy")},
+            # PYTHONDONTWRITEBYTECODE (set on the development machines) would make every run compile grove's sources
+            # again (~0.15 s); an installed plugin has its bytecode cached, so the first run writes it here
+            **{
+                k: v
+                for k, v in os.environ.items()
+                if k not in ("HTTPS_PROXY", "https_proxy", "PYTHONDONTWRITEBYTECODE")
+            },
             "KUBECONFIG": str(config),
             "HOME": tmp,  # kubectl's discovery cache lives here: warm after its first run, like grove's nothing
             "NO_COLOR": "1",
