@@ -10,7 +10,7 @@ from grove.reducers.derive.health import ChildHealth, PcsHealth
 from grove.reducers.derive.kube_event_rows import EventRow
 from grove.reducers.derive.reports import HealthReport
 from grove.views.common import STATE_STYLE, age, badge, countdown_text, duration, state_text
-from grove.views.outline import Outline
+from grove.views.outline import Outline, Stack
 from grove.views.sources import source_lines
 
 
@@ -125,7 +125,7 @@ def render_pcs_health(item: PcsHealth, now: float, all_events: bool = False) -> 
     if events:
         parts.append(Text("Recent events:", style="bold"))
         parts.extend(_event_line(e, now) for e in events)
-    return Group(*parts)
+    return Stack(*parts)
 
 
 def render_health(report: HealthReport) -> RenderableType:
@@ -138,4 +138,4 @@ def render_health(report: HealthReport) -> RenderableType:
             parts.append(Text(""))
         parts.append(render_pcs_health(item, report.now))
     parts.extend(source_lines(report.sources, report.namespace))
-    return Group(*parts)
+    return Stack(*parts)

@@ -1,4 +1,5 @@
-"""A tree of text labels that draws exactly what ``rich.tree.Tree`` draws, several times faster.
+"""A tree of text labels that draws exactly what ``rich.tree.Tree`` draws, several times faster; and a stack of
+renderables that draws exactly what ``rich.console.Group`` draws, its one-line texts directly.
 
 ``health -A`` and ``topology -A`` draw trees of tens of thousands of labels; Rich's ``Tree`` lays each label out
 through the general renderer (``render_lines``: wrap, split, crop), which took most of their rendering time. Here a
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from rich.console import Console, ConsoleOptions, RenderResult
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.styled import Styled
@@ -88,14 +89,54 @@ class _Drawing:
 
     def _label_lines(self, label: Text, indent: int) -> list[list[Segment]]:
         width = self.options.max_width - indent
-        plain = label.plain
-        fits = 0 < label.cell_len <= width and "\n" not in plain and "\t" not in plain
-        if fits and label.justify is None and self.options.justify is None:
-            segments: Iterable[Segment] = label.render(self.console, end="")
-            if label.style:  # Text.render leaves the label's own style to the caller
-                segments = Segment.apply_style(segments, self.console.get_style(label.style, default=""))
-            if self.style:
-                segments = Segment.apply_style(segments, self.style)
-            return [list(segments)]
+        if _fits(label, width, self.options):
+            return [list(_one_line(self.console, label, self.style or None))]
         options = self.options.update(width=width, highlight=False, height=None)
         return self.console.render_lines(Styled(label, self.style), options, pad=self.options.justify is not None)
+
+
+def _fits(label: Text, width: int, options: ConsoleOptions) -> bool:
+    """A label Rich would lay out as itself on one line: no wrap, no justification, no tabs."""
+    plain = label.plain
+    return (
+        0 < label.cell_len <= width
+        and "\n" not in plain
+        and "\t" not in plain
+        and label.justify is None
+        and options.justify is None
+    )
+
+
+def _one_line(console: Console, label: Text, extra: Style | None = None) -> Iterable[Segment]:
+    if console.color_system is None and not console.record:
+        # output without styles (piped, or a dumb terminal): the console writes the text alone, so only that is made
+        return (Segment(label.plain),)
+    segments: Iterable[Segment] = label.render(console, end="")
+    if label.style:  # Text.render leaves the label's own style to the caller
+        segments = Segment.apply_style(segments, console.get_style(label.style, default=""))
+    if extra:
+        segments = Segment.apply_style(segments, extra)
+    return segments
+
+
+class Stack:
+    """Renderables one under the other, as ``rich.console.Group`` draws them.
+
+    ``health -A`` prints thousands of one-line titles, rules and event lines; Group lays each out through
+    ``Text.wrap``, which took a third of the command's rendering. A text that fits on its line is drawn directly here;
+    anything else is rendered by the console as Group does (``tests/views/test_outline.py`` compares them).
+    """
+
+    __slots__ = ("items",)
+
+    def __init__(self, *items: RenderableType) -> None:
+        self.items = items
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        new_line = Segment.line()
+        for item in self.items:
+            if isinstance(item, Text) and item.end == "\n" and _fits(item, options.max_width, options):
+                yield from _one_line(console, item)
+                yield new_line
+            else:
+                yield item

@@ -69,3 +69,59 @@ def test_the_drawing_of_a_small_outline() -> None:
         "└── Clique b",
         "    └── ✓ all pods healthy",
     ]
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_a_stack_draws_what_a_group_draws(seed: int) -> None:
+    from rich.console import Group
+    from rich.rule import Rule
+
+    from grove.views.outline import Stack
+
+    rng = random.Random(seed)
+    items: list[RenderableType] = []
+    for _ in range(rng.randrange(1, 12)):
+        pick = rng.random()
+        if pick < 0.6:
+            text = _label(rng)
+            if rng.random() < 0.1:
+                text.justify = rng.choice(("center", "right"))
+            if rng.random() < 0.05:
+                text.end = ""
+            items.append(text)
+        elif pick < 0.8:
+            outline = Outline(_label(rng), guide_style="dim")
+            _grow(rng, Tree(""), outline, 2)
+            items.append(outline)
+        elif pick < 0.9:
+            items.append(Text(""))
+        else:
+            items.append(Rule(style="dim"))
+    for width in (12, 30, 60, 120, 200):
+        assert _drawn(Stack(*items), width, False) == _drawn(Group(*items), width, False), width
+        assert _drawn(Stack(Stack(*items[:2]), *items[2:]), width, False) == _drawn(Group(*items), width, False)
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_without_colours_outline_and_stack_print_what_tree_and_group_print(seed: int) -> None:
+    """Piped output (no colour system): only the text is made, and it is the same text."""
+    import io
+
+    from rich.console import Group
+
+    from grove.views.outline import Stack
+
+    rng = random.Random(seed)
+    label = _label(rng)
+    tree, outline = Tree(label, guide_style="dim"), Outline(label, guide_style="dim")
+    _grow(rng, tree, outline, 0)
+    lines = [_label(rng) for _ in range(5)]
+
+    def printed(renderable: RenderableType, width: int) -> str:
+        console = Console(file=io.StringIO(), width=width, color_system=None, force_terminal=False)
+        console.print(renderable)
+        return console.file.getvalue()  # type: ignore[attr-defined,no-any-return]
+
+    for width in (12, 40, 160):
+        assert printed(outline, width) == printed(tree, width)
+        assert printed(Stack(outline, *lines), width) == printed(Group(tree, *lines), width)
