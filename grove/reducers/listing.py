@@ -1,7 +1,8 @@
-"""Whether the lists a view depends on have come in: the condition a one-shot read stops at and ``-w`` waits for.
+"""Whether the lists a view depends on have come in: the condition a one-shot read stops at, ``-w`` waits for and a
+live view shows "Loading" until.
 
 Pure conditions on the state (which kinds are listed, what their sources said), kept apart from the commands that
-wait on them.
+wait on them and the views that show them; the one place that says what each source status means for a list.
 """
 
 from __future__ import annotations
@@ -11,19 +12,30 @@ from collections.abc import Sequence
 from grove.events.model import SourceStatus
 from grove.reducers.state import State
 
+_CANNOT_LIST = (SourceStatus.FORBIDDEN, SourceStatus.NOT_INSTALLED)
+_BEFORE_LIST = (SourceStatus.CONNECTING, SourceStatus.RECONNECTING)
+
+
+def cannot_list(state: State, kind: str) -> bool:
+    """The kind's source said it cannot be listed (forbidden, not installed): nothing more will come for it."""
+    source = state.sources.get(kind)
+    return source is not None and source.status in _CANNOT_LIST
+
+
+def connecting(state: State, kind: str) -> bool:
+    """The kind's first list is still on its way (no source yet, or it is connecting; its progress in the message)."""
+    source = state.sources.get(kind)
+    return source is None or source.status is SourceStatus.CONNECTING
+
+
+def still_loading(state: State) -> bool:
+    """Some source's first list has not arrived yet: a live view shows what has come in and no verdict."""
+    return any(connecting(state, kind) for kind in state.sources)
+
 
 def settled(state: State, kinds: Sequence[str]) -> bool:
     """Every kind has listed, or its source said it cannot (forbidden, not installed)."""
-    for kind in kinds:
-        if kind in state.listed:
-            continue
-        source = state.sources.get(kind)
-        if source is None or source.status not in (SourceStatus.FORBIDDEN, SourceStatus.NOT_INSTALLED):
-            return False
-    return True
-
-
-_BEFORE_LIST = (SourceStatus.CONNECTING, SourceStatus.RECONNECTING)
+    return all(kind in state.listed or cannot_list(state, kind) for kind in kinds)
 
 
 def answered(state: State, kinds: Sequence[str]) -> bool:

@@ -1,4 +1,5 @@
-"""What a live view shows until every list it depends on has arrived: per kind what has come in, and no verdict.
+"""What a live view shows until every list it depends on has arrived: per kind what has come in, and no verdict
+(whether it is still loading: grove/reducers/listing.py).
 
 A report derived from half the lists would claim things the tool cannot know yet (``✓ healthy``, ``0/0``, an object
 "not visible" that simply has not arrived), so nothing is derived until then.
@@ -12,15 +13,8 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from grove.events.kinds import KINDS
-from grove.events.model import SourceStatus
+from grove.reducers.listing import cannot_list, connecting
 from grove.reducers.state import State
-
-_DONE = (SourceStatus.FORBIDDEN, SourceStatus.NOT_INSTALLED)
-
-
-def still_loading(state: State) -> bool:
-    """Some list has not arrived yet (its source is still connecting)."""
-    return any(source.status is SourceStatus.CONNECTING for source in state.sources.values())
 
 
 def kind_progress(state: State, kind: str) -> tuple[str, str, str]:
@@ -29,11 +23,12 @@ def kind_progress(state: State, kind: str) -> tuple[str, str, str]:
     source = state.sources.get(kind)
     if kind in state.listed:
         return "✓", f"{plural} {state.count(kind):,}", ""
-    if source is not None and source.status in _DONE:
+    if source is None:
+        return "…", f"{plural} connecting", ""
+    if cannot_list(state, kind):
         return "⚠", f"{plural} {source.status.value}", ""
-    if source is None or source.status is SourceStatus.CONNECTING:
-        progress = source.message if source is not None else ""
-        return "…", f"{plural} {progress or 'connecting'}", ""
+    if connecting(state, kind):
+        return "…", f"{plural} {source.message or 'connecting'}", ""
     return "…", f"{plural} {source.status.value}", source.message
 
 

@@ -32,9 +32,10 @@ from grove.reducers.derive.hierarchy import (
 )
 from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for
 from grove.reducers.derive.rollout import rollout_for
+from grove.reducers.listing import still_loading
 from grove.reducers.state import State
 from grove.views.common import age, badge
-from grove.views.loading import loading_line, still_loading
+from grove.views.loading import loading_line
 from grove.views.tui.cells import (
     clique_state,
     count_text,
