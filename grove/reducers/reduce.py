@@ -155,15 +155,28 @@ def _with_kind(objects: Map[str, Any], kind: str, kind_map: Map[ObjKey, KubeObje
     return objects.set(kind, kind_map) if len(kind_map) else objects.delete(kind) if kind in objects else objects
 
 
-def _apply(state: State, event: Applied) -> State:
+_Target = tuple[ObjKey, Map[ObjKey, KubeObject], KubeObject | None]
+
+
+def _target(state: State, event: Applied | Removed) -> _Target | State:
+    """The object's key, its kind's map and what the map holds under the key; or, for an unknown kind or an object
+    without a key, the state with that problem noted."""
     kind = event.kind
     if kind not in kinds.KINDS:
         return _with_problem(state, event.at, kind, "*", f"unknown kind {kind!r} ignored")
     key = key_of(kind, event.object)
     if isinstance(key, str):
         return _with_problem(state, event.at, kind, "?", key)
-    kind_map = state.objects.get(kind, _EMPTY)
-    old = kind_map.get(key)
+    kind_map: Map[ObjKey, KubeObject] = state.objects.get(kind, _EMPTY)
+    return key, kind_map, kind_map.get(key)
+
+
+def _apply(state: State, event: Applied) -> State:
+    target = _target(state, event)
+    if isinstance(target, State):
+        return target
+    key, kind_map, old = target
+    kind = event.kind
     at = event.at
     return State(
         state.revision + 1,
@@ -181,14 +194,11 @@ def _apply(state: State, event: Applied) -> State:
 
 
 def _remove(state: State, event: Removed) -> State:
+    target = _target(state, event)
+    if isinstance(target, State):
+        return target
+    key, kind_map, old = target
     kind = event.kind
-    if kind not in kinds.KINDS:
-        return _with_problem(state, event.at, kind, "*", f"unknown kind {kind!r} ignored")
-    key = key_of(kind, event.object)
-    if isinstance(key, str):
-        return _with_problem(state, event.at, kind, "?", key)
-    kind_map = state.objects.get(kind, _EMPTY)
-    old = kind_map.get(key)
     if old is None:  # samples of a pod never seen (no pods listed yet) go all the same
         if kind == kinds.POD and key in state.metrics:
             return _replace(state, event.at, metrics=without_pods(state.metrics, (key,)))
