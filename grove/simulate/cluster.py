@@ -380,12 +380,21 @@ class Cluster:
 
 def _sort_sharing(value: Any, sorted_before: Any) -> Any:
     """``sort_deep(value)``, taking over as they are the parts ``value`` shares (the very objects) with
-    ``sorted_before``, an earlier version already sorted deep: a status write leaves the spec and labels alone."""
+    ``sorted_before``, an earlier version already sorted deep: a status write leaves the spec and labels alone. A list
+    element that is not one of the earlier list's is compared with the element in its place there (a PodGang's
+    podgroup copied to change its pod references keeps the references that stay)."""
     if value is sorted_before:
         return value
     if isinstance(value, dict) and isinstance(sorted_before, dict):
         return {k: _sort_sharing(value[k], sorted_before.get(k)) for k in sorted(value)}
     if isinstance(value, list) and isinstance(sorted_before, list):
         before = {id(v): v for v in sorted_before}  # the very elements the new list kept, wherever they are now
-        return [v if before.get(id(v)) is v else sort_deep(v) for v in value]
+        return [
+            v
+            if before.get(id(v)) is v
+            else _sort_sharing(v, sorted_before[i])
+            if i < len(sorted_before)
+            else sort_deep(v)
+            for i, v in enumerate(value)
+        ]
     return sort_deep(value)

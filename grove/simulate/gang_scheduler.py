@@ -8,6 +8,7 @@ fullest node that still fits (bin packing). The result is a feasible placement, 
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -78,6 +79,9 @@ class GangScheduler:
         # GPUs free on such a list, kept current from the ledger's changes: (the list, its node names, how many of
         # the ledger's changes the figure includes, the figure)
         self._free_sums: dict[int, tuple[Sequence[NodeSlot], frozenset[str], int, int]] = {}
+        # place's answers since the ledger's last change: (pod ids, pack, peers) -> (the pods, the answer)
+        self._answered: dict[tuple[tuple[int, ...], Pack, tuple[str, ...]], tuple[tuple[object, ...], GangFit]] = {}
+        self._answered_at = 0
 
     def eligible(self, pod_spec: Mapping[str, Any]) -> tuple[NodeSlot, ...]:
         """Nodes the pod may use, GPUs aside (Ready, schedulable, tolerated taints, selector and affinity)."""
@@ -103,8 +107,23 @@ class GangScheduler:
         return self._why[_signature(pod_spec)]
 
     def place(self, pods: Sequence[Mapping[str, Any]], pack: Pack, peers: Iterable[str] = ()) -> GangFit:
-        """Where ``pods`` (all of them or none) go; ``peers`` are the nodes of the gang's pods already bound."""
+        """Where ``pods`` (all of them or none) go; ``peers`` are the nodes of the gang's pods already bound.
+
+        The answer for the very same pod objects, pack and peers is kept while no node's free GPUs changed: a gang
+        that waits for GPUs held by terminating pods is asked again at every pass until they are freed."""
         peer_nodes = tuple(dict.fromkeys(peers))
+        if self._answered_at != len(self.ledger.changes):
+            self._answered.clear()
+            self._answered_at = len(self.ledger.changes)
+        key = (tuple(map(id, pods)), pack, peer_nodes)
+        hit = self._answered.get(key)
+        if hit is not None and len(hit[0]) == len(pods) and all(map(operator.is_, hit[0], pods)):
+            return hit[1]
+        fit = self._place(pods, pack, peer_nodes)
+        self._answered[key] = (tuple(pods), fit)
+        return fit
+
+    def _place(self, pods: Sequence[Mapping[str, Any]], pack: Pack, peer_nodes: tuple[str, ...]) -> GangFit:
         needed = sum(gpu_request(p) for p in pods)
         product = self._product(pods, peer_nodes)
         if not pods:

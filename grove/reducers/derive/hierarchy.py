@@ -18,7 +18,7 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.derive.pods import PodFacts, facts
+from grove.reducers.derive.pods import PodFacts, facts, gpu_request
 from grove.reducers.state import IndexKey, ObjKey, State
 
 CLIQUES_PART_OF = derivation(
@@ -360,9 +360,7 @@ def _clique_node(
     replicas = f.integer(spec.get("replicas"), live) if obj is not None else live
     gpus_per_pod = 0
     if obj is not None:
-        from grove.reducers.derive.pods import gpu_request
-
-        gpus_per_pod = gpu_request({"spec": f.mapping(spec.get("podSpec"))})
+        gpus_per_pod = _gpus_per_pod(namespace, name, f.mapping(spec.get("podSpec")))
     elif pod_nodes:
         gpus_per_pod = pod_nodes[0].facts.gpus
     sample = obj if obj is not None else (raw_pods[0] if raw_pods else None)
@@ -396,6 +394,15 @@ def _clique_node(
         created=f.created(obj) if obj is not None else None,
         exists=obj is not None,
     )
+
+
+_GPUS_PER_POD: CarryOver[int] = CarryOver(max_entries=65_536)
+
+
+def _gpus_per_pod(namespace: str, name: str, pod_spec: Mapping[str, Any]) -> int:
+    """The GPUs a PodClique's pod template requests, read again only when its podSpec is another object (a status
+    write leaves the spec as it is)."""
+    return _GPUS_PER_POD.get((namespace, name), (pod_spec,), lambda: gpu_request({"spec": pod_spec}))
 
 
 def _outdated(pf: PodFacts, target_hash: str | None) -> bool:
