@@ -41,8 +41,11 @@ from textual.widgets import DataTable, Static
 
 from grove.events.model import Event, Listed
 from grove.simulate.synthetic import synthetic_events
+from grove.views.tui import forest
 from grove.views.tui.app import ArboristApp
 from grove.views.tui.feed import LiveFeed
+from grove.views.tui.screens.forest import ForestScreen
+from grove.views.tui.screens.topology import TopologyScreen
 from grove.views.tui.session import LIVE, Session
 from grove.views.tui.widgets.bars import Bar
 from grove.views.tui.widgets.keyed_table import KeyedTable
@@ -231,6 +234,46 @@ def _cursor(app: ArboristApp) -> tuple[int, str | None] | None:
     return (focused.cursor_row, focused.current_key) if isinstance(focused, KeyedTable) else None
 
 
+async def _keys_until(
+    app: ArboristApp, pilot: Any, key: str, there: Callable[[], bool], what: str, most: int = 8
+) -> None:
+    """Press ``key`` until ``there()`` holds, each press waited for (its screen and level shown), or fail saying so:
+    a view whose setup landed elsewhere would measure another view, or none."""
+    for _ in range(most):
+        if there():
+            return
+        await pilot.press(key)
+        await pilot.pause()
+        await _wait(pilot, lambda: not app.building_ahead, timeout=30)
+    if not there():
+        raise RuntimeError(f"the benchmark's setup did not reach {what}")
+
+
+def _forest_level(app: ArboristApp) -> str | None:
+    screen = app.screen
+    return screen.level.kind if isinstance(screen, ForestScreen) and screen.level is not None else None
+
+
+async def _forest_root(app: ArboristApp, pilot: Any) -> None:
+    await _keys_until(app, pilot, "escape", lambda: _forest_level(app) == forest.ROOT, "the forest root")
+
+
+async def _pods_of_a_clique(app: ArboristApp, pilot: Any) -> None:
+    await _forest_root(app, pilot)
+    await _keys_until(app, pilot, "enter", lambda: _forest_level(app) == forest.CLIQUE, "the pods of a clique")
+
+
+async def _a_zone(app: ArboristApp, pilot: Any) -> None:
+    await _forest_root(app, pilot)
+    await _keys_until(app, pilot, "t", lambda: isinstance(app.screen, TopologyScreen), "the topology")
+
+    def in_a_domain() -> bool:
+        screen = app.screen
+        return isinstance(screen, TopologyScreen) and screen.level is not None and bool(screen.level.path)
+
+    await _keys_until(app, pilot, "enter", in_a_domain, "a domain of the topology")
+
+
 async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]) -> None:
     subject: Subject[Event] = Subject()
     feed = LiveFeed(subject, clock=None)
@@ -294,14 +337,12 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
             _summary(f"  {label:<34}", values, first=first[label])
 
         views = (
-            ("forest root", ["escape", "escape", "escape"], "resources"),
-            ("pods of a clique", ["enter", "enter"], "resources"),
-            ("a zone in the topology of a workload", ["escape", "escape", "escape", "t", "enter"], None),
+            ("forest root", _forest_root, "resources"),
+            ("pods of a clique", _pods_of_a_clique, "resources"),
+            ("a zone in the topology of a workload", _a_zone, None),
         )
         for view, setup, table_id in views:
-            for key in setup:
-                await pilot.press(key)
-                await pilot.pause()
+            await setup(app, pilot)
             batch = churn[: int(args.rate * args.seconds)]
             churn = churn[len(batch) :]
             stream = _Stream(subject, feed, batch, args.rate)

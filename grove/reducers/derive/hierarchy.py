@@ -587,12 +587,15 @@ def _pcs_inputs(state: State, namespace: str, name: str, previous: PcsNode | Non
     if previous is not None:
         clique_names.update(c.name for c in previous.cliques())
         gang_names.update(g.name for g in previous.gangs)
+    # A clique's pods by their bucket (``PODS_BY_CLIQUE`` holds the pods: the same bucket, the same pods), not by
+    # ``clique_pods``' tuple: this runs for every workload at every state, and most buckets are unchanged.
+    pod_buckets = state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS)
     for clique_name in sorted(clique_names):
-        refs += (cliques.get((namespace, clique_name)), clique_pods(state, namespace, clique_name))
+        refs += (cliques.get((namespace, clique_name)), pod_buckets.get((namespace, clique_name)))
     # Pods of the namespace's other cliques: one labelled part-of this PCS makes its clique an orphan of it.
     for clique_name in _pod_cliques_part_of(state).get((namespace, name), ()):
         if clique_name not in clique_names:
-            refs += (clique_name, clique_pods(state, namespace, clique_name))
+            refs += (clique_name, pod_buckets.get((namespace, clique_name)))
     for gang_name in sorted(gang_names):
         refs += (
             state.get(kinds.PODGANG, namespace, gang_name),

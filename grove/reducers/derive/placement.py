@@ -329,21 +329,34 @@ def _carried_placement(state: State, namespace: str, name: str) -> PcsPlacement:
     ]
     refs.extend(state.get(kinds.PODGANG, g.namespace, g.name) for g in pcs.gangs)
     events = state.of_kind(kinds.EVENT)
-    cliques = [_clique_values(c) for c in pcs.cliques()]
-    for _, unscheduled in cliques:
-        for pod_name in unscheduled:
-            bucket = state.indexed(ix.EVENTS_BY_OBJECT, (kinds.POD, namespace, pod_name))
-            refs.append(bucket)
-            refs.extend(events.get(k) for k in bucket)
-    values = (
-        pcs.namespace,
-        pcs.name,
-        pcs.topology_name,
-        pcs.gangs,
-        tuple((g.name, g.group) for r in pcs.replica_nodes for g in r.groups),
-        tuple(pods for pods, _ in cliques),
-    )
+    values, unscheduled = _hierarchy_values(state.lineage, pcs)
+    for pod_name in unscheduled:
+        bucket = state.indexed(ix.EVENTS_BY_OBJECT, (kinds.POD, namespace, pod_name))
+        refs.append(bucket)
+        refs.extend(events.get(k) for k in bucket)
     return _CARRIED.get((state.lineage, namespace, name), tuple(refs), lambda: _placement(state, pcs), values)
+
+
+_HIERARCHY_VALUES: CarryOver[tuple[tuple[object, ...], tuple[str, ...]]] = CarryOver()
+
+
+def _hierarchy_values(lineage: int, pcs: PcsNode) -> tuple[tuple[object, ...], tuple[str, ...]]:
+    """What placement reads of the hierarchy (by value), and the names of the unscheduled pods: reused while the
+    hierarchy is the same object, as it is at most states for most workloads."""
+
+    def compute() -> tuple[tuple[object, ...], tuple[str, ...]]:
+        cliques = [_clique_values(c) for c in pcs.cliques()]
+        values = (
+            pcs.namespace,
+            pcs.name,
+            pcs.topology_name,
+            pcs.gangs,
+            tuple((g.name, g.group) for r in pcs.replica_nodes for g in r.groups),
+            tuple(pods for pods, _ in cliques),
+        )
+        return values, tuple(pod for _, unscheduled in cliques for pod in unscheduled)
+
+    return _HIERARCHY_VALUES.get((lineage, pcs.namespace, pcs.name), (pcs,), compute)
 
 
 _CLIQUE_VALUES: CarryOver[tuple[tuple[object, ...], tuple[str, ...]]] = CarryOver(max_entries=65_536)

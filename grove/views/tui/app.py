@@ -8,6 +8,7 @@ Everything that does I/O (the stream, fetching YAML, pod logs) is injected by ``
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import gc
 import threading
@@ -44,6 +45,7 @@ FOLDING_HINT_AFTER = 0.25  # seconds a seek may take before the timeline says it
 HANDOVER_WAIT = 0.5  # seconds the feed waits for the UI to draw a state before it goes on anyway
 INPUT_WAIT = 0.25  # seconds the feed gives way at most to a key the UI is handling
 AHEAD_REFRESHES = 4  # refreshes a screen built ahead may take to be laid out, filled for its size and drawn
+AHEAD_REFRESH_WAIT = 5.0  # seconds to wait for one of them: the app holds its queue meanwhile (keys, states, exit)
 _REPLAY_ACTIONS = {"toggle_play", "faster", "slower", "step", "goto", "end"}
 # Building ahead keeps what a hidden screen draws from the terminal by overriding ``App._display`` (internal); on a
 # Textual without it as ``textual_compat`` declares it, screens are built on first use.
@@ -174,6 +176,11 @@ class ArboristApp(App[None]):
         if self._yaml is None and ref is not None:
             await self._draw_hidden(self.yaml_screen(ref, load=False))
 
+    @property
+    def building_ahead(self) -> bool:
+        """A screen is being built ahead: it is ``self.screen`` meanwhile, though what is displayed is the one below."""
+        return self._hidden is not None
+
     async def _draw_hidden(self, screen: Screen[Any]) -> None:
         """Put ``screen`` up, let it lay out, fill its tables and draw, then take it down (it stays installed)."""
         self._hidden = screen
@@ -181,7 +188,10 @@ class ArboristApp(App[None]):
             await self.push_screen(screen)
             for _ in range(AHEAD_REFRESHES):
                 filled = getattr(screen, "filled", True)  # before this refresh: drawn by it
-                await screen.wait_for_refresh()
+                try:
+                    await asyncio.wait_for(screen.wait_for_refresh(), AHEAD_REFRESH_WAIT)
+                except TimeoutError:  # the screen stopped (the app is closing): the refresh would never come
+                    break
                 if filled:
                     break
             await self.pop_screen()

@@ -17,7 +17,7 @@ from grove.events import kinds
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
 from grove.reducers.derive.gpu import NodeFacts, node_facts
-from grove.reducers.derive.health import ReplicaHealth, pcs_state, replica_health_for, worst
+from grove.reducers.derive.health import AT_RISK, TERMINATING, ReplicaHealth, pcs_state, replica_health_for, worst
 from grove.reducers.derive.hierarchy import (
     CliqueNode,
     GangNode,
@@ -31,7 +31,7 @@ from grove.reducers.derive.hierarchy import (
     pcs_names,
 )
 from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for
-from grove.reducers.derive.rollout import rollout_for
+from grove.reducers.derive.rollout import Rollout, rollout_for
 from grove.reducers.listing import still_loading
 from grove.reducers.state import State
 from grove.views.common import age, badge
@@ -383,43 +383,96 @@ def _search(*parts: str) -> str:
 
 
 def _pcs_rows(state: State, namespace: str | None) -> list[Row]:
-    rows = []
-    for pcs in build_forest(state, namespace):
-        facts = _facts(state, pcs)
-        live, ready, gpus = _pcs_sums(pcs, facts.nodes)
-        desired = sum(c.replicas for c in pcs.cliques())
-        replica_health = facts.replica_health
-        countdowns = [r.countdown for r in replica_health if r.countdown is not None]
-        health_state = pcs_state(replica_health)
-        rollout = rollout_for(state, pcs.namespace, pcs.name)
-        if rollout is not None and rollout.in_progress:
-            update = Text(f"↻ {rollout.updated_replicas}/{rollout.replicas}", style="blue")
-        else:
-            update = dim("-")
-        severity = worst_severity(f.severity for f in facts.placement.findings)
-        name = Text(pcs.name, style="bold")
-        if not pcs.exists:
-            name.append(" (object not visible)", style="yellow")
-        rows.append(
-            Row(
-                key=f"pcs:{pcs.namespace}/{pcs.name}",
-                cells=(
-                    name,
-                    plain(pcs.namespace),
-                    plain(f"{pcs.available}/{pcs.replicas}"),
-                    ready_cell(ready, max(desired, live)),
-                    gpus,
-                    score_cell(facts.placement.score, severity),
-                    health_cell(health_state, min(countdowns) if countdowns else None),
-                    update,
-                    plain(age(state.now, pcs.created)),
-                ),
-                ref=Ref(kinds.PODCLIQUESET, pcs.namespace, pcs.name),
-                drill=True,
-                search=_search(pcs.name, pcs.namespace, health_state),
-            )
-        )
-    return rows
+    return [_pcs_row(state, pcs) for pcs in build_forest(state, namespace)]
+
+
+@attrs.frozen(eq=False)
+class _PcsRow:
+    """A PCS's row as computed, and what of it moves with the clock: a replica counting down to gang termination."""
+
+    row: Row
+    now: float  # the clock it was computed at
+    since: tuple[float, ...]  # when each child counting down had its minimum breached (empty: clock-free)
+    delay: float  # the PCS's termination delay
+
+
+_PCS_ROWS: CarryOver[_PcsRow] = CarryOver()
+_TICKING_ROWS: CarryOver[Row] = CarryOver()
+
+
+def _pcs_row(state: State, pcs: PcsNode) -> Row:
+    """A PCS's row, carried over while what it shows is computed from the same objects: the PCS's hierarchy and
+    placement (identical objects while nothing they read changed, see ``carryover``) and the Node facts, and by
+    value its rollout and its age. At the forest root an event then costs the rows of the workloads it touched, not
+    the health and sums of every workload.
+
+    Of the health, only a countdown reads the clock; a child counting down is at risk, or terminating once its
+    countdown is over, and either is worse than any other state, so the row's verdict and countdown follow from
+    the clock alone (the same arithmetic as ``health``), without the replicas' health computed again."""
+    placement = placement_for(state, pcs.namespace, pcs.name)
+    nodes = node_facts(state)
+    rollout = rollout_for(state, pcs.namespace, pcs.name)
+    shown_age = age(state.now, pcs.created)
+    key = (state.lineage, pcs.namespace, pcs.name)
+    carried = _PCS_ROWS.get(
+        key, (pcs, placement, nodes), lambda: _fresh_pcs_row(state, pcs, rollout, shown_age), (shown_age, rollout)
+    )
+    if not carried.since or carried.now == state.now:
+        return carried.row
+    countdown = min(carried.delay - (state.now - since) for since in carried.since)
+    verdict = TERMINATING if countdown <= 0 else AT_RISK
+    health = health_cell(verdict, countdown)
+
+    def ticked() -> Row:
+        cells = list(carried.row.cells)
+        cells[_HEALTH_CELL] = health
+        return attrs.evolve(carried.row, cells=tuple(cells), search=_search(pcs.name, pcs.namespace, verdict))
+
+    return _TICKING_ROWS.get(key, (carried,), ticked, (verdict, health.plain))
+
+
+_HEALTH_CELL = next(i for i, column in enumerate(PCS_COLUMNS) if column.key == "health")
+
+
+def _fresh_pcs_row(state: State, pcs: PcsNode, rollout: Rollout | None, shown_age: str) -> _PcsRow:
+    facts = _facts(state, pcs)
+    live, ready, gpus = _pcs_sums(pcs, facts.nodes)
+    desired = sum(c.replicas for c in pcs.cliques())
+    replica_health = facts.replica_health
+    countdowns = [r.countdown for r in replica_health if r.countdown is not None]
+    health_state = pcs_state(replica_health)
+    if rollout is not None and rollout.in_progress:
+        update = Text(f"↻ {rollout.updated_replicas}/{rollout.replicas}", style="blue")
+    else:
+        update = dim("-")
+    severity = worst_severity(f.severity for f in facts.placement.findings)
+    name = Text(pcs.name, style="bold")
+    if not pcs.exists:
+        name.append(" (object not visible)", style="yellow")
+    row = Row(
+        key=f"pcs:{pcs.namespace}/{pcs.name}",
+        cells=(
+            name,
+            plain(pcs.namespace),
+            plain(f"{pcs.available}/{pcs.replicas}"),
+            ready_cell(ready, max(desired, live)),
+            gpus,
+            score_cell(facts.placement.score, severity),
+            health_cell(health_state, min(countdowns) if countdowns else None),
+            update,
+            plain(shown_age),
+        ),
+        ref=Ref(kinds.PODCLIQUESET, pcs.namespace, pcs.name),
+        drill=True,
+        search=_search(pcs.name, pcs.namespace, health_state),
+    )
+    since = tuple(
+        child.breached.since
+        for replica in replica_health
+        for child in replica.children
+        if child.countdown is not None and child.breached is not None and child.breached.since is not None
+    )
+    return _PcsRow(row, state.now, since, pcs.termination_delay)
 
 
 def _tree_row(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import pytest
 from reactivex.subject import Subject
+from textual.pilot import Pilot
 
 from grove.events.model import Event
 from grove.events.recordings.random_access import EventLines
@@ -105,11 +107,36 @@ class LiveRig:
 async def wait_until(pilot: Any, predicate: Callable[[], bool], timeout: float = 3.0) -> None:
     """Let the app run until ``predicate()`` holds (the feed delivers from its own thread)."""
     deadline = time.monotonic() + timeout
-    while not predicate():
+    app = pilot.app
+    # Not while a screen is built ahead: ``app.screen`` is then that screen, which is not displayed.
+    while (isinstance(app, ArboristApp) and app.building_ahead) or not predicate():
         if time.monotonic() > deadline:
             raise AssertionError("condition not reached in time")
         await pilot.pause(0.02)
     await pilot.pause()
+
+
+@pytest.fixture(autouse=True)
+def _wait_for_screens_built_ahead(monkeypatch: pytest.MonkeyPatch) -> None:
+    """While the app builds a screen ahead (``ArboristApp.building_ahead``), ``app.screen`` is that screen, which is
+    not displayed: a test that reads ``app.screen`` then would look at the wrong one. A busy machine makes that
+    window long (the build is 0.1-0.2 s on a quiet one), so ``press`` and ``pause`` return only once it is over."""
+    press, pause = Pilot.press, Pilot.pause
+
+    async def built(pilot: Pilot[Any]) -> None:
+        while isinstance(pilot.app, ArboristApp) and pilot.app.building_ahead:
+            await asyncio.sleep(0.01)
+
+    async def pressed(pilot: Pilot[Any], *keys: str) -> None:
+        await press(pilot, *keys)
+        await built(pilot)
+
+    async def paused(pilot: Pilot[Any], delay: float | None = None) -> None:
+        await pause(pilot, delay)
+        await built(pilot)
+
+    monkeypatch.setattr(Pilot, "press", pressed)
+    monkeypatch.setattr(Pilot, "pause", paused)
 
 
 @pytest.fixture

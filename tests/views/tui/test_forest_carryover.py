@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from grove.events.model import Listed
+from grove.events.model import ClockAdvanced, Listed
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 from grove.simulate.synthetic import synthetic_events
@@ -38,18 +38,29 @@ def test_forest_rows_carried_over_equal_fresh_ones() -> None:
     assert forest.level(state, clique).kind == forest.CLIQUE
     churn = [e for e in events if not isinstance(e, Listed)]
     at = checked = 0
+    ticking = False
     while at < len(churn):
         step = rng.choice((1, 2, 5, 20))
         for event in churn[at : at + step]:
             state = reduce(state, event)
         at += step
+        if rng.random() < 0.3:  # a clock tick: countdowns and ages move, nothing else
+            state = reduce(state, ClockAdvanced(state.now + rng.choice((0.4, 1.0, 7.0, 45.0))))
         carried = _levels(state, requests)
+        ticking |= any("overdue" in str(row) or "at-risk" in str(row) for row in carried[0][1])
         if rng.random() < 0.5:
             continue
         _fresh()
-        for cache in (forest._POD_ROWS, forest._CLIQUE_SUMS, forest._FINDINGS_BY_POD):
+        for cache in (
+            forest._POD_ROWS,
+            forest._CLIQUE_SUMS,
+            forest._FINDINGS_BY_POD,
+            forest._PCS_ROWS,
+            forest._TICKING_ROWS,
+        ):
             cache.clear()
         state.memo.clear()
         assert carried == _levels(state, requests)
         checked += 1
     assert checked > 20
+    assert ticking, "no PodCliqueSet counted down: the clock's path was not exercised"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from textual.events import Resize
 from textual.screen import ModalScreen, Screen
@@ -20,6 +20,13 @@ if TYPE_CHECKING:
 
 def no_waiting() -> None:
     """``give_way`` when nothing is to be waited for (see ``StateScreen.prepare``)."""
+
+
+def app_closing(screen: Screen[Any]) -> bool:
+    """The app is shutting down: Textual prunes the screen stack, and a screen built ahead whose compose had not
+    mounted its children yet gets none (``Widget.mount`` on a pruned node mounts nothing) but still receives Mount
+    and ScreenResume. Nothing is to be shown then; a handler that queries its widgets would raise ``NoMatches``."""
+    return not screen.app.is_running
 
 
 def set_border_title(widget: Widget, title: str) -> None:
@@ -62,6 +69,8 @@ class StateScreen(Screen[None]):
         self.set_class(self.app.size.width < self.STACK_BELOW, "narrow")  # before the first layout, not after it
 
     def on_screen_resume(self) -> None:
+        if app_closing(self):
+            return
         if not isinstance(self, ModalScreen):
             self.arborist.set_preparer(self)
         self.show_state()

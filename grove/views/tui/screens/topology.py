@@ -52,6 +52,7 @@ HINTS = [
 class TopologyScreen(StateScreen):
     BINDINGS: ClassVar[list[BindingType]] = list(keys.TOPOLOGY)
     STACK_BELOW = 150
+    AUTO_FOCUS = "#domains"  # on each resume while nothing is focused (see ``compose``: no query at mount)
 
     def __init__(self, focus: tuple[str, str] | None) -> None:
         super().__init__()
@@ -87,19 +88,22 @@ class TopologyScreen(StateScreen):
     def compose(self) -> ComposeResult:
         yield from standard_bars(self)
         yield Static(id="summary")
+        # The widgets are set up here, not by querying them in ``on_mount``: the screen is built ahead
+        # (``ArboristApp._build_ahead``), and should the app close meanwhile, Textual prunes the screen before its
+        # compose mounts the children (``Widget.mount`` on a pruned node mounts nothing) and still sends it Mount.
+        domains = KeyedTable(id="domains")
+        domains.on_cursor_moved = self._cursor_moved
         with Container(id="tpanes"):
-            yield KeyedTable(id="domains")
+            yield domains
             yield KeyedTable(id="pods")
         with VerticalScroll(id="findings"):
             yield Static(id="findings-text")
-        yield steady_input(placeholder="filter domains: type to narrow, Enter to keep, Esc to clear", id="tfilter")
+        filter_input = steady_input(
+            placeholder="filter domains: type to narrow, Enter to keep, Esc to clear", id="tfilter"
+        )
+        filter_input.display = False
+        yield filter_input
         yield from footer_bars(self, HINTS)
-
-    def on_mount(self) -> None:
-        self.query_one("#tfilter", Input).display = False
-        domains = self.query_one("#domains", KeyedTable)
-        domains.on_cursor_moved = self._cursor_moved
-        self.set_focus(domains)
 
     def prepare(self, state: State, give_way: Callable[[], None] = no_waiting) -> None:
         request, key = self.request, self._pods_key

@@ -21,6 +21,7 @@ from grove.reducers.state import State
 from grove.views.tui import keys
 from grove.views.tui.messages import YamlLoaded
 from grove.views.tui.rows import Ref
+from grove.views.tui.screens.base import app_closing
 from grove.views.tui.screens.overlay import Overlay
 from grove.views.tui.session import LIVE
 from grove.views.tui.widgets.bars import HintBar, clock_text
@@ -74,6 +75,8 @@ class YamlScreen(Overlay):
             )
 
     def on_mount(self) -> None:
+        if app_closing(self):  # built ahead and pruned before its children were mounted
+            return
         if self._open_on_mount:
             self._open()
         else:  # built ahead: laid out on the copy in the state (never fetched), as a first opening will look
