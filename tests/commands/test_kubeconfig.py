@@ -20,24 +20,18 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from grove.commands import cluster, kubeconfig
 from grove.commands.errors import UserError
+from tests.commands import test_cluster
 from tests.commands.test_cluster import args
 from tests.commands.test_cluster import kubeconfig as write_kubeconfig
-from tests.support.kube_server import KubeServer, TlsFiles, make_tls, sample_objects
+from tests.support.kube_server import KubeServer, TlsFiles, sample_objects
 from tests.support.kube_server import write_kubeconfig as simple_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
-    return make_tls(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+# the cluster tests' fixtures: a TLS CA with server and client certificates; no kubeconfig, proxy or in-cluster
+# setting of the machine leaks into a test
+tls = test_cluster.tls
+clean_env = test_cluster.clean_env
 
 
 def b64(path: str | Path) -> str:
