@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 import heapq
-from collections.abc import Callable, Mapping
+import operator
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -68,6 +69,7 @@ class Simulation:
         self._requeued: set[float] = set()
         self._told: set[str] = set()
         self._topologies: dict[str | None, TopologyInfo] = {}
+        self._peer_nodes: dict[tuple[str, str, str], tuple[tuple[object, ...], tuple[str, ...]]] = {}
         self._quiet: dict[object, int] = {}  # actor -> the store's write count when its last pass changed nothing
 
     # ------------------------------------------------------------------ time
@@ -166,15 +168,16 @@ class Simulation:
     def sync_pods(self, wl: LiveWorkload) -> None:
         """Create the pods a PodClique misses (reusing free pod indices); delete the surplus in Grove's order."""
         for pclq in wl.cliques():
-            live = wl.pods(f.name(pclq))
+            live = wl.pod_views(f.name(pclq))
             want = f.integer(f.get(pclq, "spec", "replicas"))
             if len(live) < want:
-                used = {f.integer(f.label(p, f.POD_INDEX), -1) for p in live}
+                used = wl.used_indices(f.name(pclq))
                 free = (n for n in range(1_000_000) if n not in used)
                 for _ in range(want - len(live)):
                     wl.add_pod(pclq, next(free))
             elif len(live) > want:
-                for pod in sorted(live, key=lambda p: deletion_order(p, wl.target_hash(pclq)))[: len(live) - want]:
+                pods = [v.obj for v in live]
+                for pod in sorted(pods, key=lambda p: deletion_order(p, wl.target_hash(pclq)))[: len(live) - want]:
                     self.delete_pod(wl, pod)
 
     def delete_pod(self, wl: LiveWorkload, pod: Mapping[str, Any]) -> None:
@@ -227,19 +230,29 @@ class Simulation:
 
     def schedule(self) -> None:
         waiting = functools.cache(
-            lambda: any(is_terminating(p) for wl in self._workloads.values() for p in wl.all_pods(live=False))
+            lambda: any(wl.terminating() for wl in self._workloads.values())
         )  # asked only when a gang does not fit
         for wl in list(self._workloads.values()):
+            cliques = [(clique, wl.scheduling(clique)) for clique in sorted(wl.pods_by_clique)]
             by_gang: dict[str, list[dict[str, Any]]] = {}
-            peers: dict[str, list[str]] = {}
-            for clique in sorted(wl.pods_by_clique):
-                bound, unbound = wl.scheduling(clique)
-                for gang, node in bound:
-                    peers.setdefault(gang, []).append(node)
-                for gang, pod in unbound:
-                    by_gang.setdefault(gang, []).append(pod)
+            for _, (_, unbound) in cliques:
+                for gang, pods in unbound.items():
+                    by_gang.setdefault(gang, []).extend(pods)
             for gang in sorted(by_gang):
-                self._schedule_gang(wl, gang, by_gang[gang], peers.get(gang, []), waiting)
+                self._schedule_gang(wl, gang, by_gang[gang], self._peers(wl, gang, cliques), waiting)
+
+    def _peers(
+        self, wl: LiveWorkload, gang: str, cliques: list[tuple[str, tuple[Mapping[str, list[str]], Any]]]
+    ) -> tuple[str, ...]:
+        """The nodes of the gang's bound pods in clique and pod order, each once (the same tuple while the cliques'
+        bound pods are where they were)."""
+        seen = tuple(bound for _, (bound, _) in cliques)
+        hit = self._peer_nodes.get((wl.ns, wl.name, gang))
+        if hit is not None and len(hit[0]) == len(seen) and all(map(operator.is_, hit[0], seen)):
+            return hit[1]
+        peers = tuple(dict.fromkeys(node for bound in seen for node in bound.get(gang, ())))
+        self._peer_nodes[(wl.ns, wl.name, gang)] = (seen, peers)
+        return peers
 
     def gang_pack(self, wl: LiveWorkload, gang: str) -> tuple[Pack, TopologyInfo]:
         obj = self.c.store[kinds.PODGANG].get((wl.ns, gang))
@@ -248,7 +261,12 @@ class Simulation:
         return pack_of(f.mapping(obj.get("spec")) if obj is not None else {}, topo.domain_of), topo
 
     def _schedule_gang(
-        self, wl: LiveWorkload, gang: str, pods: list[dict[str, Any]], peers: list[str], waiting: Callable[[], bool]
+        self,
+        wl: LiveWorkload,
+        gang: str,
+        pods: list[dict[str, Any]],
+        peers: Sequence[str],
+        waiting: Callable[[], bool],
     ) -> None:
         pack, _ = self.gang_pack(wl, gang)
         fit = self.scheduler.place(pods, pack, peers)
@@ -288,7 +306,7 @@ class Simulation:
         wl: LiveWorkload,
         gang: str,
         pods: list[dict[str, Any]],
-        peers: list[str],
+        peers: Sequence[str],
         pack: Pack,
         fit: GangFit,
     ) -> None:

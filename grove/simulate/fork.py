@@ -22,7 +22,11 @@ def fork_cluster(state: State, *, seed: int = 11) -> Cluster:
     newest = 0
     for kind_map in state.objects.values():
         for obj in kind_map.values():
-            rv = f.text(f.get(obj, "metadata", "resourceVersion"))
+            try:
+                rv = obj["metadata"]["resourceVersion"]  # fast path for well-formed objects
+            except (KeyError, TypeError, IndexError):
+                rv = f.get(obj, "metadata", "resourceVersion")
+            rv = f.text(rv)
             if rv.isdigit() and int(rv) > newest:
                 newest = int(rv)
     c = Cluster(start=state.now, seed=fork_seed(seed, newest), first_rv=newest, tick=0.0)

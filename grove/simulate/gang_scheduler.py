@@ -60,6 +60,18 @@ def pack_of(spec: Mapping[str, Any], level_of: Callable[[str], str]) -> Pack:
     return Pack(required, preferred, level_of(required) if required else "", level_of(preferred) if preferred else "")
 
 
+@attrs.define
+class _Grouping:
+    """A list of nodes grouped by a label's value, with each group's free GPUs as of the ledger's first ``seen``
+    changes."""
+
+    nodes: Sequence[NodeSlot]  # the list grouped (kept, so its identity names it)
+    groups: dict[str, list[NodeSlot]]
+    value_of: dict[str, str]  # node name -> its group
+    sums: dict[str, int]  # group -> GPUs free on its nodes
+    seen: int
+
+
 def _signature(pod_spec: Mapping[str, Any]) -> bytes:
     parts = (pod_spec.get("nodeSelector"), pod_spec.get("affinity"), pod_spec.get("tolerations"))
     return orjson.dumps(parts, option=orjson.OPT_SORT_KEYS)
@@ -75,7 +87,7 @@ class GangScheduler:
         # nodes are fixed while the GPUs free on them change: the nodes a set of pod shapes may use, and a list of
         # nodes grouped by a label key (the list kept with its groups, so its identity names it)
         self._allowed: dict[tuple[bytes, ...], list[NodeSlot]] = {}
-        self._groups: dict[tuple[int, str], tuple[Sequence[NodeSlot], dict[str, list[NodeSlot]]]] = {}
+        self._groups: dict[tuple[int, str], _Grouping] = {}
         # GPUs free on such a list, kept current from the ledger's changes: (the list, its node names, how many of
         # the ledger's changes the figure includes, the figure)
         self._free_sums: dict[int, tuple[Sequence[NodeSlot], frozenset[str], int, int]] = {}
@@ -124,7 +136,9 @@ class GangScheduler:
         return fit
 
     def _place(self, pods: Sequence[Mapping[str, Any]], pack: Pack, peer_nodes: tuple[str, ...]) -> GangFit:
-        needed = sum(gpu_request(p) for p in pods)
+        # (GPUs, name) of each pod, largest first: the order a domain is filled in
+        requests = sorted(((gpu_request(p), f.name(p)) for p in pods), key=lambda r: (-r[0], r[1]))
+        needed = sum(r[0] for r in requests)
         product = self._product(pods, peer_nodes)
         if not pods:
             return GangFit(FITS, pack.required_level or "cluster", 0, product, None, 0)
@@ -139,12 +153,12 @@ class GangScheduler:
         for value, nodes in outer:
             if pack.preferred:
                 for inner_value, inner in self._domains(nodes, pack.preferred, peer_nodes, free):
-                    placed = self._fill(pods, inner, peer_nodes, free)
+                    placed = self._fill(requests, needed, inner, peer_nodes, free)
                     if placed is not None:
                         return GangFit(
                             FITS, pack.preferred_level, needed, product, inner_value, self._free_in(inner, free), placed
                         )
-            placed = self._fill(pods, nodes, peer_nodes, free)
+            placed = self._fill(requests, needed, nodes, peer_nodes, free)
             if placed is not None and best is None:
                 verdict = FITS_MISSING_PREFERRED if pack.preferred else FITS
                 best = GangFit(verdict, level, needed, product, value or None, self._free_in(nodes, free), placed)
@@ -204,40 +218,52 @@ class GangScheduler:
         fullest domain first (a gang packs into what is already in use before opening an empty domain)."""
         if key is None:
             return [("", nodes if isinstance(nodes, list) else list(nodes))]
-        cached = self._groups.get((id(nodes), key))
-        if cached is not None and cached[0] is nodes:
-            groups = cached[1]
-        else:
-            groups = {}
+        changes = self.ledger.changes
+        grouping = self._groups.get((id(nodes), key))
+        if grouping is None or grouping.nodes is not nodes:
+            groups: dict[str, list[NodeSlot]] = {}
             for slot in nodes:
                 value = slot.labels.get(key)
                 if value is not None:
                     groups.setdefault(value, []).append(slot)
-            self._groups[(id(nodes), key)] = (nodes, groups)
+            value_of = {slot.name: value for value, slots in groups.items() for slot in slots}
+            sums = {value: _sum(slots, free) for value, slots in groups.items()}
+            grouping = _Grouping(nodes, groups, value_of, sums, len(changes))
+            self._groups[(id(nodes), key)] = grouping
+        elif grouping.seen != len(changes):
+            sums, value_of = grouping.sums, grouping.value_of
+            for i in range(grouping.seen, len(changes)):
+                node, delta = changes[i]
+                value = value_of.get(node)
+                if value is not None:
+                    sums[value] += delta
+            grouping.seen = len(changes)
         home = {self.ledger.slots[n].labels.get(key) for n in peers if n in self.ledger.slots}
-        return sorted(groups.items(), key=lambda kv: (kv[0] not in home, self._free_in(kv[1], free), kv[0]))
+        sums = grouping.sums
+        return sorted(grouping.groups.items(), key=lambda kv: (kv[0] not in home, sums[kv[0]], kv[0]))
 
     def _fill(
         self,
-        pods: Sequence[Mapping[str, Any]],
+        requests: Sequence[tuple[int, str]],
+        needed: int,
         nodes: Sequence[NodeSlot],
         peers: Sequence[str],
         free_of: Mapping[str, int],
     ) -> dict[str, str] | None:
-        """First fit, largest pod first, peers' nodes then the fullest node; None when not every pod fits."""
-        if sum(gpu_request(p) for p in pods) > self._free_in(nodes, free_of):
+        """First fit of the pods' ``requests`` (GPUs, name; largest first), peers' nodes then the fullest node; None
+        when not every pod fits."""
+        if needed > self._free_in(nodes, free_of):
             return None
         free = {s.name: free_of[s.name] for s in nodes}
         rank = {n: i for i, n in enumerate(peers)}
         order = sorted(free, key=lambda n: (n not in rank, rank.get(n, 0), free[n], n))
         out: dict[str, str] = {}
-        for pod in sorted(pods, key=lambda p: (-gpu_request(p), f.name(p))):
-            need = gpu_request(pod)
+        for need, name in requests:
             target = next((n for n in order if free[n] >= need and (need > 0 or n in free)), None)
             if target is None:
                 return None
             free[target] -= need
-            out[f.name(pod)] = target
+            out[name] = target
         return out
 
     def _no_fit(

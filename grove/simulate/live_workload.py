@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
+import operator
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -51,6 +53,7 @@ class PodView:
 
     obj: Obj
     name: str
+    uid: str
     template_hash: str | None
     gang: str
     node: str
@@ -63,6 +66,7 @@ def pod_view(pod: Obj) -> PodView:
     return PodView(
         obj=pod,
         name=f.name(pod),
+        uid=f.text(f.get(pod, "metadata", "uid")),
         template_hash=f.label(pod, f.POD_TEMPLATE_HASH),
         gang=f.text(f.label(pod, f.PODGANG_LABEL)),
         node=f.text(f.get(pod, "spec", "nodeName")),
@@ -81,7 +85,10 @@ class _Pods:
     views: tuple[PodView, ...]
     pods: tuple[Obj, ...]
     names: tuple[str, ...]
-    scheduling: tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Obj], ...]] | None = None
+    # what the gang scheduler reads of them: per gang, the nodes of its bound pods and the pods waiting for a node
+    scheduling: tuple[dict[str, list[str]], dict[str, list[Obj]]] | None = None
+    used: frozenset[int] | None = None  # their pod indices
+    sorted_names: tuple[str, ...] | None = None
 
 
 @attrs.define
@@ -91,10 +98,43 @@ class _Every:
     writes: int
     views: list[PodView]
     position: dict[str, int]  # pod name -> its place in ``views``
+    keys: list[tuple[int, str]]  # (pod index, name) of ``views``, their order
     # once asked for: the target hash, each pod's ``pod_counts`` for it (in ``views`` order) and their sums
     target: str | None = None
     counts: list[PodCounts] = attrs.Factory(list)
     totals: list[int] = attrs.Factory(list)
+    # what ``views`` hold, kept beside them so the tuples ``LiveWorkload.pods`` answers are copies of lists
+    objs: list[Obj] = attrs.Factory(list)
+    names: list[str] = attrs.Factory(list)
+    live: list[bool] = attrs.Factory(list)  # not terminating
+    terminating: int = 0  # how many are
+
+    def __attrs_post_init__(self) -> None:
+        self.objs = [v.obj for v in self.views]
+        self.names = [v.name for v in self.views]
+        self.live = [not v.terminating for v in self.views]
+        self.terminating = self.live.count(False)
+
+    def put(self, i: int, view: PodView) -> None:
+        self.terminating += view.terminating - self.views[i].terminating
+        self.views[i] = view
+        self.objs[i] = view.obj
+        self.live[i] = not view.terminating
+
+    def insert(self, i: int, view: PodView, key: tuple[int, str]) -> None:
+        self.views.insert(i, view)
+        self.keys.insert(i, key)
+        self.objs.insert(i, view.obj)
+        self.names.insert(i, view.name)
+        self.live.insert(i, not view.terminating)
+        self.terminating += view.terminating
+        self.position = {n: j for j, n in enumerate(self.names)}
+
+    def delete(self, i: int) -> None:
+        self.terminating -= self.views[i].terminating
+        for column in (self.views, self.keys, self.objs, self.names, self.live):
+            del column[i]
+        self.position = {n: j for j, n in enumerate(self.names)}
 
 
 class LiveWorkload:
@@ -189,15 +229,41 @@ class LiveWorkload:
         """``pods(pclq, live=live)`` as ``PodView``s."""
         return self._pods_of(pclq, live).views
 
-    def scheduling(self, pclq: str) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, Obj], ...]]:
-        """What the gang scheduler reads of a PodClique's live pods: (gang, node) of the bound ones and (gang, pod) of
-        those waiting for a node (not bound, not gated), in pod order."""
+    def scheduling(self, pclq: str) -> tuple[Mapping[str, list[str]], Mapping[str, list[Obj]]]:
+        """What the gang scheduler reads of a PodClique's live pods, per gang and in pod order: the nodes of the bound
+        ones and the pods waiting for a node (not bound, not gated). Read them, do not change them."""
         seen = self._pods_of(pclq, True)
         if seen.scheduling is None:
-            bound = tuple((v.gang, v.node) for v in seen.views if v.node)
-            waiting = tuple((v.gang, v.obj) for v in seen.views if not v.node and not v.gated)
+            bound: dict[str, list[str]] = {}
+            waiting: dict[str, list[Obj]] = {}
+            for v in seen.views:
+                if v.node:
+                    bound.setdefault(v.gang, []).append(v.node)
+                elif not v.gated:
+                    waiting.setdefault(v.gang, []).append(v.obj)
             seen.scheduling = (bound, waiting)
         return seen.scheduling
+
+    def _sorted_names(self, pclq: str) -> tuple[str, ...]:
+        """``pod_names(pclq)`` sorted by name, the same tuple while they are."""
+        seen = self._pods_of(pclq, True)
+        if seen.sorted_names is None:
+            seen.sorted_names = tuple(sorted(seen.names))
+        return seen.sorted_names
+
+    def used_indices(self, pclq: str) -> frozenset[int]:
+        """The pod indices of a PodClique's live pods."""
+        seen = self._pods_of(pclq, True)
+        if seen.used is None:
+            order = self._order
+            seen.used = frozenset(
+                order[v.name][0] if v.name in order else _index(v.obj, f.POD_INDEX) for v in seen.views
+            )
+        return seen.used
+
+    def terminating(self) -> bool:
+        """Whether a pod of the workload is terminating (its PodClique holds more pods than live ones)."""
+        return any(len(self.pod_views(n, live=False)) != len(self.pod_views(n)) for n in self.pods_by_clique)
 
     def clique_counts(self, pclq: str, target_hash: str) -> PodCounts:
         """The summed ``pod_counts`` of every pod of a PodClique (terminating ones too) for ``target_hash``."""
@@ -229,12 +295,32 @@ class LiveWorkload:
 
     def _pods_of(self, pclq: str, live: bool) -> _Pods:
         writes = self.c.pod_writes(self.ns, pclq)
-        hit = self._pods.get((pclq, live))
-        if hit is not None and hit.writes == writes:
-            return hit
+        stale = self._pods.get((pclq, live))
+        if stale is not None and stale.writes == writes:
+            return stale
         every = self._every(pclq, writes)
-        views = tuple(every.views) if not live else tuple([v for v in every.views if not v.terminating])
-        hit = _Pods(writes, views, tuple([v.obj for v in views]), tuple([v.name for v in views]))
+        if not live or not every.terminating:
+            hit = _Pods(writes, tuple(every.views), tuple(every.objs), tuple(every.names))
+        else:
+            hit = _Pods(
+                writes,
+                tuple(itertools.compress(every.views, every.live)),
+                tuple(itertools.compress(every.objs, every.live)),
+                tuple(itertools.compress(every.names, every.live)),
+            )
+        if stale is not None and stale.names == hit.names:
+            # the same pods, some of them written again: what depends on their names stays, and what the scheduler
+            # reads stays while every pod written again is bound to the node and in the gang it was
+            hit.used, hit.sorted_names = stale.used, stale.sorted_names
+            if stale.scheduling is not None and all(
+                a.node and a.node == b.node and a.gang == b.gang
+                for a, b in zip(
+                    itertools.compress(stale.views, map(operator.is_not, stale.views, hit.views)),
+                    itertools.compress(hit.views, map(operator.is_not, stale.views, hit.views)),
+                    strict=True,
+                )
+            ):
+                hit.scheduling = stale.scheduling
         self._pods[(pclq, live)] = hit
         return hit
 
@@ -256,7 +342,7 @@ class LiveWorkload:
                     counts = self._pod_counts(view, every.target)
                     every.totals = [t - o + n for t, o, n in zip(every.totals, every.counts[i], counts, strict=True)]
                     every.counts[i] = counts
-                every.views[i] = view
+                every.put(i, view)
             else:
                 every.writes = writes
         if every is None:
@@ -267,7 +353,7 @@ class LiveWorkload:
                     order[n] = (_index(store[(ns, n)], f.POD_INDEX), n)
             present.sort(key=order.__getitem__)
             views = [self.view(store[(ns, n)]) for n in present]
-            every = _Every(writes, views, {v.name: i for i, v in enumerate(views)})
+            every = _Every(writes, views, {v.name: i for i, v in enumerate(views)}, [order[v.name] for v in views])
             self._all[pclq] = every
         return every
 
@@ -280,10 +366,9 @@ class LiveWorkload:
             return
         name = f.name(pod)
         key = self._order[name] = (_index(pod, f.POD_INDEX), name)
-        i = bisect.bisect([self._order[v.name] for v in every.views], key)
+        i = bisect.bisect(every.keys, key)
         view = self.view(pod)
-        every.views.insert(i, view)
-        every.position = {v.name: j for j, v in enumerate(every.views)}
+        every.insert(i, view, key)
         if every.target is not None:
             counts = self._pod_counts(view, every.target)
             every.counts.insert(i, counts)
@@ -297,11 +382,10 @@ class LiveWorkload:
             self._forget_pods_of(pclq)
             return
         i = every.position[name]
-        del every.views[i]
-        every.position = {v.name: j for j, v in enumerate(every.views)}
         if every.target is not None:
             every.totals = [t - o for t, o in zip(every.totals, every.counts[i], strict=True)]
             del every.counts[i]
+        every.delete(i)
         every.writes = self.c.pod_writes(self.ns, pclq)
 
     def _forget_pods_of(self, pclq: str) -> None:
@@ -437,7 +521,7 @@ class LiveWorkload:
                 if last[2]:
                     ready.append(gang)
                 continue
-            pods_of = {clique: self.pods(clique) for clique, pclq in members if pclq is not None}
+            present = {clique for clique, pclq in members if pclq is not None}
             written = self._refs_written.get(gang)
             referenced: dict[str, tuple[str, ...]] = {}
             groups = []
@@ -445,22 +529,28 @@ class LiveWorkload:
             for group in f.seq(f.get(obj, "spec", "podgroups")):
                 group = dict(f.mapping(group))
                 clique = f.text(group.get("name"))
-                if clique not in pods_of:
+                if clique not in present:
                     complete = False
                     groups.append(group)
                     continue
-                pods = pods_of[clique]
-                if len(pods) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
+                if len(self.pod_names(clique)) < f.integer(f.get(self.pclq(clique), "spec", "replicas")):
                     complete = False
-                names = tuple(sorted(self.pod_names(clique)))
+                names = self._sorted_names(clique)
                 referenced[clique] = names
                 if written is None or written[0] is not obj or written[1].get(clique) != names:
                     # the references that stay are the very objects stored before (the store's write keeps them)
-                    stored = {
-                        f.text(f.mapping(r).get("name")): r
-                        for r in f.seq(group.get("podReferences"))
-                        if isinstance(r, dict) and r.keys() == {"namespace", "name"} and r.get("namespace") == self.ns
-                    }
+                    refs = f.seq(group.get("podReferences"))
+                    was = written[1].get(clique) if written is not None and written[0] is obj else None
+                    if was is not None and len(was) == len(refs):
+                        stored = dict(zip(was, refs, strict=True))  # our last write: the references in name order
+                    else:
+                        stored = {
+                            f.text(f.mapping(r).get("name")): r
+                            for r in refs
+                            if isinstance(r, dict)
+                            and r.keys() == {"namespace", "name"}
+                            and r.get("namespace") == self.ns
+                        }
                     group["podReferences"] = [stored.get(n) or {"namespace": self.ns, "name": n} for n in names]
                 groups.append(group)
             spec = {**f.mapping(obj.get("spec")), "podgroups": groups}

@@ -14,15 +14,19 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from grove.events import kinds
 from grove.reducers import fields as f
 from grove.reducers.derive.hierarchy import clique_template_name
 from grove.simulate.engine import Controller, Simulation
 from grove.simulate.intent import ContinueUpdate, DeletePods, Intent, ScaleClique, ScaleGroup, ScaleSet
-from grove.simulate.live_workload import LiveWorkload, clique_parts, template_cliques
+from grove.simulate.live_workload import LiveWorkload, PodView, clique_parts, template_cliques
 from grove.simulate.names import Obj, grove_hash, sort_deep, ts
 from grove.simulate.pod_states import is_terminating
 from grove.simulate.statuses import podgang_status
@@ -93,6 +97,22 @@ def apply_intent(sim: Simulation, intent: Intent) -> None:
 # ---------------------------------------------------------------------------------------------------- rolling update
 
 
+@attrs.frozen
+class _Rolling:
+    """A standalone PodClique's live pods as its rolling pass reads them for one target hash."""
+
+    views: tuple[PodView, ...]  # the clique's live pods (the very tuple ``LiveWorkload.pod_views`` gave)
+    target: str
+    old_unready: tuple[PodView, ...]  # on another hash and not Ready: deleted at once
+    old_ready: tuple[PodView, ...]  # on another hash and Ready: replaced one at a time
+    names: tuple[str, ...]
+    new_ready: int  # Ready on the target hash
+
+
+_TEMPLATE_HASH = operator.attrgetter("template_hash")
+_READY = operator.attrgetter("ready")
+
+
 class TemplateRollout(Controller):
     """The PCS, PCSG and PCLQ controllers carrying a new template to every pod (or, under OnDelete, to the cliques)."""
 
@@ -108,6 +128,7 @@ class TemplateRollout(Controller):
         # ended (the very objects and the pod write counts): such a pass repeated on them would do nothing again
         self._idle: dict[str, tuple[tuple[Obj, ...], tuple[int, ...]]] = {}
         self._update_keys: dict[str, tuple[float, int, str]] = {}  # pod uid -> update_order
+        self._rolling_seen: dict[str, _Rolling] = {}  # PodClique -> what its last rolling pass read of its pods
         if old_spec is None:
             self.changed: set[str] = set()
             self._resume()
@@ -295,15 +316,44 @@ class TemplateRollout(Controller):
                 return False
         return True
 
-    def _update_order(self, pod: Mapping[str, Any]) -> tuple[float, int, str]:
+    def _update_order(self, pod: PodView) -> tuple[float, int, str]:
         """``update_order`` of the pod, read once per pod (its uid: creation stamp, index and name never change)."""
-        uid = f.text(f.get(pod, "metadata", "uid"))
-        key = self._update_keys.get(uid) if uid else None
+        key = self._update_keys.get(pod.uid) if pod.uid else None
         if key is None:
-            key = update_order(pod)
-            if uid:
-                self._update_keys[uid] = key
+            key = update_order(pod.obj)
+            if pod.uid:
+                self._update_keys[pod.uid] = key
         return key
+
+    def _rolling(self, pclq: str, target: str) -> _Rolling:
+        """What a standalone PodClique's rolling pass reads of its live pods, the same while they are."""
+        views = self.wl.pod_views(pclq)
+        hit = self._rolling_seen.get(pclq)
+        if hit is not None and hit.views is views and hit.target == target:
+            return hit
+        names = self.wl.pod_names(pclq)
+        if hit is not None and hit.target == target and hit.names == names:
+            # the same pods, some written again: while every one of those is on the target hash before and after,
+            # the old pods are the very views they were and only the count of Ready new pods can move
+            new_ready = hit.new_ready
+            for a, b in zip(
+                itertools.compress(hit.views, map(operator.is_not, hit.views, views)),
+                itertools.compress(views, map(operator.is_not, hit.views, views)),
+                strict=True,
+            ):
+                if a.template_hash != target or b.template_hash != target:
+                    break
+                new_ready += b.ready - a.ready
+            else:
+                hit = _Rolling(views, target, hit.old_unready, hit.old_ready, names, new_ready)
+                self._rolling_seen[pclq] = hit
+                return hit
+        old = tuple(itertools.compress(views, map(target.__ne__, map(_TEMPLATE_HASH, views))))
+        old_ready = tuple(itertools.compress(old, map(_READY, old)))
+        old_unready = tuple(itertools.compress(old, map(operator.not_, map(_READY, old))))
+        hit = _Rolling(views, target, old_unready, old_ready, names, sum(map(_READY, views)) - len(old_ready))
+        self._rolling_seen[pclq] = hit
+        return hit
 
     def _unchanged(self, sim: Simulation, key: str, roll: Callable[[], bool], *objs: Obj) -> bool:
         """``roll()``, unless its last pass on these very objects (and their pods) wrote nothing and had not ended."""
@@ -338,23 +388,20 @@ class TemplateRollout(Controller):
         if "updateEndedAt" in progress:
             return True
         target = wl.target_hash(pclq)
-        pods = wl.pod_views(f.name(pclq))
-        old = [p for p in pods if p.template_hash != target]
-        for pod in old:
-            if not pod.ready:
-                sim.delete_pod(wl, pod.obj)  # pending, starting or unhealthy old pods go at once
-        old_ready = [p.obj for p in old if p.ready]
+        rolling = self._rolling(f.name(pclq), target)
+        for pod in rolling.old_unready:
+            sim.delete_pod(wl, pod.obj)  # pending, starting or unhealthy old pods go at once
+        old_ready = rolling.old_ready
         selected = dict(f.mapping(progress.get("readyPodsSelectedToUpdate")))
         current = f.text(selected.get("current"))
         if current:
-            still = any(p.name == current for p in pods)
-            new_ready = sum(1 for p in pods if p.template_hash == target and p.ready)
-            if still or new_ready < len(f.seq(selected.get("completed"))) + 1:
+            still = current in rolling.names
+            if still or rolling.new_ready < len(f.seq(selected.get("completed"))) + 1:
                 return False
         if old_ready:
             if f.integer(f.get(pclq, "status", "readyReplicas")) < f.integer(f.get(pclq, "spec", "minAvailable"), 1):
                 return False
-            nxt = min(old_ready, key=self._update_order)
+            nxt = min(old_ready, key=self._update_order).obj
             if current:
                 selected = {"current": f.name(nxt), "completed": [*f.seq(selected.get("completed")), current]}
             else:

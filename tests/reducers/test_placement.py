@@ -1,17 +1,22 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from grove.events import kinds
 from grove.events.model import Listed
+from grove.events.recordings.reader import Recording
 from grove.reducers.batch import fold
-from grove.reducers.derive.placement import placement_for
-from grove.reducers.state import State
+from grove.reducers.derive.placement import placement_for, placement_score
+from grove.reducers.reduce import reduce
+from grove.reducers.state import State, empty_state
 from tests.support import fragmented
 from tests.support import handmade as h
 
 RACK = "topology.kubernetes.io/rack"
+REPLAYS = Path(__file__).resolve().parents[2] / "replays"
 
 
 def _state(objs: dict[str, list[dict[str, Any]]]) -> State:
@@ -20,6 +25,7 @@ def _state(objs: dict[str, list[dict[str, Any]]]) -> State:
 
 def test_seed_example_reports_the_one_decode_pod_in_rack_2() -> None:
     placement = placement_for(_state(fragmented.objects()), "prod", "my-inference")
+    assert placement_score(_state(fragmented.objects()), "prod", "my-inference") == placement.score
     assert placement.topology.binding == "gpu-fabric"
     assert [lv.domain for lv in placement.topology.levels] == ["rack", "host"]
     assert placement.score == pytest.approx(22 / 24)
@@ -115,3 +121,20 @@ def test_scheduler_score_is_shown_only_when_written() -> None:
     assert placement_for(_state(objs), "prod", "my-inference").scheduler_score is None
     objs["PodGang"][0]["status"]["placementScore"] = 0.5
     assert placement_for(_state(objs), "prod", "my-inference").scheduler_score == 0.5
+
+
+@pytest.mark.parametrize("recording", sorted(p.stem for p in REPLAYS.glob("*.jsonl")))
+def test_the_score_alone_equals_the_full_placement_score_through_every_bundled_recording(recording: str) -> None:
+    """``placement_score`` (what a preview reads at each predicted state) gives ``placement_for(...).score`` at every
+    moment of the recording: pending, gated, finished and GPU-less pods, several gangs per workload."""
+    rec = Recording(REPLAYS / f"{recording}.jsonl")
+    state = empty_state()
+    checked = 0
+    for i, event in enumerate(rec.events()):
+        state = reduce(state, event)
+        if i % 7:
+            continue
+        for ns, name in state.of_kind(kinds.PODCLIQUESET):
+            assert placement_score(state, ns, name) == placement_for(state.branched(), ns, name).score
+            checked += 1
+    assert checked > 10

@@ -464,10 +464,43 @@ def placement_score(state: State, namespace: str, name: str) -> float | None:
     scores: list[tuple[float | None, int]] = []
     for gang in pcs.gangs:
         gang_obj = state.get(kinds.PODGANG, gang.namespace, gang.name)
-        scored = _gang_score(gang, _gang_pack(gang, gang_obj, pcs, template, pcsg_configs, topo), topo, nodes,
-                             pods_by_name)  # fmt: skip
-        scores.append((scored.score, scored.weight))
+        gang_pack = _gang_pack(gang, gang_obj, pcs, template, pcsg_configs, topo)
+        scores.append(_score_and_weight(gang, gang_pack, topo, nodes, pods_by_name))
     return _pcs_score(scores)
+
+
+def _score_and_weight(
+    gang: GangNode, gang_pack: _Pack | None, topo: TopologyInfo, nodes: _Nodes, pods_by_name: Mapping[str, PodNode]
+) -> tuple[float | None, int]:
+    """``_gang_score``'s score and weight in one pass over the gang's pods (``placement_score`` asks it for every
+    gang of hundreds of predicted states; the test of carried figures compares it with ``placement_for``)."""
+    per_node: _PerNode = {}
+    members = gpus = 0
+    for name in gang.pods:
+        pod = pods_by_name.get(name)
+        if pod is None:
+            continue
+        facts = pod.facts
+        members += 1
+        gpus += facts.gpus
+        if facts.scheduled and facts.node:
+            entry = per_node.get(facts.node)
+            if entry is None:
+                entry = per_node[facts.node] = [0, 0]
+            entry[0] += 1
+            entry[1] += facts.gpus
+    by_gpu = gpus > 0  # a pod's GPU request is never negative
+    key = (gang_pack.required or gang_pack.preferred) if gang_pack else None
+    if key is None or key.startswith("domain:"):
+        key = topo.default_pack_level.key
+    spread = _spread(topo.domain_of(key), key, per_node, nodes)
+    total_weight = gpus if by_gpu else members
+    best = spread.shares[0] if spread.shares else None
+    best_weight = (best.gpus if by_gpu else best.pods) if best else 0
+    judged = gang_pack is not None or bool(topo.grouping_levels)
+    blind = any(s.value == UNKNOWN for s in spread.shares)
+    score = (best_weight / total_weight) if total_weight and judged and not blind else None
+    return score, gpus or members
 
 
 def _pcs_score(scores: Sequence[tuple[float | None, int]]) -> float | None:
