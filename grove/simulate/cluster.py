@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import operator
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Protocol
 
@@ -386,15 +388,18 @@ def _sort_sharing(value: Any, sorted_before: Any) -> Any:
     if value is sorted_before:
         return value
     if isinstance(value, dict) and isinstance(sorted_before, dict):
-        return {k: _sort_sharing(value[k], sorted_before.get(k)) for k in sorted(value)}
+        out = {}
+        for k in sorted(value):
+            v, b = value[k], sorted_before.get(k)
+            out[k] = v if v is b else _sort_sharing(v, b)
+        return out
     if isinstance(value, list) and isinstance(sorted_before, list):
-        before = {id(v): v for v in sorted_before}  # the very elements the new list kept, wherever they are now
-        return [
-            v
-            if before.get(id(v)) is v
-            else _sort_sharing(v, sorted_before[i])
-            if i < len(sorted_before)
-            else sort_deep(v)
-            for i, v in enumerate(value)
-        ]
+        # the very elements the new list kept, wherever they are now, stay as they are (looked up in C)
+        before = dict(zip(map(id, sorted_before), sorted_before, strict=True))
+        kept = list(map(before.get, map(id, value)))
+        out_list = list(value)
+        for i in itertools.compress(range(len(value)), map(operator.is_not, kept, value)):
+            v = value[i]
+            out_list[i] = _sort_sharing(v, sorted_before[i]) if i < len(sorted_before) else sort_deep(v)
+        return out_list
     return sort_deep(value)

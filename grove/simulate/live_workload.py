@@ -256,9 +256,12 @@ class LiveWorkload:
         seen = self._pods_of(pclq, True)
         if seen.used is None:
             order = self._order
-            seen.used = frozenset(
-                order[v.name][0] if v.name in order else _index(v.obj, f.POD_INDEX) for v in seen.views
-            )
+            try:
+                seen.used = frozenset(map(operator.itemgetter(0), map(order.__getitem__, seen.names)))
+            except KeyError:
+                seen.used = frozenset(
+                    order[v.name][0] if v.name in order else _index(v.obj, f.POD_INDEX) for v in seen.views
+                )
         return seen.used
 
     def terminating(self) -> bool:
@@ -413,7 +416,8 @@ class LiveWorkload:
         """A pod as the PodClique controller creates it (gated), from the PodClique's podSpec and labels; env and
         annotations follow a live sibling where there is one."""
         name = f.name(pclq)
-        sibling = next(iter(self.pods(name, live=False)), None)
+        views = self.pod_views(name, live=False)
+        sibling = views[0].obj if views else None
         replica = f.text(f.label(pclq, f.PCS_REPLICA_INDEX))
         gang = f.text(f.label(pclq, f.PODGANG_LABEL))
         labels: Obj = {f.MANAGED_BY: OPERATOR, f.PART_OF: self.name}

@@ -20,7 +20,7 @@ from grove.events.recordings.format import Header
 from grove.events.recordings.writer import write_recording
 from grove.reducers import fields as f
 from grove.reducers.derive.health import pcs_state, replica_health_for
-from grove.reducers.derive.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import PodNode, build_pcs
 from grove.reducers.derive.placement import placement_score
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State
@@ -145,8 +145,21 @@ def _workload_pods(state: State, targets: Iterable[tuple[str, str]]) -> list[Map
 # ---------------------------------------------------------------------------------------------------------- figures
 
 
-def figures(state: State, namespace: str, name: str) -> Figures:
-    """The figures of one PodCliqueSet, from the same derivations as ``status`` and ``topology``."""
+def _pod_sums(pods: tuple[PodNode, ...]) -> tuple[int, int]:
+    """(pods on their clique's target template, GPUs of the scheduled, unfinished ones)."""
+    updated = gpus = 0
+    for p in pods:
+        updated += not p.outdated
+        if p.facts.scheduled and not p.facts.finished:
+            gpus += p.facts.gpus
+    return updated, gpus
+
+
+def figures(
+    state: State, namespace: str, name: str, memo: dict[int, tuple[tuple[PodNode, ...], tuple[int, int]]] | None = None
+) -> Figures:
+    """The figures of one PodCliqueSet, from the same derivations as ``status`` and ``topology``. ``memo`` keeps a
+    clique's pod sums by its pods (the very tuple: the hierarchy carries a clique's pods while they are the same)."""
     pcs = build_pcs(state, namespace, name)
     roles: dict[str, list[int]] = {}
     below: list[str] = []
@@ -156,8 +169,13 @@ def figures(state: State, namespace: str, name: str) -> Figures:
             figure = roles.setdefault(clique.role or clique.clique, [0, 0, 0])
             figure[0] += clique.ready
             figure[1] += clique.replicas
-            figure[2] += sum(1 for p in clique.pods if not p.outdated)
-            gpus += sum(p.facts.gpus for p in clique.pods if p.facts.scheduled and not p.facts.finished)
+            hit = memo.get(id(clique.pods)) if memo is not None else None
+            if hit is None or hit[0] is not clique.pods:
+                hit = (clique.pods, _pod_sums(clique.pods))
+                if memo is not None:
+                    memo[id(clique.pods)] = hit
+            figure[2] += hit[1][0]
+            gpus += hit[1][1]
             if clique.exists and clique.ready < clique.min_available:
                 below.append(f"{clique.name}: {clique.ready} ready < minAvailable {clique.min_available}")
     return Figures(
@@ -276,7 +294,8 @@ def _steps(
 ) -> Preview:
     start = state.now
     current = state
-    first = tuple(figures(state, ns, name) for ns, name in targets)
+    memo: dict[int, tuple[tuple[PodNode, ...], tuple[int, int]]] = {}  # see ``figures``
+    first = tuple(figures(state, ns, name, memo) for ns, name in targets)
     steps: list[Step] = [Step(0.0, ("now",), first)]
     shown = [fig.comparable() for fig in first]
     held = _holding(state, targets)
@@ -294,7 +313,7 @@ def _steps(
         offset = round(at - start, 3)
         new_findings = tuple(x.message for x in pending_findings if x.at <= offset)
         pending_findings = [x for x in pending_findings if x.at > offset]
-        figs = tuple(figures(current, ns, name) for ns, name in targets)
+        figs = tuple(figures(current, ns, name, memo) for ns, name in targets)
         if [fig.comparable() for fig in figs] == shown and not new_findings and not changes:
             continue
         if [fig.comparable() for fig in figs] == shown and not new_findings and i < len(events):
