@@ -21,14 +21,11 @@ def fork_cluster(state: State, *, seed: int = 11) -> Cluster:
     the state. No clock ticks: a preview's events are only its changes."""
     newest = 0
     for kind_map in state.objects.values():
-        for obj in kind_map.values():
-            try:
-                rv = obj["metadata"]["resourceVersion"]  # fast path for well-formed objects
-            except (KeyError, TypeError, IndexError):
-                rv = f.get(obj, "metadata", "resourceVersion")
-            rv = f.text(rv)
-            if rv.isdigit() and int(rv) > newest:
-                newest = int(rv)
+        try:
+            rvs = [obj["metadata"]["resourceVersion"] for obj in kind_map.values()]  # well-formed objects
+        except (KeyError, TypeError, IndexError):
+            rvs = [f.get(obj, "metadata", "resourceVersion") for obj in kind_map.values()]
+        newest = max(newest, max(map(int, [rv for rv in rvs if isinstance(rv, str) and rv.isdigit()]), default=0))
     c = Cluster(start=state.now, seed=fork_seed(seed, newest), first_rv=newest, tick=0.0)
     for kind in kinds.ALL_KINDS:
         c.store[kind] = dict(state.of_kind(kind).items())  # type: ignore[arg-type]
