@@ -151,6 +151,8 @@ class GangScheduler:
             outer = [(value, nodes) for value, nodes in outer if value in home] or outer[:0]
         best: GangFit | None = None
         for value, nodes in outer:
+            if needed > self._free_in(nodes, free):
+                continue  # nothing inside this domain can take the gang either (free GPUs are never negative)
             if pack.preferred:
                 for inner_value, inner in self._domains(nodes, pack.preferred, peer_nodes, free):
                     placed = self._fill(requests, needed, inner, peer_nodes, free)

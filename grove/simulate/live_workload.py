@@ -62,6 +62,11 @@ class PodView:
     terminating: bool
 
 
+_GANG = operator.attrgetter("gang")
+_NODE = operator.attrgetter("node")
+_GATED = operator.attrgetter("gated")
+
+
 def pod_view(pod: Obj) -> PodView:
     return PodView(
         obj=pod,
@@ -236,11 +241,22 @@ class LiveWorkload:
         if seen.scheduling is None:
             bound: dict[str, list[str]] = {}
             waiting: dict[str, list[Obj]] = {}
-            for v in seen.views:
-                if v.node:
-                    bound.setdefault(v.gang, []).append(v.node)
-                elif not v.gated:
-                    waiting.setdefault(v.gang, []).append(v.obj)
+            gangs = set(map(_GANG, seen.views))
+            if len(gangs) == 1:  # the common case, read in C: every pod of the clique in one gang
+                (gang,) = gangs
+                nodes = list(filter(None, map(_NODE, seen.views)))
+                bound_or_gated = map(operator.or_, map(bool, map(_NODE, seen.views)), map(_GATED, seen.views))
+                unbound = list(itertools.compress(seen.pods, map(operator.not_, bound_or_gated)))
+                if nodes:
+                    bound[gang] = nodes
+                if unbound:
+                    waiting[gang] = unbound
+            else:
+                for v in seen.views:
+                    if v.node:
+                        bound.setdefault(v.gang, []).append(v.node)
+                    elif not v.gated:
+                        waiting.setdefault(v.gang, []).append(v.obj)
             seen.scheduling = (bound, waiting)
         return seen.scheduling
 
