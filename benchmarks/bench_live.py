@@ -71,6 +71,16 @@ def list_paths(kinds: list[str], namespace: str | None, cluster_wide: tuple[str,
     return [resource_path(KINDS[k], None if k in cluster_wide else namespace) for k in kinds]
 
 
+def continue_token(body: bytes) -> str:
+    """The list's ``metadata.continue``, "" on its last page. A built-in kind's list puts its metadata before the
+    items; a custom resource's list (keys in alphabetical order) after them, at the end of the body."""
+    for part in (body[:2048], body[-2048:]):
+        at = part.find(b'"continue":"')
+        if at >= 0:
+            return part[at + 12 : part.index(b'"', at + 12)].decode()
+    return ""
+
+
 def wire(url: str, paths: list[str]) -> int:
     """Child-process mode: GET every path's pages in parallel, bodies read and dropped; prints the bytes read.
 
@@ -103,10 +113,7 @@ def wire(url: str, paths: list[str]) -> int:
             body = get(path, cont)
             with lock:
                 total[0] += len(body)
-            # the list's metadata comes before its items: the continue token is near the start
-            head = body[:2048]
-            at = head.find(b'"continue":"')
-            cont = head[at + 12 : head.index(b'"', at + 12)].decode() if at >= 0 else ""
+            cont = continue_token(body)
             if not cont:
                 return
 
