@@ -69,6 +69,8 @@ def run_read(
 
             sys.stdout.write(dumps(document(doc_kind, report), fmt))
             return 0
+        from grove.views.plain import print_renderable
+
         console = make_console(args)
-        console.print(render(report, console.width))
+        print_renderable(console, render(report, console.width))
     return 0

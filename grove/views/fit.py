@@ -69,6 +69,10 @@ class FittedTable:
             yield Segment(line)
             yield new_line
 
+    def plain_lines(self, console: Console, options: ConsoleOptions) -> list[str] | None:
+        """The lines drawn, unstyled (``grove.views.plain``); None when Rich lays the table out otherwise."""
+        return self._plain_lines(options.max_width)
+
     def _plain_lines(self, max_width: int) -> list[str] | None:
         """The table's lines, or None when Rich would lay it out otherwise (too wide, a wrapped or aligned cell)."""
         widths = self.widths

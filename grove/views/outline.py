@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
 from rich.style import Style
 from rich.styled import Styled
 from rich.text import Text
+
+from grove.views.plain import lines_of, text_fits
 
 _SPACE, _CONTINUE, _FORK, _END = range(4)
 _LINES = ("    ", "│   ", "├── ", "└── ")
@@ -41,7 +44,7 @@ class Outline:
         self.children.append(child)
         return child
 
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+    def _guides(self, console: Console, options: ConsoleOptions) -> tuple[tuple[str, ...], Style]:
         style = console.get_style(self.guide_style, default="") or Style.null()
         if options.ascii_only:
             shapes = _ASCII_LINES
@@ -49,15 +52,28 @@ class Outline:
             shapes = _LINES
         else:
             shapes = _HEAVY_LINES if style.bold else _DOUBLE_LINES if style.underline2 else _LINES
-        guide_style = style + _PLAIN_GUIDE
+        return shapes, style + _PLAIN_GUIDE
+
+    def _roots(self) -> list[Outline]:
+        # a hidden root's children are drawn as roots of their own (as Tree does)
+        return self.children if self.hide_root else [self]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        shapes, guide_style = self._guides(console, options)
         guides = tuple(Segment(shape, guide_style) for shape in shapes)
         label_style = console.get_style("tree", default="") or Style.null()
         draw = _Drawing(console, options, guides, label_style)
-        if self.hide_root:  # the root's children are drawn as roots of their own (as Tree does)
-            for child in self.children:
-                yield from draw.node(child, (), None, True)
-        else:
-            yield from draw.node(self, (), None, True)
+        for root in self._roots():
+            yield from draw.node(root, (), None, True)
+
+    def plain_lines(self, console: Console, options: ConsoleOptions) -> list[str]:
+        """The lines drawn, unstyled (``grove.views.plain``)."""
+        shapes, _ = self._guides(console, options)
+        label_style = console.get_style("tree", default="") or Style.null()
+        out: list[str] = []
+        for root in self._roots():
+            _plain_node(console, options, shapes, label_style, root, "", "", out)
+        return out
 
 
 class _Drawing:
@@ -89,22 +105,48 @@ class _Drawing:
 
     def _label_lines(self, label: Text, indent: int) -> list[list[Segment]]:
         width = self.options.max_width - indent
-        if _fits(label, width, self.options):
+        if text_fits(label, width, self.options):
             return [list(_one_line(self.console, label, self.style or None))]
         options = self.options.update(width=width, highlight=False, height=None)
         return self.console.render_lines(Styled(label, self.style), options, pad=self.options.justify is not None)
 
 
-def _fits(label: Text, width: int, options: ConsoleOptions) -> bool:
-    """A label Rich would lay out as itself on one line: no wrap, no justification, no tabs."""
-    plain = label.plain
-    return (
-        0 < label.cell_len <= width
-        and "\n" not in plain
-        and "\t" not in plain
-        and label.justify is None
-        and options.justify is None
-    )
+def _plain_node(
+    console: Console,
+    options: ConsoleOptions,
+    shapes: tuple[str, ...],
+    label_style: Style,
+    node: Outline,
+    first: str,
+    rest: str,
+    out: list[str],
+) -> None:
+    """``node``'s lines and its children's, unstyled, appended to ``out``; ``first``/``rest``: the guides before its
+    label's first and following lines (what ``_Drawing.node`` yields, as text)."""
+    width = options.max_width - cell_len(first)
+    if text_fits(node.label, width, options):
+        out.append(first + node.label.plain)
+    else:
+        lines = console.render_lines(
+            Styled(node.label, label_style),
+            options.update(width=width, highlight=False, height=None),
+            pad=options.justify is not None,
+        )
+        for index, line in enumerate(lines):
+            out.append((first if index == 0 else rest) + "".join(segment.text for segment in line))
+    last_index = len(node.children) - 1
+    for index, child in enumerate(node.children):
+        last = index == last_index
+        _plain_node(
+            console,
+            options,
+            shapes,
+            label_style,
+            child,
+            rest + shapes[_END if last else _FORK],
+            rest + shapes[_SPACE if last else _CONTINUE],
+            out,
+        )
 
 
 def _one_line(console: Console, label: Text, extra: Style | None = None) -> Iterable[Segment]:
@@ -135,8 +177,12 @@ class Stack:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         new_line = Segment.line()
         for item in self.items:
-            if isinstance(item, Text) and item.end == "\n" and _fits(item, options.max_width, options):
+            if isinstance(item, Text) and item.end == "\n" and text_fits(item, options.max_width, options):
                 yield from _one_line(console, item)
                 yield new_line
             else:
                 yield item
+
+    def plain_lines(self, console: Console, options: ConsoleOptions) -> list[str]:
+        """The lines drawn, unstyled (``grove.views.plain``)."""
+        return [line for item in self.items for line in lines_of(console, options, item)]
