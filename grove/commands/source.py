@@ -100,10 +100,10 @@ def _load_live(
 
     from grove.commands.cluster import connect
     from grove.reducers import pipeline
-    from grove.reducers.derive import pods
+    from grove.reducers.derive import warming
 
     # a one-shot read: the pods' facts are read while the lists download, not after the last one
-    connection = connect(args, kinds, cluster_wide=cluster_wide, slim=slim, warm=pods.warm if slim else None)
+    connection = connect(args, kinds, cluster_wide=cluster_wide, slim=slim, warm=warming.warm if slim else None)
     first = pipeline.first_settled(lambda state: answered(state, kinds), TimeoutScheduler(), connection.settle_timeout)
     try:
         state: State = connection.events.pipe(first).run()

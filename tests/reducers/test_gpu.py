@@ -54,15 +54,28 @@ def test_pods_on_unknown_nodes_still_count() -> None:
     assert ghost.known is False and ghost.grove == 2 and ghost.free == 0
 
 
-def test_warmed_pod_facts_are_the_ones_the_derivations_read() -> None:
-    from grove.reducers.derive import pods
+def test_warmed_values_are_the_ones_the_derivations_read() -> None:
+    from grove.reducers.derive import gpu, kube_event_rows, pods, warming
 
     clique = h.podclique("w", 0, "decode", "decode", 2, 2)
     pod = h.pod(clique, 0, "n1")
-    pods.warm("Pod", pod)
+    node = h.node("n1", 8, {})
+    event = {
+        "kind": "Event",
+        "metadata": {"namespace": "w", "name": "e1"},
+        "involvedObject": {"kind": "Pod", "namespace": "w", "name": pod["metadata"]["name"]},
+        "reason": "Started",
+        "lastTimestamp": "2026-12-07T10:00:00Z",
+    }
+    for kind, obj in (("Pod", pod), ("Node", node), ("Event", event), ("PodClique", clique)):
+        warming.warm(kind, obj)
     warmed = pods._CACHE.current[id(pod)][1]
     assert pods.facts(pod) is warmed  # read once, on the list thread
     assert warmed.node == "n1" and warmed.grove
-    node = h.node("n1", 8, {})
-    pods.warm("Node", node)
-    assert id(node) not in pods._CACHE.current  # nothing per object for other kinds
+    assert gpu.node_object_facts(node) is gpu._NODE_OBJECTS.current[id(node)][1]
+    row = kube_event_rows._ROWS.current[id(event)][1]
+    assert row.reason == "Started" and row.name == pod["metadata"]["name"]
+    state = fold([Listed(1.0, "Pod", (pod,)), Listed(1.0, "Node", (node,)), Listed(1.0, "Event", (event,))])
+    assert kube_event_rows.events_for(state, [("Pod", "w", pod["metadata"]["name"])]) == [row]
+    assert node_gpus(state)["n1"].labels is gpu.node_object_facts(node)[0]
+    assert id(clique) not in pods._CACHE.current  # nothing per object for the other kinds

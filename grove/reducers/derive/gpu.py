@@ -16,6 +16,7 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
+from grove.reducers.derive.by_identity import ByIdentity
 from grove.reducers.derive.pods import facts
 from grove.reducers.state import State
 
@@ -92,7 +93,7 @@ class NodeFacts:
     known: bool = True
 
 
-def _node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bool]:
+def _read_node_object(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bool]:
     """(labels, product, ready) of a Node object, read the same way for ``NodeGpu`` and ``NodeFacts``."""
     labels = {k: v for k, v in f.labels(node).items() if isinstance(v, str)}
     ready_cond = f.condition(node, "Ready")
@@ -101,6 +102,15 @@ def _node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bo
         labels.get(f.GPU_PRODUCT_LABEL) or UNKNOWN_PRODUCT,
         ready_cond is None or ready_cond.get("status") == "True",
     )
+
+
+_NODE_OBJECTS: ByIdentity[tuple[dict[str, str], str, bool]] = ByIdentity(lambda node: _read_node_object(node))
+
+
+def node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bool]:
+    """``_read_node_object(node)``, read once per Node object (see ``by_identity``); the labels are not to be
+    changed."""
+    return _NODE_OBJECTS.get(node)
 
 
 def node_facts(state: State) -> Mapping[str, NodeFacts]:
@@ -119,7 +129,7 @@ def _carried_node_facts(state: State) -> Mapping[str, NodeFacts]:
     def compute() -> Mapping[str, NodeFacts]:
         out: dict[str, NodeFacts] = {}
         for (_, name), node in objects.items():
-            labels, product, ready = _node_object_facts(node)
+            labels, product, ready = node_object_facts(node)
             out[name] = NodeFacts(name, product, ready, labels)
         return out
 
@@ -147,7 +157,7 @@ def _node_gpu(state: State, node_name: str, node: Mapping[str, Any] | None) -> N
     capacity = int(f.quantity(f.mapping(status.get("capacity")).get(f.GPU_RESOURCE)) or 0)
     allocatable_raw = f.quantity(f.mapping(status.get("allocatable")).get(f.GPU_RESOURCE))
     allocatable = int(allocatable_raw) if allocatable_raw is not None else capacity
-    labels, product, ready = _node_object_facts(node)
+    labels, product, ready = node_object_facts(node)
     return NodeGpu(
         node=node_name,
         product=product,

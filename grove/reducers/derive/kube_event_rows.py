@@ -11,6 +11,7 @@ from grove.events import kinds
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
+from grove.reducers.derive.by_identity import ByIdentity
 from grove.reducers.state import State
 
 
@@ -69,6 +70,14 @@ def to_row(event: KubeObject) -> EventRow:
     )
 
 
+_ROWS: ByIdentity[EventRow] = ByIdentity(lambda event: to_row(event))
+
+
+def row_of(event: KubeObject) -> EventRow:
+    """``to_row(event)``, read once per Event object (see ``by_identity``)."""
+    return _ROWS.get(event)
+
+
 def keyed_events(state: State, subjects: Iterable[tuple[str, str, str]]) -> list[tuple[tuple[str, str], EventRow]]:
     """(Event key, row) for events whose involved object is one of ``(kind, namespace, name)``, oldest first."""
     events = state.of_kind(kinds.EVENT)
@@ -81,7 +90,7 @@ def keyed_events(state: State, subjects: Iterable[tuple[str, str, str]]) -> list
             seen.add(key)
             obj = events.get(key)
             if obj is not None:
-                rows.append((key, to_row(obj)))
+                rows.append((key, row_of(obj)))
     # The Event's own key breaks ties: index maps iterate in hash order, which differs between processes.
     rows.sort(key=lambda item: (item[1].at or 0.0, item[1].kind, item[1].name, item[1].reason, item[0]))
     return rows

@@ -10,6 +10,7 @@ import attrs
 from grove.events import kinds
 from grove.events.model import KubeObject
 from grove.reducers import fields as f
+from grove.reducers.derive.by_identity import ByIdentity
 
 GATE = "grove.io/podgang-pending-creation"
 
@@ -156,51 +157,12 @@ class PodFacts:
     finished: bool
 
 
-class _IdentityCache:
-    """Facts of pod objects already read, by object identity (objects inside events are never mutated).
-
-    Derivations run once per state revision over every pod; a pod that did not change is the same object in the new
-    state, so its facts are read once. Two generations bound the memory: when the current one outgrows twice the
-    pods carried over from the previous one (the live set), the previous one is dropped.
-    """
-
-    MIN_GENERATION = 16_384
-
-    def __init__(self) -> None:
-        self.current: dict[int, tuple[KubeObject, PodFacts]] = {}
-        self.previous: dict[int, tuple[KubeObject, PodFacts]] = {}
-        self.carried = 0
-
-    def get(self, pod: KubeObject) -> PodFacts:
-        key = id(pod)
-        hit = self.current.get(key)
-        if hit is None:
-            hit = self.previous.get(key)
-            if hit is not None and hit[0] is pod:
-                self.current[key] = hit
-                self.carried += 1
-        if hit is not None and hit[0] is pod:
-            return hit[1]
-        value = _read_facts(pod)
-        if len(self.current) >= max(self.MIN_GENERATION, 2 * self.carried):
-            self.previous, self.current, self.carried = self.current, {}, 0
-        self.current[key] = (pod, value)
-        return value
-
-
-_CACHE = _IdentityCache()
+_CACHE: ByIdentity[PodFacts] = ByIdentity(lambda pod: _read_facts(pod))
 
 
 def facts(pod: KubeObject) -> PodFacts:
-    """The pod's facts (cached by object identity; see ``_IdentityCache``)."""
+    """The pod's facts (cached by object identity; see ``by_identity``)."""
     return _CACHE.get(pod)
-
-
-def warm(kind: str, obj: KubeObject) -> None:
-    """Read a listed pod's facts ahead (the live source calls this while the next page downloads); any other kind
-    has nothing read per object."""
-    if kind == kinds.POD:
-        _CACHE.get(obj)
 
 
 def _read_facts(pod: KubeObject) -> PodFacts:
