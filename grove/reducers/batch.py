@@ -17,6 +17,7 @@ from immutables import Map
 from grove.events import kinds
 from grove.events.model import Applied, Compacted, Event, KubeObject, Removed
 from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
+from grove.reducers.journal import SEGMENT, Entry, record
 from grove.reducers.metrics import recreated, without_pods
 from grove.reducers.reduce import reduce
 from grove.reducers.state import IndexKey, ObjKey, State, empty_state
@@ -64,9 +65,18 @@ class _Buckets:
         return indexes.finish()
 
 
+JOURNALED = SEGMENT // 4  # a run that changed more objects journals its changes as unknown
+
+
 def _write_kind(
-    base_map: Map[ObjKey, KubeObject], kind: str, latest: dict[ObjKey, KubeObject | None], buckets: _Buckets
+    base_map: Map[ObjKey, KubeObject],
+    kind: str,
+    latest: dict[ObjKey, KubeObject | None],
+    buckets: _Buckets,
+    entries: list[Entry] | None,
 ) -> Map[ObjKey, KubeObject]:
+    """The kind's map with the run's changes; the indexes' changes go to ``buckets``, what changed to ``entries``
+    (None: not journaled)."""
     mutation = base_map.mutate()
     written = {key: new for key, new in latest.items() if new is not None}
     mutation.update(written)
@@ -75,6 +85,8 @@ def _write_kind(
             mutation.pop(key, None)
     spec = INDEX_KEYS.get(kind)
     if spec is None:
+        if entries is not None:
+            entries.extend((kind, key, None, None) for key in latest)
         return mutation.finish()
     names, keys_of = spec
     valued = VALUED_POSITIONS[kind]
@@ -85,6 +97,8 @@ def _write_kind(
             continue
         old_keys = keys_of(old) if old is not None else None
         new_keys = keys_of(new) if new is not None else None
+        if entries is not None:
+            entries.append((kind, key, old_keys, new_keys))
         if old_keys == new_keys and not (valued and new is not None):
             continue
         for i, index_name in enumerate(names):
@@ -114,8 +128,9 @@ def _freeze(
     removed_pods.clear()
     objects = base.objects.mutate()
     buckets = _Buckets(base)
+    entries: list[Entry] | None = [] if sum(map(len, latest.values())) <= JOURNALED else None
     for kind, changed in latest.items():
-        kind_map = _write_kind(base.objects.get(kind, _EMPTY), kind, changed, buckets)
+        kind_map = _write_kind(base.objects.get(kind, _EMPTY), kind, changed, buckets, entries)
         if len(kind_map):
             objects[kind] = kind_map
         else:
@@ -132,6 +147,7 @@ def _freeze(
         {},
         metrics,
         base.lineage,
+        record(base.journal, tuple(entries) if entries is not None else None),
     )
 
 

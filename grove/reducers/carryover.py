@@ -28,9 +28,10 @@ _ALL: weakref.WeakSet[CarryOver[Any]] = weakref.WeakSet()
 class CarryOver(Generic[T]):
     """Results by key, each valid while its inputs are identical to the ones it was computed from."""
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, lru: bool = False) -> None:
         self._entries: dict[Hashable, tuple[Sequence[object], tuple[object, ...], T]] = {}
         self._max = max_entries
+        self._lru = lru  # a hit counts as recently computed (entries looked up often but rarely computed stay)
         self._lock = threading.Lock()
         _ALL.add(self)
 
@@ -44,6 +45,11 @@ class CarryOver(Generic[T]):
         if hit is not None:
             old = hit[0]
             if len(old) == len(inputs) and all(map(operator.is_, old, inputs)) and hit[1] == values:
+                if self._lru:
+                    with self._lock:
+                        if self._entries.get(key) is hit:
+                            del self._entries[key]
+                            self._entries[key] = hit
                 return hit[2]
         value = compute()
         with self._lock:

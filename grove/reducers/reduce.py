@@ -24,6 +24,7 @@ from grove.events.model import (
     SourceHealthChanged,
 )
 from grove.reducers.indexes import INDEX_KEYS, VALUED_POSITIONS
+from grove.reducers.journal import SEGMENT, Entry, Keys, record
 from grove.reducers.metrics import keeps_sample, recreated, with_sample, without_pods
 from grove.reducers.state import IndexKey, ObjKey, Problem, SourceState, State, empty_state
 
@@ -86,6 +87,7 @@ def _replace(state: State, at: float, **changes: Any) -> State:
         memo={},
         metrics=changes.get("metrics", state.metrics),
         lineage=state.lineage,
+        journal=changes.get("journal", state.journal),
     )
 
 
@@ -111,19 +113,27 @@ def _index_remove(index: Map[IndexKey, Map[ObjKey, KubeObject | None]], key: Ind
     return index.set(key, bucket) if len(bucket) else index.delete(key)
 
 
+def index_keys(kind: str, obj: KubeObject | None) -> Keys | None:
+    """The object's key in each index its kind feeds (None: no object, or a kind that feeds none)."""
+    spec = INDEX_KEYS.get(kind)
+    return spec[1](obj) if spec is not None and obj is not None else None
+
+
 def _reindex(
     indexes: Map[str, Any],
     kind: str,
     member: ObjKey,
     old: KubeObject | None,
     new: KubeObject | None,
+    old_keys: Keys | None,
+    new_keys: Keys | None,
 ) -> Map[str, Any]:
+    """``indexes`` with the member moved from the buckets of ``old_keys`` to those of ``new_keys`` (both from
+    ``index_keys``, which the caller also journals)."""
     spec = INDEX_KEYS.get(kind)
     if spec is None:
         return indexes
-    names, keys_of = spec
-    old_keys = keys_of(old) if old is not None else None
-    new_keys = keys_of(new) if new is not None else None
+    names = spec[0]
     valued = VALUED_POSITIONS[kind]
     if old_keys == new_keys:  # the usual update: no bucket changes, but a valued one holds the new object
         if new_keys is None or new is old:
@@ -178,18 +188,27 @@ def _apply(state: State, event: Applied) -> State:
     key, kind_map, old = target
     kind = event.kind
     at = event.at
+    new = event.object
+    spec = INDEX_KEYS.get(kind)
+    if spec is None:
+        old_keys = new_keys = None
+    else:
+        keys_of = spec[1]
+        old_keys = keys_of(old) if old is not None else None
+        new_keys = keys_of(new)
     return State(
         state.revision + 1,
         at if at > state.now else state.now,
-        state.objects.set(kind, kind_map.set(key, event.object)),
-        _reindex(state.indexes, kind, key, old, event.object),
+        state.objects.set(kind, kind_map.set(key, new)),
+        _reindex(state.indexes, kind, key, old, new, old_keys, new_keys),
         state.sources,
         state.listed,
         state.problems,
         state.first_at if state.first_at is not None else at,
         {},
-        without_pods(state.metrics, (key,)) if kind == kinds.POD and recreated(old, event.object) else state.metrics,
+        without_pods(state.metrics, (key,)) if kind == kinds.POD and recreated(old, new) else state.metrics,
         state.lineage,
+        record(state.journal, ((kind, key, old_keys, new_keys),)),
     )
 
 
@@ -203,12 +222,14 @@ def _remove(state: State, event: Removed) -> State:
         if kind == kinds.POD and key in state.metrics:
             return _replace(state, event.at, metrics=without_pods(state.metrics, (key,)))
         return _bump(state, event.at)
+    old_keys = index_keys(kind, old)
     return _replace(
         state,
         event.at,
         objects=_with_kind(state.objects, kind, kind_map.delete(key)),
-        indexes=_reindex(state.indexes, kind, key, old, None),
+        indexes=_reindex(state.indexes, kind, key, old, None, old_keys, None),
         metrics=without_pods(state.metrics, (key,)) if kind == kinds.POD else state.metrics,
+        journal=record(state.journal, ((kind, key, old_keys, None),)),
     )
 
 
@@ -231,11 +252,14 @@ def _listed(state: State, event: Listed) -> State:
     indexes = state.indexes
     gone: list[ObjKey] = []  # pods whose samples go with them
     pods = kind == kinds.POD and bool(state.metrics)
+    entries: list[Entry] = []  # what the list changed, for the journal (a long list: unknown)
     with old_map.mutate() as kind_map:
         for key, old in old_map.items():
             if (scope is None or key[0] == scope) and key not in new_objects:
                 del kind_map[key]
-                indexes = _reindex(indexes, kind, key, old, None)
+                old_keys = index_keys(kind, old)
+                indexes = _reindex(indexes, kind, key, old, None, old_keys, None)
+                entries.append((kind, key, old_keys, None))
                 if pods:
                     gone.append(key)
         for key, obj in new_objects.items():
@@ -243,7 +267,9 @@ def _listed(state: State, event: Listed) -> State:
             if previous is obj:
                 continue
             kind_map[key] = obj
-            indexes = _reindex(indexes, kind, key, previous, obj)
+            old_keys, new_keys = index_keys(kind, previous), index_keys(kind, obj)
+            indexes = _reindex(indexes, kind, key, previous, obj, old_keys, new_keys)
+            entries.append((kind, key, old_keys, new_keys))
             if pods and recreated(previous, obj):
                 gone.append(key)
         finished = kind_map.finish()
@@ -255,6 +281,7 @@ def _listed(state: State, event: Listed) -> State:
         listed=state.listed | {kind},
         problems=problems,
         metrics=without_pods(state.metrics, gone),
+        journal=record(state.journal, tuple(entries) if len(entries) <= SEGMENT // 4 else None),
     )
 
 

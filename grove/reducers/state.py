@@ -15,6 +15,7 @@ from immutables import Map
 
 from grove.events.model import KubeObject, SourceStatus
 from grove.reducers.derivation import Derivation
+from grove.reducers.journal import Journal
 
 ObjKey: TypeAlias = tuple[str, str]
 """(namespace, name); namespace is "" for cluster-scoped objects."""
@@ -70,6 +71,7 @@ class State(NamedTuple):
     memo: dict[tuple[Derivation, str], tuple[Any, Any]]
     metrics: Map[ObjKey, Any] = _EMPTY_MAP  # (namespace, pod) -> source -> scraped samples (reducers/metrics.py)
     lineage: int = 0  # which line of states this one descends from: a preview's fork gets its own (``branched``)
+    journal: Journal | None = None  # what the step that made this state changed (reducers/journal.py); None: unknown
 
     def __eq__(self, other: object) -> bool:
         return self is other

@@ -6,6 +6,7 @@ Linked only by labels and owner references (docs/grove-model.md, The hierarchy),
 from __future__ import annotations
 
 import bisect
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
 from grove.reducers.derive.pods import PodFacts, facts, gpu_request
+from grove.reducers.journal import Entry, Journal, changes_since
 from grove.reducers.state import IndexKey, ObjKey, State
 
 CLIQUES_PART_OF = derivation(
@@ -558,9 +560,132 @@ def _carried_clique(
 
 
 def _carried_pcs(state: State, namespace: str, name: str) -> PcsNode:
+    """The hierarchy kept from an earlier state of the lineage while nothing it read changed since (``_Touched``),
+    else checked input by input against the one last built (``_pcs_inputs``), else built."""
+    touched = _TOUCHED.get(state.lineage, (), _Touched)
+    journal = state.journal
+    with touched.lock:
+        touched.sync(state)
+        clean = touched.clean.get((namespace, name))
+    if clean is not None:
+        return clean
     key = (state.lineage, namespace, name)
     inputs = _pcs_inputs(state, namespace, name, _CARRIED.previous(key))
-    return _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
+    node = _CARRIED.get(key, inputs, lambda: _build_pcs(state, namespace, name))
+    if journal is not None:
+        reads = _pcs_reads(state, namespace, name, node)
+        with touched.lock:
+            if touched.seen is journal:  # still at this state's objects (another thread may have moved it on)
+                touched.note((namespace, name), node, reads)
+    return node
+
+
+_Read = tuple[str, tuple[str, ...]]
+"""An object ``(kind, (namespace, name))`` or an index bucket ``(index, key)`` that a hierarchy read."""
+
+
+class _Touched:
+    """Per lineage: the hierarchies known to be up to date at the state last seen, and what each read.
+
+    At each state the journal says which objects and index buckets changed since the state seen before (reducers/
+    journal.py); every PodCliqueSet whose hierarchy read one of them is dropped from ``clean`` and built again when
+    asked for, the others are returned as they are. A clique's pods labelled part-of a PCS are read through the
+    namespace-wide ``_pod_cliques_part_of``: a PCS whose entry in it changed is dropped too. When the journal cannot
+    say what changed (a relist, another branch, a state further back), nothing is clean.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.seen: Journal | None = None
+        self.part_of: dict[tuple[str, str], tuple[str, ...]] | None = None
+        self.clean: dict[tuple[str, str], PcsNode] = {}
+        self.reads: dict[tuple[str, str], frozenset[_Read]] = {}
+        self.readers: dict[_Read, set[tuple[str, str]]] = {}
+
+    def sync(self, state: State) -> None:
+        journal = state.journal
+        if journal is not None and journal is self.seen:
+            return
+        changes = changes_since(journal, self.seen)
+        part_of = _pod_cliques_part_of(state)
+        if changes is None or self.part_of is None:
+            self.clean.clear()
+        else:
+            clean, readers = self.clean, self.readers
+            if clean:
+                for entry in changes:
+                    for read in _entry_reads(entry):
+                        for pcs in readers.get(read, ()):
+                            clean.pop(pcs, None)
+            before = self.part_of
+            if part_of is not before:
+                for pcs in before.keys() | part_of.keys():
+                    if before.get(pcs) != part_of.get(pcs):
+                        clean.pop(pcs, None)
+        self.seen = journal
+        self.part_of = part_of
+
+    def note(self, pcs: tuple[str, str], node: PcsNode, reads: frozenset[_Read]) -> None:
+        old = self.reads.get(pcs)
+        if old != reads:
+            readers = self.readers
+            for read in old or ():
+                holders = readers.get(read)
+                if holders is not None:
+                    holders.discard(pcs)
+                    if not holders:
+                        del readers[read]
+            for read in reads:
+                readers.setdefault(read, set()).add(pcs)
+            self.reads[pcs] = reads
+        self.clean[pcs] = node
+
+
+_TOUCHED: CarryOver[_Touched] = CarryOver(max_entries=8, lru=True)  # the live feed's, and a few previews'
+
+
+def _entry_reads(entry: Entry) -> Iterable[_Read]:
+    """The object and the index buckets (before and after) one journal entry changed."""
+    kind, key, before, after = entry
+    yield (kind, key)
+    if before is None and after is None:
+        return
+    names = ix.INDEX_KEYS[kind][0]
+    for i, index in enumerate(names):
+        old = before[i] if before is not None else None
+        new = after[i] if after is not None else None
+        if old is not None:
+            yield (index, old)
+        if new is not None and new != old:
+            yield (index, new)
+
+
+def _pcs_reads(state: State, namespace: str, name: str, node: PcsNode) -> frozenset[_Read]:
+    """Every object and bucket ``_build_pcs`` read to build ``node`` (the same as ``_pcs_inputs``, with the
+    cliques and gangs of ``node`` itself: a gang only its pods name is read too)."""
+    pcs_key = (namespace, name)
+    clique_bucket = state.indexed(ix.CLIQUES_BY_PCS, pcs_key)
+    pcsg_bucket = state.indexed(ix.PCSGS_BY_PCS, pcs_key)
+    gang_bucket = state.indexed(ix.GANGS_BY_PCS, pcs_key)
+    reads: list[_Read] = [
+        (kinds.PODCLIQUESET, pcs_key),
+        (ix.CLIQUES_BY_PCS, pcs_key),
+        (ix.PCSGS_BY_PCS, pcs_key),
+        (ix.GANGS_BY_PCS, pcs_key),
+    ]
+    clique_names = {n for _, n in clique_bucket}
+    for key in pcsg_bucket:
+        reads += ((kinds.PODCLIQUESCALINGGROUP, key), (ix.CLIQUES_BY_PCSG, key))
+        clique_names.update(n for _, n in state.indexed(ix.CLIQUES_BY_PCSG, key))
+    clique_names.update(c.name for c in node.cliques())
+    clique_names.update(_pod_cliques_part_of(state).get(pcs_key, ()))
+    for clique_name in clique_names:
+        reads += ((kinds.PODCLIQUE, (namespace, clique_name)), (ix.PODS_BY_CLIQUE, (namespace, clique_name)))
+    gang_names = {n for _, n in gang_bucket}
+    gang_names.update(g.name for g in node.gangs)
+    for gang_name in gang_names:
+        reads += ((kinds.PODGANG, (namespace, gang_name)), (ix.PODS_BY_GANG, (namespace, gang_name)))
+    return frozenset(reads)
 
 
 _NO_BUCKETS: Map[IndexKey, Map[ObjKey, KubeObject | None]] = Map()
