@@ -11,8 +11,9 @@ the key changed: the benchmark waits until no frame has come for a while and tak
 what the last one shows (the screen, each widget's place, each table's cursor, scroll, rows and columns), so a repaint
 that comes before the key's effect does not count, nor does a first frame that is redrawn once the layout settles.
 While events stream, the screen never settles: a key is on screen at the first frame that repainted the focused table
-with the cursor where the key put it. Keys are pressed once the screens built ahead after start are ready (the time
-that takes is printed): a key pressed before waits for them, once per session.
+with the cursor where the key put it (in a zone of the topology whose domains are one row, in its pods: Tab first).
+Keys are pressed once the screens built ahead after start are ready (the time that takes is printed): a key pressed
+before waits for them, once per session.
 
     .venv/bin/python benchmarks/bench_tui.py [--pods 10000] [--nodes 1000] [--pcs 473] [--rate 200] [--seconds 5]
 
@@ -273,6 +274,12 @@ async def _a_zone(app: ArboristApp, pilot: Any) -> None:
 
     await _keys_until(app, pilot, "enter", in_a_domain, "a domain of the topology")
 
+    def movable() -> bool:  # a domain of one row: the keys while streaming move the cursor in its pods (Tab)
+        focused = app.focused
+        return isinstance(focused, KeyedTable) and focused.row_count > 1
+
+    await _keys_until(app, pilot, "tab", movable, "a pane whose cursor up and down move", most=2)
+
 
 async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]) -> None:
     subject: Subject[Event] = Subject()
@@ -361,7 +368,8 @@ async def _run(args: argparse.Namespace, listed: list[Event], churn: list[Event]
             latencies = _latencies(stream.pushed, shown, painted)
             print(f"streaming {len(batch)} events at {args.rate:g}/s, viewing {view}: {len(shown)} states applied")
             _summary("  event to screen", latencies)
-            _summary("  keypress to frame while streaming", during)
+            pane = app.focused.id if app.focused is not None else None
+            _summary(f"  keypress to frame while streaming (#{pane})", during)
 
 
 def main() -> None:
