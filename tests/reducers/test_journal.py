@@ -138,12 +138,14 @@ class _Changes:
         rng = self.rng
         at = state.now + 0.25
         roll = rng.random()
-        if roll < 0.08 and self.removed:
+        present = [kind for kind in GROVE_KINDS if state.of_kind(kind)]
+        if (roll < 0.08 or not present) and self.removed:
             kind, obj = self.removed.pop(rng.randrange(len(self.removed)))
             return Applied(at, kind, obj)
-        present = [kind for kind in GROVE_KINDS if state.of_kind(kind)]
+        if not present:
+            return Listed(at, kinds.POD, ())
         kind = rng.choice(present)
-        obj = rng.choice(list(state.of_kind(kind).values()))
+        obj = rng.choice([obj for _, obj in sorted(state.of_kind(kind).items())])  # in the same order in any run
         ns = f.namespace(obj)
         if roll < 0.16:
             self.removed.append((kind, obj))
@@ -194,7 +196,7 @@ class _Changes:
         rng = self.rng
         namespace = rng.choice([None, *sorted({ns for ns, _ in state.of_kind(kind)})])
         objects = []
-        for (ns, _), obj in state.of_kind(kind).items():
+        for (ns, _), obj in sorted(state.of_kind(kind).items()):
             if namespace is not None and ns != namespace:
                 continue
             roll = rng.random()
@@ -262,6 +264,8 @@ def test_hierarchies_kept_by_the_journal_equal_fresh_ones(
         asked += len(carried)
         rechecked += inputs_checked[0]
         assert carried == _fresh(state)
+        fresh_state = state.branched()
+        assert hierarchy._pod_cliques_part_of(state) == hierarchy._pod_cliques_part_of(fresh_state)
         checked += 1
         if rng.random() < 0.1:  # an earlier state of the same line, derived after a later one (a timeline)
             earlier = rng.choice(past[-12:])

@@ -233,9 +233,8 @@ def clique_pods(state: State, namespace: str, clique_name: str) -> tuple[KubeObj
     return _CLIQUE_PODS.get((state.lineage, namespace, clique_name), (bucket,), lambda: tuple(bucket.values()))
 
 
-_PartOfCarried = tuple[
-    dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], dict[str, int]]], dict[tuple[str, str], tuple[str, ...]]
-]
+_Counts = dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], dict[str, int]]]
+_PartOfCarried = tuple[Journal | None, _Counts, dict[tuple[str, str], tuple[str, ...]]]
 _PART_OF: CarryOver[_PartOfCarried] = CarryOver(max_entries=256)
 
 
@@ -246,36 +245,85 @@ def _pod_cliques_part_of(state: State) -> dict[tuple[str, str], tuple[str, ...]]
 
     def compute() -> dict[tuple[str, str], tuple[str, ...]]:
         buckets = state.indexes.get(ix.PODS_BY_CLIQUE, _NO_BUCKETS)
-        return _PART_OF.get(state.lineage, (buckets,), lambda: _carry_part_of(state.lineage, buckets))[1]
+        return _PART_OF.get(state.lineage, (buckets,), lambda: _carry_part_of(state, buckets))[2]
 
     return state.memoised(CLIQUES_PART_OF, "", state.revision, compute)
 
 
-def _carry_part_of(lineage: int, buckets: Map[IndexKey, Map[ObjKey, KubeObject | None]]) -> _PartOfCarried:
-    """Each bucket keeps how many of its pods name each PodCliqueSet; a bucket that changed is counted again from
-    its pods that changed only. When the buckets name the same PodCliqueSets as before and none came or went, the
-    previous answer is kept as it is (a pod's readiness flip or replacement changes its bucket, not the labels)."""
-    before = _PART_OF.previous(lineage)
-    counts_before, answer_before = before if before is not None else ({}, None)
-    counts: dict[IndexKey, tuple[Map[ObjKey, KubeObject | None], dict[str, int]]] = {}
-    same = answer_before is not None and len(buckets) == len(counts_before)
-    for key, bucket in buckets.items():
-        hit = counts_before.get(key)
-        if hit is None:
-            same = False
-            hit = (bucket, _part_of_counts(bucket, None, {}))
-        elif hit[0] is not bucket:
-            now = _part_of_counts(bucket, hit[0], hit[1])
-            same = same and now.keys() == hit[1].keys()
-            hit = (bucket, now)
-        counts[key] = hit
+_BY_CLIQUE = ix.INDEX_KEYS[kinds.POD][0].index(ix.PODS_BY_CLIQUE)  # where a pod's clique is in its index keys
+
+
+def _carry_part_of(state: State, buckets: Map[IndexKey, Map[ObjKey, KubeObject | None]]) -> _PartOfCarried:
+    """From the answer of the state seen before in the lineage: only the buckets of the pods the journal says
+    changed since are counted again (a pod's readiness flip costs its clique's bucket, not every clique's);
+    without a journal to go by, each bucket that is not the same object as before."""
+    before = _PART_OF.previous(state.lineage)
+    if before is not None:
+        changes = changes_since(state.journal, before[0])
+        if changes is not None:
+            keys: set[IndexKey] = set()
+            for kind, _, old, new in changes:
+                if kind == kinds.POD:
+                    if old is not None and (key := old[_BY_CLIQUE]) is not None:
+                        keys.add(key)
+                    if new is not None and (key := new[_BY_CLIQUE]) is not None:
+                        keys.add(key)
+            return _part_of_of(state.journal, buckets, before, keys)
+    return _part_of_of(state.journal, buckets, before, None)
+
+
+def _part_of_of(
+    journal: Journal | None,
+    buckets: Map[IndexKey, Map[ObjKey, KubeObject | None]],
+    before: _PartOfCarried | None,
+    changed: set[IndexKey] | None,
+) -> _PartOfCarried:
+    """Each bucket keeps how many of its pods name each PodCliqueSet; a bucket that changed (of those in
+    ``changed``, or any when None) is counted again from its pods that changed only. When the buckets name the same
+    PodCliqueSets as before, the previous answer is kept as it is (a pod's readiness flip or replacement changes its
+    bucket, not the labels); else it is made again from every bucket, in index order."""
+    counts_before, answer_before = (before[1], before[2]) if before is not None else ({}, None)
+    same = answer_before is not None
+    if changed is not None:
+        counts = dict(counts_before)
+        for key in changed:
+            bucket = buckets.get(key)
+            hit = counts_before.get(key)
+            if bucket is None:
+                if hit is not None:
+                    del counts[key]
+                    same = same and not hit[1]
+                continue
+            if hit is None:
+                now = _part_of_counts(bucket, None, {})
+                same = same and not now
+            elif hit[0] is bucket:
+                continue
+            else:
+                now = _part_of_counts(bucket, hit[0], hit[1])
+                same = same and now.keys() == hit[1].keys()
+            counts[key] = (bucket, now)
+    else:
+        counts = {}
+        same = same and len(buckets) == len(counts_before)
+        for key, bucket in buckets.items():
+            hit = counts_before.get(key)
+            if hit is None:
+                same = False
+                hit = (bucket, _part_of_counts(bucket, None, {}))
+            elif hit[0] is not bucket:
+                now = _part_of_counts(bucket, hit[0], hit[1])
+                same = same and now.keys() == hit[1].keys()
+                hit = (bucket, now)
+            counts[key] = hit
     if same and answer_before is not None:
-        return counts, answer_before
+        return journal, counts, answer_before
     out: dict[tuple[str, str], list[str]] = {}
-    for (ns, clique_name), (_, part_of) in counts.items():
-        for pcs in part_of:
+    for key in buckets:
+        ns, clique_name = key
+        for pcs in counts[key][1]:
             out.setdefault((ns, pcs), []).append(clique_name)
-    return counts, {key: tuple(names) for key, names in out.items()}
+    return journal, counts, {key: tuple(names) for key, names in out.items()}
 
 
 def _part_of_counts(
