@@ -15,7 +15,7 @@ from grove.events.model import Applied, ClockAdvanced, Event, Listed, Removed
 from grove.events.recordings.reader import Recording
 from grove.reducers import carryover
 from grove.reducers.carryover import CarryOver
-from grove.reducers.derive import gpu, health, hierarchy, placement, reports
+from grove.reducers.derive import gpu, health, hierarchy, placement, reports, rollout
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 from grove.simulate.intent import ChangeTemplate, ScaleClique
@@ -68,6 +68,7 @@ def _derived(state: State) -> tuple[object, ...]:
         [placement.placement_for(state, ns, n) for ns, n in names],
         [health.replica_health_for(state, ns, n) for ns, n in names],
         [health.health_for(state, ns, n) for ns, n in names],
+        [rollout.rollout_for(state, ns, n) for ns, n in names],
         dict(gpu.node_facts(state)),
         _without_time(reports.topology_report(state, None, None)),
         *(_without_time(reports.topology_report(state, [name], None)) for name in names[:2]),

@@ -7,12 +7,17 @@ records hashes. A child is converged when its ``currentPodCliqueSetGenerationHas
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import attrs
 
 from grove.events import kinds
+from grove.events.model import KubeObject
 from grove.reducers import fields as f
+from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
-from grove.reducers.derive.hierarchy import build_pcs
+from grove.reducers.derive.hierarchy import PcsNode, build_pcs
 from grove.reducers.state import State
 
 ROLLOUT = derivation(
@@ -62,10 +67,15 @@ class Rollout:
 
 def rollout_for(state: State, namespace: str, name: str) -> Rollout | None:
     """None when no update was ever recorded on the PCS (``status.updateProgress`` is nil until the first one)."""
-    return state.memoised(ROLLOUT, f"{namespace}/{name}", state.revision, lambda: _rollout(state, namespace, name))
+    return state.memoised(ROLLOUT, f"{namespace}/{name}", state.revision, lambda: _carried(state, namespace, name))
 
 
-def _rollout(state: State, namespace: str, name: str) -> Rollout | None:
+_CARRIED: CarryOver[Rollout] = CarryOver()
+
+
+def _carried(state: State, namespace: str, name: str) -> Rollout | None:
+    """Kept from an earlier state of the lineage while the PCS object, its hierarchy (the same object while its
+    cliques are: see ``hierarchy.build_pcs``) and its scaling groups' objects are the same."""
     obj = state.get(kinds.PODCLIQUESET, namespace, name)
     if obj is None:
         return None
@@ -73,6 +83,14 @@ def _rollout(state: State, namespace: str, name: str) -> Rollout | None:
     if not progress:
         return None
     pcs = build_pcs(state, namespace, name)
+    groups = (state.get(kinds.PODCLIQUESCALINGGROUP, namespace, g.name) for r in pcs.replica_nodes for g in r.groups)
+    return _CARRIED.get(
+        (state.lineage, namespace, name), (obj, pcs, *groups), lambda: _rollout(state, obj, progress, pcs)
+    )
+
+
+def _rollout(state: State, obj: KubeObject, progress: Mapping[str, Any], pcs: PcsNode) -> Rollout:
+    namespace, name = pcs.namespace, pcs.name
     target = pcs.generation_hash
     children: list[ChildUpdate] = []
     for replica in pcs.replica_nodes:
