@@ -253,13 +253,15 @@ def _listed(state: State, event: Listed) -> State:
     gone: list[ObjKey] = []  # pods whose samples go with them
     pods = kind == kinds.POD and bool(state.metrics)
     entries: list[Entry] = []  # what the list changed, for the journal (a long list: unknown)
+    journaled = SEGMENT // 4
     with old_map.mutate() as kind_map:
         for key, old in old_map.items():
             if (scope is None or key[0] == scope) and key not in new_objects:
                 del kind_map[key]
                 old_keys = index_keys(kind, old)
                 indexes = _reindex(indexes, kind, key, old, None, old_keys, None)
-                entries.append((kind, key, old_keys, None))
+                if len(entries) <= journaled:
+                    entries.append((kind, key, old_keys, None))
                 if pods:
                     gone.append(key)
         for key, obj in new_objects.items():
@@ -269,7 +271,8 @@ def _listed(state: State, event: Listed) -> State:
             kind_map[key] = obj
             old_keys, new_keys = index_keys(kind, previous), index_keys(kind, obj)
             indexes = _reindex(indexes, kind, key, previous, obj, old_keys, new_keys)
-            entries.append((kind, key, old_keys, new_keys))
+            if len(entries) <= journaled:
+                entries.append((kind, key, old_keys, new_keys))
             if pods and recreated(previous, obj):
                 gone.append(key)
         finished = kind_map.finish()
@@ -281,7 +284,7 @@ def _listed(state: State, event: Listed) -> State:
         listed=state.listed | {kind},
         problems=problems,
         metrics=without_pods(state.metrics, gone),
-        journal=record(state.journal, tuple(entries) if len(entries) <= SEGMENT // 4 else None),
+        journal=record(state.journal, tuple(entries) if len(entries) <= journaled else None),
     )
 
 
