@@ -3,9 +3,9 @@ workloads can redo only those an event touched (``hierarchy.build_pcs``) instead
 
 Each state holds a ``Journal`` node: the entries of the step that made it and a link to the node of the state it was
 folded from. A derivation that saw some earlier state keeps that state's node and asks ``changes_since`` for what
-changed in between: the entries of the nodes from the current one back to it. The answer is None (unknown: check
-everything) when the earlier node is not an ancestor (another branch, a state further on), when a step did not say
-what it changed (a large list or batch), or when the history in between was let go.
+changed in between: the entries of the nodes from the current one back to it (``changes_between``: either way). The
+answer is None (unknown: check everything) when the earlier node is not an ancestor (another branch), when a step
+did not say what it changed (a large list or batch), or when the history in between was let go.
 
 The links are strong within a *segment* of at most ``SEGMENT`` entries; the first node of the next segment holds its
 predecessor only weakly, so a long-lived feed keeps a bounded history. A consumer that is one segment behind sees
@@ -57,6 +57,13 @@ def record(journal: Journal | None, entries: tuple[Entry, ...] | None) -> Journa
     if size > SEGMENT:
         return Journal(None, weakref.ref(journal), entries, len(entries))
     return Journal(journal, None, entries, size)
+
+
+def changes_between(current: Journal | None, seen: Journal | None) -> list[Entry] | None:
+    """What differs between two states of one line, either after the other (an earlier state derived after a later
+    one, as a build-ahead thread may): the same objects and buckets changed, whichever came first."""
+    changes = changes_since(current, seen)
+    return changes if changes is not None else changes_since(seen, current)
 
 
 def changes_since(current: Journal | None, seen: Journal | None) -> list[Entry] | None:

@@ -18,7 +18,7 @@ from grove.events.recordings.reader import Recording
 from grove.reducers import batch, journal
 from grove.reducers import fields as f
 from grove.reducers.derive import hierarchy, rollout
-from grove.reducers.journal import Journal, changes_since, record
+from grove.reducers.journal import Journal, changes_between, changes_since, record
 from grove.reducers.reduce import reduce
 from grove.reducers.state import State, empty_state
 from grove.simulate.synthetic import synthetic_events
@@ -43,6 +43,14 @@ def test_changes_since_walks_back_to_the_state_seen() -> None:
     other = record(a, (_entry("x"),))  # another branch from a
     assert changes_since(other, b) is None
     assert changes_since(other, a) == [_entry("x")]
+
+
+def test_changes_between_two_states_of_a_line_go_either_way() -> None:
+    a = record(None, (_entry("a"),))
+    b = record(a, (_entry("b"),))
+    c = record(b, (_entry("c"),))
+    assert changes_between(c, a) == changes_between(a, c) == [_entry("c"), _entry("b")]
+    assert changes_between(record(a, (_entry("x"),)), c) is None  # another branch
 
 
 def test_a_step_that_did_not_say_what_it_changed_is_unknown() -> None:

@@ -20,7 +20,7 @@ from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derivation import derivation
 from grove.reducers.derive.pods import PodFacts, facts, gpu_request
-from grove.reducers.journal import Entry, Journal, changes_since
+from grove.reducers.journal import Entry, Journal, changes_between
 from grove.reducers.state import IndexKey, ObjKey, State
 
 CLIQUES_PART_OF = derivation(
@@ -259,7 +259,7 @@ def _carry_part_of(state: State, buckets: Map[IndexKey, Map[ObjKey, KubeObject |
     without a journal to go by, each bucket that is not the same object as before."""
     before = _PART_OF.previous(state.lineage)
     if before is not None:
-        changes = changes_since(state.journal, before[0])
+        changes = changes_between(state.journal, before[0])
         if changes is not None:
             keys: set[IndexKey] = set()
             for kind, _, old, new in changes:
@@ -639,7 +639,7 @@ class _Touched:
     journal.py); every PodCliqueSet whose hierarchy read one of them is dropped from ``clean`` and built again when
     asked for, the others are returned as they are. A clique's pods labelled part-of a PCS are read through the
     namespace-wide ``_pod_cliques_part_of``: a PCS whose entry in it changed is dropped too. When the journal cannot
-    say what changed (a relist, another branch, a state further back), nothing is clean.
+    say what changed (a relist, another branch, a history let go), nothing is clean.
     """
 
     def __init__(self) -> None:
@@ -654,7 +654,7 @@ class _Touched:
         journal = state.journal
         if journal is not None and journal is self.seen:
             return
-        changes = changes_since(journal, self.seen)
+        changes = changes_between(journal, self.seen)
         part_of = _pod_cliques_part_of(state)
         if changes is None or self.part_of is None:
             self.clean.clear()
