@@ -10,7 +10,7 @@ from grove.events.kinds import ALL_KINDS
 
 if TYPE_CHECKING:
     from grove.commands.source import Scope
-    from grove.reducers.derive.reports import StatusReport
+    from grove.reducers.derive.reports import StatusReport, StatusSummary
     from grove.reducers.state import State
 
 KINDS = ALL_KINDS  # hierarchy, placement (nodes, bindings) and the events that explain them
@@ -37,16 +37,23 @@ def run(args: argparse.Namespace) -> int:
     from grove.commands.read import run_read
 
     detailed = bool(args.name) or args.all
+    # A one-shot table derives only what it shows; -o json|yaml print the whole report, and -w keeps the whole
+    # report, whose placements carry over from frame to frame.
+    summary_only = not detailed and args.output not in ("json", "yaml") and not args.watch
 
-    def build(state: State, scope: Scope) -> StatusReport:
+    def build(state: State, scope: Scope) -> StatusReport | StatusSummary:
         from grove.commands.targets import resolve_targets
-        from grove.reducers.derive.reports import status_report
+        from grove.reducers.derive.reports import status_report, status_summary
 
-        return status_report(state, resolve_targets(state, scope, args.name), scope.namespace)
+        targets = resolve_targets(state, scope, args.name)
+        return (status_summary if summary_only else status_report)(state, targets, scope.namespace)
 
-    def render(report: StatusReport, width: int) -> Any:
-        from grove.views.status import render_status
+    def render(report: StatusReport | StatusSummary, width: int) -> Any:
+        from grove.reducers.derive.reports import StatusSummary
+        from grove.views.status import render_status, render_summary
 
+        if isinstance(report, StatusSummary):
+            return render_summary(report, width)
         return render_status(report, detailed=detailed, wide=args.output == "wide", width=width)
 
     return run_read(args, KINDS, build, render, "StatusReport", preload=REPORT_MODULES)

@@ -9,7 +9,7 @@ from rich.text import Text
 
 from grove.reducers.derive.health import ChildHealth
 from grove.reducers.derive.hierarchy import CliqueNode, PcsgNode
-from grove.reducers.derive.reports import PcsStatus, StatusReport
+from grove.reducers.derive.reports import PcsStatus, SourceNote, StatusReport, StatusSummary, summary_of
 from grove.views.common import age, badge, countdown_text, ratio_bar, score_text, state_text
 from grove.views.fit import fitted_table
 from grove.views.sources import source_lines
@@ -137,13 +137,15 @@ def render_pcs(item: PcsStatus, now: float, wide: bool = False, width: int | Non
     return Group(*parts)
 
 
-def render_summary(report: StatusReport, width: int | None = None) -> RenderableType:
+def render_summary(summary: StatusSummary, width: int | None = None) -> RenderableType:
     """One row per PodCliqueSet (``status`` without a name)."""
-    show_ns = len({i.pcs.namespace for i in report.items}) > 1 or report.namespace is None
+    if not summary.rows:
+        return _nothing_found(summary.namespace, summary.sources)
+    show_ns = len({i.pcs.namespace for i in summary.rows}) > 1 or summary.namespace is None
     headers = [*(["NAMESPACE"] if show_ns else []), "NAME", "AVAILABLE", "READY", "GPUS", "HEALTH", "PLACEMENT"]
     headers += ["UPDATE", "AGE"]
     rows = []
-    for item in report.items:
+    for item in summary.rows:
         pods = [p for p in item.pcs.pods() if not p.facts.finished]
         ready = sum(1 for p in pods if p.facts.ready)
         placed = sum(p.facts.gpus for p in pods if p.facts.node)
@@ -159,21 +161,25 @@ def render_summary(report: StatusReport, width: int | None = None) -> Renderable
             Text(f"{item.pcs.available}/{item.pcs.replicas}"),
             Text(f"{ready}/{len(pods)}"),
             gpus,
-            state_text(item.health.state),
-            score_text(item.placement.score),
+            state_text(item.health),
+            score_text(item.placement_score),
             Text(update),
-            Text(age(report.now, item.pcs.created)),
+            Text(age(summary.now, item.pcs.created)),
         ]
         rows.append(row)
-    return Group(fitted_table(headers, rows, width, _SUMMARY_DROP), *source_lines(report.sources, report.namespace))
+    return Group(fitted_table(headers, rows, width, _SUMMARY_DROP), *source_lines(summary.sources, summary.namespace))
+
+
+def _nothing_found(namespace: str | None, sources: tuple[SourceNote, ...]) -> RenderableType:
+    where = f"namespace {namespace}" if namespace else "any namespace"
+    return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(sources, namespace))
 
 
 def render_status(report: StatusReport, detailed: bool, wide: bool = False, width: int | None = None) -> RenderableType:
     if not report.items:
-        where = f"namespace {report.namespace}" if report.namespace else "any namespace"
-        return Group(Text(f"No PodCliqueSets found in {where}."), *source_lines(report.sources, report.namespace))
+        return _nothing_found(report.namespace, report.sources)
     if not detailed:
-        return render_summary(report, width)
+        return render_summary(summary_of(report), width)
     parts: list[RenderableType] = []
     for i, item in enumerate(report.items):
         if i:

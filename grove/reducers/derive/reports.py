@@ -9,10 +9,10 @@ from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
 from grove.reducers.derive.gpu import GpuTotals, NodeGpu, node_gpus, totals_by_product
-from grove.reducers.derive.health import PcsHealth, health_for
+from grove.reducers.derive.health import PcsHealth, health_for, pcs_state, replica_health_for
 from grove.reducers.derive.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
 from grove.reducers.derive.kube_event_rows import EventRow
-from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for
+from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for, placement_score
 from grove.reducers.derive.pods import facts
 from grove.reducers.derive.rollout import Rollout, rollout_for
 from grove.reducers.derive.topology import DomainNode, TopologyInfo, domain_tree, resolve
@@ -41,6 +41,33 @@ class StatusReport:
     namespace: str | None
     items: tuple[PcsStatus, ...]
     sources: tuple[SourceNote, ...]
+
+
+@attrs.frozen
+class SummaryRow:
+    """What ``status`` without a name shows of one PodCliqueSet."""
+
+    pcs: PcsNode
+    placement_score: float | None
+    health: str  # the PCS's health state (``health.pcs_state``)
+    rollout: Rollout | None
+
+
+@attrs.frozen
+class StatusSummary:
+    """``status`` without a name, as text: one row per PodCliqueSet. ``-o json|yaml`` print the whole
+    ``StatusReport``; a one-shot text read derives only this (no placement checks, findings or events)."""
+
+    now: float
+    namespace: str | None
+    rows: tuple[SummaryRow, ...]
+    sources: tuple[SourceNote, ...]
+
+
+def summary_of(report: StatusReport) -> StatusSummary:
+    """The summary rows of a whole report (the same figures ``status_summary`` derives alone)."""
+    rows = tuple(SummaryRow(i.pcs, i.placement.score, i.health.state, i.rollout) for i in report.items)
+    return StatusSummary(report.now, report.namespace, rows, report.sources)
 
 
 @attrs.frozen
@@ -115,6 +142,21 @@ def status_report(state: State, targets: list[tuple[str, str]], namespace: str |
         for ns, name in targets
     )
     return StatusReport(state.now, namespace, items, source_notes(state))
+
+
+def status_summary(state: State, targets: list[tuple[str, str]], namespace: str | None) -> StatusSummary:
+    """``summary_of(status_report(...))`` without what the summary does not show: the placement's score alone
+    (``placement_score``), the health state without the events."""
+    rows = tuple(
+        SummaryRow(
+            build_pcs(state, ns, name),
+            placement_score(state, ns, name),
+            pcs_state(replica_health_for(state, ns, name)),
+            rollout_for(state, ns, name),
+        )
+        for ns, name in targets
+    )
+    return StatusSummary(state.now, namespace, rows, source_notes(state))
 
 
 def health_report(state: State, targets: list[tuple[str, str]], namespace: str | None) -> HealthReport:
