@@ -348,7 +348,7 @@ class TemplateRollout(Controller):
                 hit = _Rolling(views, target, hit.old_unready, hit.old_ready, names, new_ready)
                 self._rolling_seen[pclq] = hit
                 return hit
-        old = tuple(itertools.compress(views, map(target.__ne__, map(_TEMPLATE_HASH, views))))
+        old = tuple(itertools.compress(views, map(operator.ne, itertools.repeat(target), map(_TEMPLATE_HASH, views))))
         old_ready = tuple(itertools.compress(old, map(_READY, old)))
         old_unready = tuple(itertools.compress(old, map(operator.not_, map(_READY, old))))
         hit = _Rolling(views, target, old_unready, old_ready, names, sum(map(_READY, views)) - len(old_ready))
