@@ -31,8 +31,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))  # shape.py, when this file is loaded by path (tests)
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
+
+from shape import add_shape_arguments, synthetic_cluster  # noqa: E402
 
 from grove.events.kinds import KINDS  # noqa: E402
 from tests.support.kube_server import KubeServer  # noqa: E402
@@ -46,17 +49,8 @@ def synthetic_objects(args: argparse.Namespace) -> dict[str, list[dict[str, Any]
     from support.managed_fields import with_managed_fields
 
     from grove.events.model import Listed
-    from grove.simulate.synthetic import SyntheticCluster
 
-    cluster = SyntheticCluster(
-        args.nodes,
-        args.pcs,
-        args.pods,
-        cliques=args.cliques,
-        replicas=args.replicas,
-        bindings=args.bindings,
-        events=args.events,
-    )
+    cluster = synthetic_cluster(args)
     objects: dict[str, list[dict[str, Any]]] = {}
     for event in cluster.listed():
         if isinstance(event, Listed):
@@ -165,13 +159,7 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, int, int, str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--pcs", type=int, default=473, help="PodCliqueSets")
-    parser.add_argument("--cliques", type=int, default=3, help="PodCliques per PCS replica")
-    parser.add_argument("--replicas", type=int, default=2, help="replicas (PodGangs) per PCS")
-    parser.add_argument("--bindings", type=int, default=3, help="ClusterTopologyBindings (workloads name all but one)")
-    parser.add_argument("--events", type=int, default=3000)
+    add_shape_arguments(parser)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", action="append", help="run only commands whose name contains this (repeatable)")
     parser.add_argument("--kubectl", action="store_true", help="also time kubectl get pods,nodes -A -o json")

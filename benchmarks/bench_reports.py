@@ -29,6 +29,8 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from shape import add_shape_arguments, synthetic_cluster  # noqa: E402
+
 from grove.events.gc_pause import cyclic_gc_paused  # noqa: E402
 from grove.events.model import Event, Listed  # noqa: E402
 from grove.events.recordings.codec import strip_object  # noqa: E402
@@ -41,7 +43,6 @@ from grove.reducers.derive.reports import (  # noqa: E402
     topology_report,
 )
 from grove.reducers.state import State  # noqa: E402
-from grove.simulate.synthetic import SyntheticCluster  # noqa: E402
 
 
 def _render(renderable: Any) -> str:
@@ -81,15 +82,7 @@ def reports(state: State) -> dict[str, tuple[Callable[[], Any], Callable[[Any], 
 
 
 def listed_events(args: argparse.Namespace) -> list[Event]:
-    cluster = SyntheticCluster(
-        args.nodes,
-        args.pcs,
-        args.pods,
-        cliques=args.cliques,
-        replicas=args.replicas,
-        bindings=args.bindings,
-        events=args.events,
-    )
+    cluster = synthetic_cluster(args)
     return [
         Listed(e.at, e.kind, tuple(strip_object(o) for o in e.objects)) if isinstance(e, Listed) else e
         for e in cluster.listed()
@@ -105,13 +98,7 @@ def _decoded_afresh(events: list[Event]) -> list[Event]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--pcs", type=int, default=473)
-    parser.add_argument("--cliques", type=int, default=3)
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--bindings", type=int, default=3)
-    parser.add_argument("--events", type=int, default=3000)
+    add_shape_arguments(parser)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--profile", metavar="NAME", help="cProfile one report (e.g. 'topology -A')")
     args = parser.parse_args()

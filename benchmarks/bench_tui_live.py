@@ -33,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_live import synthetic_objects, write_kubeconfig  # noqa: E402
+from shape import add_shape_arguments  # noqa: E402
 
 from tests.support.kube_server import KubeServer  # noqa: E402
 
@@ -115,13 +116,7 @@ def main() -> int:
     parser.add_argument("--flips", type=int, default=16)
     parser.add_argument("--size", default="160x48")
     parser.add_argument("--pause", type=float, default=1.0, help="seconds between flips")
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--pcs", type=int, default=473)
-    parser.add_argument("--cliques", type=int, default=3)
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--bindings", type=int, default=3)
-    parser.add_argument("--events", type=int, default=3000)
+    add_shape_arguments(parser)
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         print("tmux is needed")

@@ -27,13 +27,14 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from shape import add_shape_arguments, synthetic_cluster  # noqa: E402
+
 from grove.commands.cluster import resolve_access  # noqa: E402
 from grove.events.kinds import KINDS  # noqa: E402
 from grove.events.kube import resource_path  # noqa: E402
 from grove.events.kube.errors import ApiError  # noqa: E402
 from grove.events.kube.http import Http  # noqa: E402
 from grove.events.model import Listed  # noqa: E402
-from grove.simulate.synthetic import SyntheticCluster  # noqa: E402
 
 ORDER = (
     "ClusterTopologyBinding",
@@ -77,20 +78,11 @@ def _parallel(work: Callable[[dict[str, Any]], None], items: Iterable[dict[str, 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--kubeconfig", required=True)
-    parser.add_argument("--nodes", type=int, default=1000)
-    parser.add_argument("--pods", type=int, default=10_000)
-    parser.add_argument("--pcs", type=int, default=473)
-    parser.add_argument("--cliques", type=int, default=3)
-    parser.add_argument("--replicas", type=int, default=2)
-    parser.add_argument("--bindings", type=int, default=3)
-    parser.add_argument("--events", type=int, default=3000)
+    add_shape_arguments(parser)
     parser.add_argument("--threads", type=int, default=16)
     args = parser.parse_args()
 
-    cluster = SyntheticCluster(
-        args.nodes, args.pcs, args.pods, cliques=args.cliques, replicas=args.replicas, bindings=args.bindings,
-        events=args.events,
-    )  # fmt: skip
+    cluster = synthetic_cluster(args)
     objects: dict[str, list[dict[str, Any]]] = {}
     for event in cluster.listed():
         if isinstance(event, Listed):
