@@ -87,10 +87,8 @@ class _Writer:
             pods = self.http.get_json(f"/api/v1/namespaces/{namespace}/pods", query)["items"]
         for pod in pods:
             labels = pod["metadata"].get("labels", {})
-            conditions = pod.get("status", {}).get("conditions", [])
-            if labels.get("app.kubernetes.io/part-of") == pcs and {"type": "Ready", "status": "True"}.items() <= next(
-                (c.items() for c in conditions if c.get("type") == "Ready"), {}.items()
-            ):
+            ready = [c for c in pod.get("status", {}).get("conditions", []) if c.get("type") == "Ready"]
+            if labels.get("app.kubernetes.io/part-of") == pcs and ready and ready[0].get("status") == "True":
                 return pod
         raise SystemExit(f"no ready pod of {namespace}/{pcs} to flip")
 

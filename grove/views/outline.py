@@ -107,8 +107,13 @@ class _Drawing:
         width = self.options.max_width - indent
         if text_fits(label, width, self.options):
             return [list(_one_line(self.console, label, self.style or None))]
-        options = self.options.update(width=width, highlight=False, height=None)
-        return self.console.render_lines(Styled(label, self.style), options, pad=self.options.justify is not None)
+        return _laid_out(self.console, self.options, label, self.style, width)
+
+
+def _laid_out(console: Console, options: ConsoleOptions, label: Text, style: Style, width: int) -> list[list[Segment]]:
+    """A label that does not fit on its line, laid out by the console at ``width`` as ``Tree`` lays it out."""
+    label_options = options.update(width=width, highlight=False, height=None)
+    return console.render_lines(Styled(label, style), label_options, pad=options.justify is not None)
 
 
 def _plain_node(
@@ -127,12 +132,7 @@ def _plain_node(
     if text_fits(node.label, width, options):
         out.append(first + node.label.plain)
     else:
-        lines = console.render_lines(
-            Styled(node.label, label_style),
-            options.update(width=width, highlight=False, height=None),
-            pad=options.justify is not None,
-        )
-        for index, line in enumerate(lines):
+        for index, line in enumerate(_laid_out(console, options, node.label, label_style, width)):
             out.append((first if index == 0 else rest) + "".join(segment.text for segment in line))
     last_index = len(node.children) - 1
     for index, child in enumerate(node.children):

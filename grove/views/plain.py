@@ -47,7 +47,13 @@ def lines_of(console: Console, options: ConsoleOptions, renderable: RenderableTy
             return lines
     elif isinstance(renderable, Group):
         return [line for item in renderable.renderables for line in lines_of(console, options, item)]
-    elif isinstance(renderable, Text) and renderable.end == "\n" and "\t" not in renderable.plain:
+    elif (
+        isinstance(renderable, Text)
+        and renderable.end == "\n"
+        and "\t" not in renderable.plain
+        and renderable.justify is None
+        and options.justify is None
+    ):
         return (
             [renderable.plain]
             if text_fits(renderable, options.max_width, options)
@@ -57,13 +63,13 @@ def lines_of(console: Console, options: ConsoleOptions, renderable: RenderableTy
 
 
 def wrapped(console: Console, options: ConsoleOptions, text: Text) -> list[str]:
-    """A text's lines as ``Text.__rich_console__`` wraps them (for a text without tabs), each cropped to the width as
-    ``print`` crops it."""
+    """A text's lines as ``Text.__rich_console__`` wraps them (for a text without tabs or justification: ``print``
+    lays a justified text out otherwise), each cropped to the width as ``print`` crops it."""
     width = options.max_width
     lines = text.wrap(
         console,
         width,
-        justify=text.justify or options.justify or DEFAULT_JUSTIFY,
+        justify=DEFAULT_JUSTIFY,
         overflow=text.overflow or options.overflow or DEFAULT_OVERFLOW,
         no_wrap=text.no_wrap if text.no_wrap is not None else bool(options.no_wrap),
     )
@@ -79,6 +85,9 @@ def print_renderable(console: Console, renderable: RenderableType) -> None:
     if not writes_plain(console):
         console.print(renderable)
         return
+    if isinstance(renderable, Text):
+        # print joins the texts it is given into one of its own: their justification, overflow and end are print's
+        renderable = Text("", end="\n").join([renderable])
     lines = lines_of(console, console.options, renderable)
     console.file.write("".join(line + "\n" for line in lines))
     console.file.flush()

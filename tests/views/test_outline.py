@@ -11,9 +11,7 @@ from rich.text import Text
 from rich.tree import Tree
 
 from grove.views.outline import Outline
-
-WORDS = ("Gang", "svc-00017-0", "✓ healthy", "⏱ 4m12s", "decode", "prefill", "GPU 8/8", "ラック-a1", "🚀", "(base)", "")
-STYLES = ("", "bold", "dim", "red", "bold cyan", "yellow on blue", "green italic")
+from tests.support.label_words import STYLES, WORDS
 
 
 def _label(rng: random.Random) -> Text:

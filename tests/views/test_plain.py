@@ -16,11 +16,10 @@ from grove.commands.main import main
 from grove.views import plain
 from grove.views.fit import fitted_table
 from grove.views.outline import Outline, Stack
+from tests.support.label_words import STYLES, WORDS
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDINGS = sorted((ROOT / "replays").glob("*.jsonl"))
-WORDS = ("Gang", "svc-00017-0", "✓ healthy", "⏱ 4m12s", "decode", "prefill", "GPU 8/8", "ラック-a1", "🚀", "(base)", "")
-STYLES = ("", "bold", "dim", "red", "bold cyan")
 
 
 def _text(rng: random.Random) -> Text:
@@ -128,3 +127,13 @@ def test_every_read_command_writes_what_rich_prints(
                 printed = run(command, width)
             assert written == printed, (command, width)
             assert written.strip()
+
+
+def test_a_justified_text_is_written_as_print_writes_it() -> None:
+    # print joins the texts it is given into one of its own (its justification, not theirs); inside a group, a text
+    # keeps its own
+    text = Text("decode prefill ラック-a1 GPU 8/8 svc-00017-0", justify="right")
+    for renderable in (text, Group(text), Stack(Text("title"), text)):
+        assert _written(renderable, 14) == _printed(renderable, 14)
+    assert _written(text, 14).splitlines()[0] == "decode prefill"
+    assert _written(Group(text), 14).splitlines()[0] == "decode prefill".rjust(14)

@@ -104,7 +104,7 @@ def _read_node_object(node: Mapping[str, Any]) -> tuple[dict[str, str], str, boo
     )
 
 
-_NODE_OBJECTS: ByIdentity[tuple[dict[str, str], str, bool]] = ByIdentity(lambda node: _read_node_object(node))
+_NODE_OBJECTS: ByIdentity[tuple[dict[str, str], str, bool]] = ByIdentity(_read_node_object)
 
 
 def node_object_facts(node: Mapping[str, Any]) -> tuple[dict[str, str], str, bool]:

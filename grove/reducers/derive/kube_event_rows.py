@@ -70,7 +70,7 @@ def to_row(event: KubeObject) -> EventRow:
     )
 
 
-_ROWS: ByIdentity[EventRow] = ByIdentity(lambda event: to_row(event))
+_ROWS: ByIdentity[EventRow] = ByIdentity(to_row)
 
 
 def row_of(event: KubeObject) -> EventRow:

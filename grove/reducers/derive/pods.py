@@ -157,9 +157,6 @@ class PodFacts:
     finished: bool
 
 
-_CACHE: ByIdentity[PodFacts] = ByIdentity(lambda pod: _read_facts(pod))
-
-
 def facts(pod: KubeObject) -> PodFacts:
     """The pod's facts (cached by object identity; see ``by_identity``)."""
     return _CACHE.get(pod)
@@ -269,3 +266,6 @@ def _read_facts_safely(pod: KubeObject) -> PodFacts:
         grove=is_grove_pod(pod),
         finished=is_finished(pod),
     )
+
+
+_CACHE: ByIdentity[PodFacts] = ByIdentity(_read_facts)
