@@ -5,6 +5,7 @@ from __future__ import annotations
 import attrs
 
 from grove.events import kinds
+from grove.events.model import KubeObject
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.carryover import CarryOver
@@ -13,7 +14,7 @@ from grove.reducers.derive.health import PcsHealth, health_for, pcs_state, repli
 from grove.reducers.derive.hierarchy import PcsNode, build_pcs, pcs_names, topology_name_of
 from grove.reducers.derive.kube_event_rows import EventRow
 from grove.reducers.derive.placement import Finding, PcsPlacement, placement_for, placement_score
-from grove.reducers.derive.pods import facts
+from grove.reducers.derive.pods import PodFacts, facts
 from grove.reducers.derive.rollout import Rollout, rollout_for
 from grove.reducers.derive.topology import DomainNode, TopologyInfo, domain_tree, resolve
 from grove.reducers.state import ObjKey, SourceState, State
@@ -171,8 +172,12 @@ def topology_report(
     namespace: str | None,
     level: str | None = None,
     binding: str | None = None,
+    *,
+    pods_on_every_node: bool = False,
 ) -> TopologyReport:
-    """``targets`` None: the whole cluster (every node). Otherwise the nodes hosting those workloads' pods.
+    """``targets`` None: the whole cluster (every node). Otherwise the nodes hosting those workloads' pods, and
+    ``pods_by_node`` holds only those nodes' pods unless ``pods_on_every_node`` (Arborist's "all domains" around a
+    workload shows every node's pods).
 
     ``binding`` names the ClusterTopologyBinding to group by. Without it, the whole cluster is grouped by the
     binding its workloads name; when they name several, by each of them in turn (``bindings``)."""
@@ -194,13 +199,13 @@ def topology_report(
     roles = _clique_roles(state)
     finding_of = _finding_of(placements)
     pods_by_node: dict[str, tuple[PodOnNode, ...]] = {}
-    shown: set[str] | None = None if targets is None else set()
+    shown = None if targets is None else _nodes_hosting(state, target_set)
     for node_name in nodes:
-        on_node, highlighted = _pods_on_node(state, node_name, roles, finding_of, target_set)
+        if shown is not None and node_name not in shown and not pods_on_every_node:
+            continue  # a node the report does not list: its pods are not read
+        on_node = _pods_on_node(state, node_name, roles, finding_of, target_set)
         if on_node:
             pods_by_node[node_name] = on_node
-        if highlighted and shown is not None:
-            shown.add(node_name)
     listed = tuple(n for n in nodes.values() if shown is None or n.node in shown)
     trees = _binding_trees(state, sorted(named), listed, level) if len(named) > 1 else ()
     carried = {n.node for tree in trees for n in tree.nodes}
@@ -240,7 +245,7 @@ def _binding_trees(
 
 _ROLES: CarryOver[dict[ObjKey, str]] = CarryOver(max_entries=4)
 _FINDINGS_OF: CarryOver[dict[str, str]] = CarryOver(max_entries=256)
-_NODE_PODS: CarryOver[tuple[tuple[PodOnNode, ...], bool]] = CarryOver(max_entries=65_536)
+_NODE_PODS: CarryOver[tuple[PodOnNode, ...]] = CarryOver(max_entries=65_536)
 
 
 def _clique_roles(state: State) -> dict[ObjKey, str]:
@@ -267,19 +272,37 @@ def _finding_of(placements: tuple[PcsPlacement, ...]) -> dict[str, str]:
     return _FINDINGS_OF.get(key, placements, compute)
 
 
+def _is_about(pod: KubeObject, pf: PodFacts, targets: frozenset[ObjKey]) -> bool:
+    """Whether a pod that is not finished belongs to a workload the report is about (by its part-of label)."""
+    return pf.grove and (pf.namespace, f.label(pod, f.PART_OF) or "") in targets
+
+
+def _nodes_hosting(state: State, targets: frozenset[ObjKey]) -> set[str]:
+    """The nodes a targeted report lists: those running a pod of one of its workloads. Only the targets' namespaces
+    are read, so the other namespaces' pods (listed for GPU accounting) are not looked at one by one."""
+    namespaces = {ns for ns, _ in targets}
+    out: set[str] = set()
+    for (namespace, _), pod in state.of_kind(kinds.POD).items():
+        if namespace in namespaces:
+            pf = facts(pod)
+            if pf.node and not pf.finished and _is_about(pod, pf, targets):
+                out.add(pf.node)
+    return out
+
+
 def _pods_on_node(
     state: State,
     node_name: str,
     roles: dict[ObjKey, str],
     finding_of: dict[str, str],
     targets: frozenset[tuple[str, str]],
-) -> tuple[tuple[PodOnNode, ...], bool]:
-    """The pods on a node that are not finished, in the order the views list them, and whether one belongs to a
-    workload the report is about. Reused while the node's pods are the same objects (its bucket is the same, see
-    ``indexes.VALUED``), as are the roles and findings: a state with a few pods changed redoes a few nodes."""
+) -> tuple[PodOnNode, ...]:
+    """The pods on a node that are not finished, in the order the views list them (a workload the report is about
+    first). Reused while the node's pods are the same objects (its bucket is the same, see ``indexes.VALUED``), as are
+    the roles and findings: a state with a few pods changed redoes a few nodes."""
     bucket = state.indexed(ix.PODS_BY_NODE, (node_name,))
 
-    def compute() -> tuple[tuple[PodOnNode, ...], bool]:
+    def compute() -> tuple[PodOnNode, ...]:
         listed = []
         for pod in bucket.values():
             if pod is None:
@@ -288,7 +311,7 @@ def _pods_on_node(
             if pf.finished:
                 continue
             pcs = f.label(pod, f.PART_OF) if pf.grove else None
-            about = (pf.namespace, pcs or "") in targets
+            about = _is_about(pod, pf, targets)
             role = (roles.get((pf.namespace, pf.clique), "") if pf.clique else "") or "?"
             listed.append(
                 PodOnNode(
@@ -305,7 +328,7 @@ def _pods_on_node(
                 )
             )
         listed.sort(key=lambda p: (not p.highlighted, p.namespace, p.pcs or "~", _role_rank(p.role), p.name))
-        return tuple(listed), any(p.highlighted for p in listed)
+        return tuple(listed)
 
     key = (state.lineage, node_name, targets)
     kept, read = _NODE_PODS.previous(key), _NODE_PODS.previous_inputs(key)
@@ -313,7 +336,7 @@ def _pods_on_node(
         before = read[2]
         assert isinstance(before, dict)
         changed = _findings_changed(before, finding_of)
-        if not any(pod.name in changed for pod in kept[0]):  # none of its pods has another finding
+        if not any(pod.name in changed for pod in kept):  # none of its pods has another finding
             return _NODE_PODS.get(key, (bucket, roles, finding_of), lambda: kept)
     return _NODE_PODS.get(key, (bucket, roles, finding_of), compute)
 

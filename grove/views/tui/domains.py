@@ -171,7 +171,7 @@ def level_report(state: State, request: TopologyRequest) -> TopologyReport:
         TOPOLOGY_REPORT,
         f"{request.focus}:{request.namespace}",
         state.revision,
-        lambda: topology_report(state, targets, request.namespace),
+        lambda: topology_report(state, targets, request.namespace, pods_on_every_node=True),
     )
 
 
