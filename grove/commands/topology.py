@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
             known = ", ".join(sorted(n for _, n in state.of_kind(kinds.CLUSTERTOPOLOGYBINDING))) or "none"
             raise UserError(f"ClusterTopologyBinding {args.binding!r} not found (bindings: {known})")
         targets = resolve_targets(state, scope, args.name) if args.name else None
-        report = topology_report(state, targets, scope.namespace, args.level, args.binding)
+        # -o json/yaml carries every node's pods (a document's readers may look past the listed nodes)
+        every = getattr(args, "output", None) in ("json", "yaml")
+        report = topology_report(state, targets, scope.namespace, args.level, args.binding, pods_on_every_node=every)
         levels = [lv.domain for topo in _topologies(report) for lv in topo.levels]
         if args.level and args.level not in levels:
             raise UserError(
