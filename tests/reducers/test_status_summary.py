@@ -3,23 +3,18 @@ gives, at every moment of every bundled recording, on the fragmented seed state 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rich.console import Console
 
 from grove.events.model import Listed
-from grove.events.recordings.reader import Recording
 from grove.reducers.batch import fold
 from grove.reducers.derive.hierarchy import pcs_names
 from grove.reducers.derive.reports import status_report, status_summary, summary_of
-from grove.reducers.reduce import reduce
-from grove.reducers.state import State, empty_state
+from grove.reducers.state import State
 from grove.simulate.synthetic import SyntheticCluster
 from grove.views.status import render_status, render_summary
 from tests.support import fragmented
-
-REPLAYS = Path(__file__).resolve().parents[2] / "replays"
+from tests.support.recording_walk import RECORDINGS, states_every
 
 
 def _same(state: State) -> int:
@@ -32,14 +27,9 @@ def _same(state: State) -> int:
     return len(names)
 
 
-@pytest.mark.parametrize("recording", sorted(p.stem for p in REPLAYS.glob("*.jsonl")))
+@pytest.mark.parametrize("recording", RECORDINGS)
 def test_the_summary_alone_equals_the_whole_report_through_every_bundled_recording(recording: str) -> None:
-    state = empty_state()
-    checked = 0
-    for i, event in enumerate(Recording(REPLAYS / f"{recording}.jsonl").events()):
-        state = reduce(state, event)
-        if i % 11 == 0:
-            checked += _same(state)
+    checked = sum(_same(state) for state in states_every(recording, 11))
     assert checked > 5
 
 

@@ -4,23 +4,19 @@ moment of every bundled recording and on a synthetic cluster with many workloads
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from grove.events import kinds
 from grove.events.model import Applied
-from grove.events.recordings.reader import Recording
 from grove.reducers import fields as f
 from grove.reducers import indexes as ix
 from grove.reducers.batch import fold
 from grove.reducers.derive.hierarchy import pcs_names
 from grove.reducers.derive.reports import topology_report
 from grove.reducers.reduce import reduce
-from grove.reducers.state import State, empty_state
+from grove.reducers.state import State
 from grove.simulate.synthetic import SyntheticCluster
-
-REPLAYS = Path(__file__).resolve().parents[2] / "replays"
+from tests.support.recording_walk import RECORDINGS, states_every
 
 
 def _same(state: State, namespace: str | None) -> int:
@@ -38,15 +34,12 @@ def _same(state: State, namespace: str | None) -> int:
     return with_nodes
 
 
-@pytest.mark.parametrize("recording", sorted(p.stem for p in REPLAYS.glob("*.jsonl")))
+@pytest.mark.parametrize("recording", RECORDINGS)
 def test_a_targeted_report_lists_the_nodes_and_pods_it_did_when_it_read_every_node(recording: str) -> None:
-    state = empty_state()
     checked = 0
-    for i, event in enumerate(Recording(REPLAYS / f"{recording}.jsonl").events()):
-        state = reduce(state, event)
-        if i % 13 == 0:
-            namespaces = {ns for ns, _ in pcs_names(state, None)}
-            checked += sum(_same(state, ns) for ns in sorted(namespaces))
+    for state in states_every(recording, 13):
+        namespaces = {ns for ns, _ in pcs_names(state, None)}
+        checked += sum(_same(state, ns) for ns in sorted(namespaces))
     assert checked > 3
 
 
