@@ -199,13 +199,17 @@ def topology_report(
     roles = _clique_roles(state)
     finding_of = _finding_of(placements)
     pods_by_node: dict[str, tuple[PodOnNode, ...]] = {}
-    shown = None if targets is None else _nodes_hosting(state, target_set)
+    # every node's pods read anyway: the listed nodes are those with a pod of a target among them (kept from the
+    # previous state for nodes whose pods did not change), not another walk over every pod
+    shown = None if targets is None or pods_on_every_node else _nodes_hosting(state, target_set)
     for node_name in nodes:
-        if shown is not None and node_name not in shown and not pods_on_every_node:
+        if shown is not None and node_name not in shown:
             continue  # a node the report does not list: its pods are not read
         on_node = _pods_on_node(state, node_name, roles, finding_of, target_set)
         if on_node:
             pods_by_node[node_name] = on_node
+    if targets is not None and pods_on_every_node:
+        shown = {node for node, rows in pods_by_node.items() if any(p.highlighted for p in rows)}
     listed = tuple(n for n in nodes.values() if shown is None or n.node in shown)
     trees = _binding_trees(state, sorted(named), listed, level) if len(named) > 1 else ()
     carried = {n.node for tree in trees for n in tree.nodes}
